@@ -1,0 +1,194 @@
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { bytes, num, pct, table } from './cli/format.js';
+import { importProgressPrinter } from './cli/progress.js';
+import { DatasetNotFoundError, listDatasets, summarizeDataset, type DatasetSummary } from './ingest/datasetSummary.js';
+import { ImportError } from './ingest/errors.js';
+import { importDataset } from './ingest/importer.js';
+import { loadMapping, MappingError } from './ingest/mapping.js';
+import { daysToIso } from './ingest/values.js';
+import { DbFromFutureError, openDatabase } from './store/database.js';
+
+const USAGE = `synthehr: SynthEHR Studio from the command line
+
+Usage:
+  synthehr import --mapping FILE [--db FILE]   import the CSV files a mapping names, as one dataset
+  synthehr datasets [--db FILE]                list the datasets in the store
+  synthehr inspect DATASET [--db FILE] [--json] [--warnings N]
+                                               counts, per-variable statistics, visits per patient,
+                                               follow-up, events, censoring rate, import warnings
+
+Options:
+  --db FILE      the store (default: $SYNTHEHR_DB, else ./synthehr.db)
+  --json         machine-readable output
+  -h, --help     this help
+`;
+
+class UsageError extends Error {}
+
+export async function runCli(argv: string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      mapping: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      warnings: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    out(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const dbPath = resolve(values.db ?? process.env.SYNTHEHR_DB ?? 'synthehr.db');
+  switch (command) {
+    case 'import': {
+      if (!values.mapping) throw new UsageError('import needs --mapping FILE');
+      const mapping = loadMapping(resolve(values.mapping));
+      const db = openDatabase(dbPath);
+      const progress = importProgressPrinter();
+      try {
+        const result = await importDataset(db, mapping, { onProgress: progress.update });
+        progress.done();
+        if (values.json) {
+          out(JSON.stringify(result, null, 2));
+          return 0;
+        }
+        out(`Imported dataset "${result.dataset}" into ${dbPath} in ${result.seconds.toFixed(2)} s`);
+        out(table(['file', 'rows', 'size', 'sha256'], result.files.map((f) => [f.name, num(f.rows), bytes(f.sizeBytes), f.sha256.slice(0, 16)]), [false, true, true]));
+        out(`patients ${num(result.patients)}, measurements ${num(result.measurements)}, events ${num(result.events)}, outcomes ${num(result.outcomes)}`);
+        printWarnings(out, result.warningCount, Object.entries(result.warningsByCode).map(([rule, count]) => ({ rule, count })), result.warnings, 10);
+        return 0;
+      } finally {
+        progress.done();
+        db.close();
+      }
+    }
+    case 'datasets': {
+      const db = openDatabase(dbPath);
+      try {
+        const rows = listDatasets(db);
+        if (values.json) out(JSON.stringify(rows, null, 2));
+        else if (rows.length === 0) out(`No datasets in ${dbPath}. Import one with: synthehr import --mapping FILE --db ${dbPath}`);
+        else
+          out(table(['id', 'name', 'time', 'patients', 'measurements', 'events', 'imported'],
+            rows.map((d) => [d.id, d.name, d.timeBasis, num(d.patients), num(d.measurements), num(d.events), d.createdAt.slice(0, 19).replace('T', ' ')]),
+            [true, false, false, true, true, true]));
+        return 0;
+      } finally {
+        db.close();
+      }
+    }
+    case 'inspect': {
+      const name = rest[0];
+      if (!name) throw new UsageError('inspect needs a DATASET name or id');
+      const db = openDatabase(dbPath);
+      try {
+        const summary = summarizeDataset(db, name);
+        if (values.json) out(JSON.stringify(summary, null, 2));
+        else printSummary(out, summary, values.warnings === undefined ? 10 : Number(values.warnings));
+        return 0;
+      } finally {
+        db.close();
+      }
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function printSummary(out: (s: string) => void, s: DatasetSummary, warningLimit: number): void {
+  const d = s.dataset;
+  const calendar = d.timeBasis === 'calendar';
+  out(`Dataset "${d.name}" (id ${d.id}): ${d.timeBasis} time, imported ${d.createdAt}`);
+  if (d.description) out(d.description);
+  out(`patients ${num(d.patients)}, visits ${num(s.visits)}, measurements ${num(d.measurements)}, events ${num(d.events)}, outcomes ${num(s.outcomes)}\n`);
+
+  out('Variables');
+  const value = (v: number, kind: string) => (kind === 'date' && calendar ? daysToIso(Math.round(v)) : num(v));
+  out(
+    table(
+      ['variable', 'role', 'kind', 'unit', 'observed', 'missing', 'min', 'median', 'max / categories'],
+      s.variables.map((v) => {
+        const q = v.numeric;
+        const k = v.variable.kind;
+        const cats = v.categories?.slice(0, 6).map((c) => `${c.level}: ${num(c.count)}`).join(', ');
+        const more = v.categories && v.categories.length > 6 ? `, +${v.categories.length - 6} more` : '';
+        return [
+          v.variable.name,
+          v.variable.role,
+          k,
+          v.variable.unit ?? '',
+          num(v.observed),
+          pct(v.missingShare),
+          q ? value(q.min, k) : '',
+          q ? value(q.median, k) : '',
+          q ? value(q.max, k) : `${cats ?? ''}${more}`,
+        ];
+      }),
+      [false, false, false, false, true, true, true, true, false],
+    ),
+  );
+  const vp = s.visitsPerPatient;
+  out(`\nVisits per patient: ${vp ? `min ${num(vp.min)}, median ${num(vp.median)}, mean ${num(vp.mean)}, max ${num(vp.max)}` : 'none'}`);
+  const fu = s.followUpDays;
+  out(
+    `Follow-up from index (days): ${fu ? `n ${num(fu.n)}, min ${num(fu.min)}, quartiles ${num(fu.p25)} / ${num(fu.median)} / ${num(fu.p75)}, max ${num(fu.max)} (median ${(fu.median / 365.25).toFixed(1)} years)` : 'no follow-up recorded'}`,
+  );
+  const outcome = s.outcomeEvents.map((e) => `${e.type}: ${num(e.count)}`).join(', ');
+  out(`Outcome: ${num(s.outcomes)} patients with follow-up; events ${outcome || 'none'}; censoring rate ${pct(s.censoringRate)}`);
+  if (s.events.length) {
+    out('\nEvents');
+    out(table(['type', 'events', 'patients'], s.events.map((e) => [e.type, num(e.count), num(e.patients)]), [false, true, true]));
+  }
+  for (const imp of s.imports) {
+    out(`\nImport ${imp.id}: ${imp.startedAt} .. ${imp.finishedAt}, ${num(imp.rowsRead)} rows`);
+    out(table(['file', 'rows', 'size', 'sha256'], imp.files.map((f) => [f.fileName, num(f.rowsRead), bytes(f.sizeBytes), f.sha256.slice(0, 16)]), [false, true, true]));
+    printWarnings(out, imp.warningCount, imp.warningsByRule, imp.warnings, warningLimit);
+  }
+}
+
+function printWarnings(
+  out: (s: string) => void,
+  total: number,
+  byRule: { rule: string; count: number }[],
+  list: { message: string; file?: string; fileName?: string; line?: number | null; column?: string | null }[],
+  limit: number,
+): void {
+  if (total === 0) {
+    out('Warnings: none');
+    return;
+  }
+  out(`Warnings: ${num(total)} (${byRule.map((r) => `${r.rule} ${num(r.count)}`).join(', ')})`);
+  for (const w of list.slice(0, limit)) {
+    const where = [w.file ?? w.fileName, w.line ? `line ${w.line}` : undefined, w.column ? `column "${w.column}"` : undefined].filter(Boolean).join(', ');
+    out(`  ${where}: ${w.message}`);
+  }
+  if (total > limit) out(`  ... ${num(total - Math.min(limit, list.length))} more (synthehr inspect DATASET --warnings N)`);
+}
+
+/** Known failures print their message alone; anything else is a bug and keeps its stack. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await runCli(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`synthehr: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    const known = [ImportError, MappingError, DbFromFutureError, DatasetNotFoundError];
+    if (known.some((k) => err instanceof k) || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`synthehr: ${(err as Error).message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,237 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { ImportError } from './errors.js';
+
+export interface CsvReadOptions {
+  /** Name used in messages (the mapping's file name). */
+  file: string;
+  path: string;
+  onHeader(header: string[]): void;
+  /** Called for every data record with its 1-based physical starting line. */
+  onRow(fields: string[], line: number): void;
+  onProgress?(bytesRead: number, bytesTotal: number, rows: number): void;
+}
+
+export interface CsvReadResult {
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * Streams an RFC 4180 CSV file (quoted fields, doubled quotes, CRLF, newlines
+ * inside quotes) record by record, never holding more than one chunk and one
+ * partial record. The file must be UTF-8 (a BOM is dropped) and every record
+ * must have as many fields as the header; either failure names file and line.
+ */
+export async function readCsv(options: CsvReadOptions): Promise<CsvReadResult> {
+  const { file } = options;
+  const bytesTotal = statSync(options.path).size;
+  const hash = createHash('sha256');
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const stream = createReadStream(options.path, { highWaterMark: CHUNK_BYTES });
+  const parser = new RecordParser(file, options);
+  let bytesRead = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      let text: string;
+      try {
+        text = decoder.decode(chunk, { stream: true });
+      } catch {
+        throw notUtf8(file, chunk, parser);
+      }
+      bytesRead += chunk.length;
+      parser.push(text, false);
+      options.onProgress?.(bytesRead, bytesTotal, parser.rows);
+    }
+    try {
+      parser.push(decoder.decode(), true);
+    } catch (err) {
+      if (err instanceof ImportError) throw err;
+      throw new ImportError({ file, line: parser.line }, 'the file is not valid UTF-8 text (it ends inside a character)');
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (parser.header === undefined) throw new ImportError({ file, line: 1 }, 'the file is empty: a header row is required');
+  return { rows: parser.rows, bytes: bytesRead, sha256: hash.digest('hex') };
+}
+
+class RecordParser {
+  header: string[] | undefined;
+  rows = 0;
+  /** Physical line number of the next record's first line. */
+  line = 1;
+  private buf = '';
+  private pos = 0;
+  private nextQuote = -1;
+
+  constructor(
+    private readonly file: string,
+    private readonly sink: Pick<CsvReadOptions, 'onHeader' | 'onRow'>,
+  ) {}
+
+  /** The line that `pos` of `text` would be on, for messages about a chunk not yet parsed. */
+  lineAtPrefix(prefix: string): number {
+    let line = this.line;
+    for (let i = this.pos; i < this.buf.length; i++) if (this.buf.charCodeAt(i) === 10) line++;
+    for (let i = 0; i < prefix.length; i++) if (prefix.charCodeAt(i) === 10) line++;
+    return line;
+  }
+
+  push(text: string, final: boolean): void {
+    this.buf = this.pos < this.buf.length ? this.buf.slice(this.pos) + text : text;
+    this.pos = 0;
+    this.nextQuote = -1;
+    if (final && this.buf.length > 0 && !this.buf.endsWith('\n')) this.buf += '\n';
+    const buf = this.buf;
+    for (;;) {
+      const nl = buf.indexOf('\n', this.pos);
+      if (nl === -1) break;
+      if (this.nextQuote !== Infinity && this.nextQuote < this.pos) {
+        const q = buf.indexOf('"', this.pos);
+        this.nextQuote = q === -1 ? Infinity : q;
+      }
+      if (this.nextQuote > nl) {
+        let end = nl;
+        if (end > this.pos && buf.charCodeAt(end - 1) === 13) end--;
+        if (end > this.pos) this.emit(splitPlain(buf, this.pos, end), 0);
+        else this.line++; // blank line
+        this.pos = nl + 1;
+      } else {
+        const record = this.parseQuoted(final);
+        if (record === undefined) break; // record continues in the next chunk
+        this.pos = record.next;
+        this.emit(record.fields, record.newlines);
+      }
+    }
+    if (final && this.pos < buf.length) {
+      throw new ImportError({ file: this.file, line: this.line }, 'a quoted field is never closed (missing ")');
+    }
+  }
+
+  private emit(fields: string[], extraNewlines: number): void {
+    const line = this.line;
+    this.line += 1 + extraNewlines;
+    if (this.header === undefined) {
+      this.header = fields;
+      this.sink.onHeader(fields);
+      return;
+    }
+    if (fields.length !== this.header.length) {
+      throw new ImportError(
+        {
+          file: this.file,
+          line,
+          column: fields.length < this.header.length ? this.header[fields.length] : `(field ${this.header.length + 1}, past the header)`,
+          value: `${fields.length} fields`,
+        },
+        `ragged row: the header has ${this.header.length} fields, this row has ${fields.length}`,
+      );
+    }
+    this.rows++;
+    this.sink.onRow(fields, line);
+  }
+
+  /** Parses one record that contains quotes, starting at `pos`; undefined when it runs past the buffer. */
+  private parseQuoted(final: boolean): { fields: string[]; next: number; newlines: number } | undefined {
+    const buf = this.buf;
+    const fields: string[] = [];
+    let i = this.pos;
+    let newlines = 0;
+    for (;;) {
+      if (buf.charCodeAt(i) === 34 /* " */) {
+        let value = '';
+        i++;
+        for (;;) {
+          const q = buf.indexOf('"', i);
+          if (q === -1) {
+            if (final) throw new ImportError({ file: this.file, line: this.line }, 'a quoted field is never closed (missing ")');
+            return undefined;
+          }
+          const part = buf.slice(i, q);
+          value += part;
+          for (let k = 0; k < part.length; k++) if (part.charCodeAt(k) === 10) newlines++;
+          if (buf.charCodeAt(q + 1) === 34) {
+            value += '"';
+            i = q + 2;
+            continue;
+          }
+          i = q + 1;
+          break;
+        }
+        if (i >= buf.length) return undefined;
+        const c = buf.charCodeAt(i);
+        if (c === 13 && i + 1 >= buf.length) return undefined;
+        fields.push(value);
+        if (c === 44 /* , */) {
+          i++;
+          continue;
+        }
+        if (c === 10) return { fields, next: i + 1, newlines };
+        if (c === 13 && buf.charCodeAt(i + 1) === 10) return { fields, next: i + 2, newlines };
+        throw new ImportError(
+          { file: this.file, line: this.line + newlines, value: buf.slice(i, i + 10) },
+          'text follows a closing quote: a quoted field must end at a comma or the end of the line',
+        );
+      }
+      const comma = buf.indexOf(',', i);
+      const nl = buf.indexOf('\n', i);
+      if (nl === -1) return undefined;
+      if (comma !== -1 && comma < nl) {
+        fields.push(buf.slice(i, comma));
+        i = comma + 1;
+        continue;
+      }
+      const end = nl > i && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      fields.push(buf.slice(i, end));
+      return { fields, next: nl + 1, newlines };
+    }
+  }
+}
+
+function splitPlain(buf: string, start: number, end: number): string[] {
+  const fields: string[] = [];
+  let i = start;
+  for (;;) {
+    const comma = buf.indexOf(',', i);
+    if (comma === -1 || comma >= end) {
+      fields.push(buf.slice(i, end));
+      return fields;
+    }
+    fields.push(buf.slice(i, comma));
+    i = comma + 1;
+  }
+}
+
+/** Builds the error for a chunk that is not UTF-8, pointing at the first bad byte's line. */
+function notUtf8(file: string, chunk: Buffer, parser: RecordParser): ImportError {
+  const offset = firstInvalidUtf8(chunk);
+  const prefix = chunk.subarray(0, offset).toString('latin1');
+  const line = parser.lineAtPrefix(prefix);
+  const byte = chunk[offset] ?? 0;
+  return new ImportError(
+    { file, line, value: `byte 0x${byte.toString(16).padStart(2, '0')}` },
+    'the file is not UTF-8 text (re-save it as UTF-8; Latin-1 or Windows-1252 exports are not accepted)',
+  );
+}
+
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+function firstInvalidUtf8(b: Buffer): number {
+  let i = 0;
+  while (i < b.length && (b[i]! & 0xc0) === 0x80 && i < 3) i++; // tail of a character begun in the previous chunk
+  while (i < b.length) {
+    const c = b[i]!;
+    const len = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+    if (len === 0) return i;
+    for (let k = 1; k < len; k++) {
+      if (i + k >= b.length) return b.length;
+      if ((b[i + k]! & 0xc0) !== 0x80) return i;
+    }
+    i += len;
+  }
+  return b.length;
+}

@@ -1,0 +1,393 @@
+import type { ImportWriter } from '../store/repositories/importWriter.js';
+import { ImportError } from './errors.js';
+import { inferKind } from './inferKind.js';
+import {
+  columnEntries,
+  MappingError,
+  timeColumnName,
+  type ResolvedFile,
+  type ResolvedMapping,
+  type TimeColumn,
+  type VariableSettings,
+} from './mapping.js';
+import { unparseableDate, VariableCodec } from './variableCodec.js';
+import { DateParser, parseNumber, TIME_UNITS, type MissingTest } from './values.js';
+import type { WarningLog } from './warnings.js';
+
+/** Rows read before column kinds are inferred; they are then imported like the rest. */
+export const SAMPLE_ROWS = 20_000;
+
+export interface PatientState {
+  id: number;
+  key: string;
+  statics: Map<number, { value: string; file: string; line: number }>;
+  outcome?: { end: number; event: number | null; file: string; line: number };
+  followupEnd?: number;
+  death?: number;
+}
+
+/** What every file of one import shares. */
+export interface DatasetContext {
+  datasetId: number;
+  mapping: ResolvedMapping;
+  writer: ImportWriter;
+  warnings: WarningLog;
+  isMissing: MissingTest;
+  patients: Map<string, PatientState>;
+  variables: Map<string, VariableCodec>;
+  patientFileNames: string[];
+}
+
+type TimeParser = (raw: string, line: number, column: string) => number;
+
+interface ColumnVar {
+  index: number;
+  column: string;
+  codec: VariableCodec;
+}
+
+/** Imports the rows of one CSV file into the dataset being built. */
+export class FileImporter {
+  private col = new Map<string, number>();
+  private sample: { fields: string[]; line: number }[] | undefined = [];
+  private idIndex = -1;
+  private statics: ColumnVar[] = [];
+  private wide: ColumnVar[] = [];
+  private readonly dates: DateParser;
+  private readonly seenPatients = new Map<string, number>();
+  /** Per patient: visit (or visit+variable) keys already read, with their line, for duplicate warnings. */
+  private readonly visitKeys = new Map<number, Map<number | string, number>>();
+  private readonly unitsSeen = new Set<string>();
+
+  constructor(
+    private readonly ctx: DatasetContext,
+    private readonly file: ResolvedFile,
+  ) {
+    this.dates = new DateParser(file.dateFormat ?? 'iso');
+  }
+
+  onHeader(header: string[]): void {
+    header.forEach((name, i) => this.col.set(name.trim(), i));
+    const f = this.file;
+    const required: string[] = [f.id, ...columnEntries(f.static).map(([c]) => c)];
+    if (f.index) required.push(timeColumnName(f.index));
+    if (f.events) required.push(...Object.keys(f.events));
+    if (f.followUp) {
+      required.push(timeColumnName(f.followUp.end));
+      if (f.followUp.event) required.push(timeColumnName(f.followUp.event));
+      if (f.followUp.eventIndicator) required.push(f.followUp.eventIndicator);
+    }
+    const m = f.measurements;
+    if (m) {
+      required.push(timeColumnName(m.time));
+      if (m.layout === 'wide') required.push(...columnEntries(m.columns).map(([c]) => c));
+      else required.push(m.variable, m.value, ...(m.unit ? [m.unit] : []));
+    }
+    for (const name of required) {
+      if (!this.col.has(name)) {
+        throw new ImportError(
+          { file: f.name, line: 1, column: name },
+          `required column missing from the header (the mapping uses it; the file has: ${header.map((h) => h.trim()).join(', ')})`,
+        );
+      }
+    }
+    this.idIndex = this.col.get(f.id)!;
+  }
+
+  onRow(fields: string[], line: number): void {
+    if (this.sample) {
+      this.sample.push({ fields, line });
+      if (this.sample.length >= SAMPLE_ROWS) this.endSample();
+      return;
+    }
+    this.importRow(fields, line);
+  }
+
+  finish(): void {
+    if (this.sample) this.endSample();
+  }
+
+  /** Infers the kinds of this file's columns from the sampled rows, then imports those rows. */
+  private endSample(): void {
+    const sample = this.sample!;
+    this.sample = undefined;
+    const column = (name: string) => {
+      const i = this.col.get(name)!;
+      return sample.map((r) => r.fields[i]!);
+    };
+    this.statics = columnEntries(this.file.static).map(([c, s]) => this.columnVar(c, s, 'static', () => column(c)));
+    const m = this.file.measurements;
+    if (m?.layout === 'wide') {
+      this.wide = columnEntries(m.columns).map(([c, s]) => this.columnVar(c, s, 'measurement', () => column(c)));
+    } else if (m?.layout === 'long') {
+      const varIdx = this.col.get(m.variable)!;
+      const valIdx = this.col.get(m.value)!;
+      const byVariable = new Map<string, string[]>();
+      for (const r of sample) {
+        const name = r.fields[varIdx]!.trim();
+        if (this.ctx.isMissing(name) || this.ctx.variables.has(name)) continue;
+        let values = byVariable.get(name);
+        if (!values) byVariable.set(name, (values = []));
+        values.push(r.fields[valIdx]!);
+      }
+      for (const [name, values] of byVariable) this.defineVariable(name, m.variables?.[name], 'measurement', m.value, () => values);
+    }
+    for (const r of sample) this.importRow(r.fields, r.line);
+  }
+
+  private columnVar(column: string, settings: VariableSettings, role: 'static' | 'measurement', values: () => string[]): ColumnVar {
+    const name = settings.name ?? column;
+    return { index: this.col.get(column)!, column, codec: this.defineVariable(name, settings, role, column, values) };
+  }
+
+  /** The dataset's variable of this name, created (kind from settings, else inferred) when new. */
+  private defineVariable(
+    name: string,
+    fileSettings: VariableSettings | undefined,
+    role: 'static' | 'measurement',
+    column: string,
+    values: () => string[],
+  ): VariableCodec {
+    const existing = this.ctx.variables.get(name);
+    if (existing) {
+      if (existing.role !== role) {
+        throw new MappingError(`Variable "${name}" is a ${existing.role} attribute in one file and a ${role} in "${this.file.name}"; rename one.`);
+      }
+      return existing;
+    }
+    const settings = { ...this.ctx.mapping.variables?.[name], ...fileSettings };
+    let kind = settings.kind;
+    if (!kind) {
+      const guess = inferKind(values(), this.ctx.isMissing, this.dates);
+      kind = guess.kind;
+      if (guess.empty) {
+        this.ctx.warnings.add({
+          code: 'kind-not-inferred',
+          file: this.file.name,
+          column,
+          message: `no values in the first ${SAMPLE_ROWS} rows of column "${column}"; kind set to categorical (set "kind" in the mapping to change it)`,
+        });
+      }
+    }
+    const id = this.ctx.writer.insertVariable(this.ctx.datasetId, {
+      name,
+      role,
+      kind,
+      unit: settings.unit ?? null,
+      sourceFile: this.file.name,
+      sourceColumn: column,
+    });
+    const codec = new VariableCodec(id, name, kind, role, this.dates);
+    this.ctx.variables.set(name, codec);
+    return codec;
+  }
+
+  private importRow(fields: string[], line: number): void {
+    const f = this.file;
+    const key = fields[this.idIndex]!.trim();
+    if (this.ctx.isMissing(key)) throw new ImportError({ file: f.name, line, column: f.id, value: fields[this.idIndex] }, 'the patient id is empty');
+    const patient = this.patientFor(key, line);
+    for (const s of this.statics) this.importStatic(patient, s, fields[s.index]!, line);
+    if (f.index) this.importIndex(patient, f.index, fields, line);
+    if (f.followUp) this.importFollowUp(patient, fields, line);
+    if (f.events) this.importEvents(patient, f.events, fields, line);
+    const m = f.measurements;
+    if (m?.layout === 'wide') this.importWideVisit(patient, m.time, fields, line);
+    else if (m?.layout === 'long') this.importLongValue(patient, m, fields, line);
+  }
+
+  private patientFor(key: string, line: number): PatientState {
+    let patient = this.ctx.patients.get(key);
+    if (this.file.patients) {
+      const earlier = this.seenPatients.get(key);
+      if (earlier !== undefined) {
+        this.warn('duplicate-patient-row', line, this.file.id, key, `patient "${key}" appears again (first at line ${earlier}); values must agree`);
+      } else this.seenPatients.set(key, line);
+      if (!patient) {
+        patient = { id: this.ctx.writer.insertPatient(this.ctx.datasetId, key), key, statics: new Map() };
+        this.ctx.patients.set(key, patient);
+      }
+    } else if (!patient) {
+      const files = this.ctx.patientFileNames.join(', ');
+      throw new ImportError({ file: this.file.name, line, column: this.file.id, value: key }, `patient "${key}" is not in the patient file (${files})`);
+    }
+    return patient;
+  }
+
+  private importStatic(p: PatientState, s: ColumnVar, raw: string, line: number): void {
+    if (this.ctx.isMissing(raw)) return;
+    const { num, txt } = s.codec.encode(raw, this.file.name, line, s.column);
+    const value = txt ?? String(num);
+    const before = p.statics.get(s.codec.id);
+    if (before) {
+      if (before.value !== value) {
+        throw new ImportError(
+          { file: this.file.name, line, column: s.column, value: raw },
+          `conflicting static values for patient "${p.key}": "${before.value}" at ${before.file} line ${before.line}, "${value}" here`,
+        );
+      }
+      return;
+    }
+    p.statics.set(s.codec.id, { value, file: this.file.name, line });
+    this.ctx.writer.insertStatic(p.id, s.codec.id, num, txt);
+  }
+
+  private importIndex(p: PatientState, spec: TimeColumn, fields: string[], line: number): void {
+    const column = timeColumnName(spec);
+    const raw = fields[this.col.get(column)!]!;
+    if (this.ctx.isMissing(raw)) return;
+    this.ctx.writer.setIndexTime(p.id, this.parseTime(spec, raw, line));
+  }
+
+  private importFollowUp(p: PatientState, fields: string[], line: number): void {
+    const spec = this.file.followUp!;
+    const endColumn = timeColumnName(spec.end);
+    const endRaw = fields[this.col.get(endColumn)!]!;
+    if (this.ctx.isMissing(endRaw)) {
+      this.warn('followup-end-missing', line, endColumn, endRaw, `patient "${p.key}" has no end of follow-up; no outcome is stored for this patient`);
+      return;
+    }
+    const end = this.parseTime(spec.end, endRaw, line);
+    let event: number | null = null;
+    let eventColumn = endColumn;
+    if (spec.event) {
+      eventColumn = timeColumnName(spec.event);
+      const raw = fields[this.col.get(eventColumn)!]!;
+      if (!this.ctx.isMissing(raw)) event = this.parseTime(spec.event, raw, line);
+    } else if (spec.eventIndicator) {
+      eventColumn = spec.eventIndicator;
+      const raw = fields[this.col.get(eventColumn)!]!;
+      const flag = parseNumber(raw);
+      if (flag !== 0 && flag !== 1) {
+        throw new ImportError({ file: this.file.name, line, column: eventColumn, value: raw }, 'an event indicator must be 1 (event) or 0 (censored)');
+      }
+      if (flag === 1) event = end;
+    }
+    if (p.outcome) {
+      if (p.outcome.end !== end || p.outcome.event !== event) {
+        throw new ImportError(
+          { file: this.file.name, line, column: endColumn, value: endRaw },
+          `conflicting follow-up for patient "${p.key}" (already given at ${p.outcome.file} line ${p.outcome.line})`,
+        );
+      }
+      return;
+    }
+    p.outcome = { end, event, file: this.file.name, line };
+    p.followupEnd = end;
+    if (event !== null && event > end) {
+      this.warn('event-after-followup-end', line, eventColumn, fields[this.col.get(eventColumn)!]!, `patient "${p.key}": the outcome event (${spec.eventType}) is after the end of follow-up`);
+    }
+    if (event !== null && isDeath(spec.eventType)) p.death = Math.min(p.death ?? Infinity, event);
+    this.ctx.writer.insertOutcome(p.id, end, event, event === null ? null : spec.eventType);
+  }
+
+  private importEvents(p: PatientState, events: Record<string, string>, fields: string[], line: number): void {
+    const outcomeColumn = this.file.followUp?.event ? timeColumnName(this.file.followUp.event) : undefined;
+    for (const [column, type] of Object.entries(events)) {
+      const raw = fields[this.col.get(column)!]!;
+      if (this.ctx.isMissing(raw)) continue;
+      const t = this.parseTime(column, raw, line);
+      this.ctx.writer.insertEvent(p.id, t, type, column);
+      if (isDeath(type)) p.death = Math.min(p.death ?? Infinity, t);
+      if (column !== outcomeColumn && p.followupEnd !== undefined && t > p.followupEnd) {
+        this.warn('event-after-followup-end', line, column, raw, `patient "${p.key}": ${type} event after the end of follow-up`);
+      }
+    }
+  }
+
+  private importWideVisit(p: PatientState, timeSpec: TimeColumn, fields: string[], line: number): void {
+    const t = this.visitTime(p, timeSpec, fields, line);
+    // A duplicate is still imported: its values may differ, and the user decides what it means.
+    this.isNewKey(p, t, line, timeColumnName(timeSpec), 'duplicate-visit', 'a second visit at the same time');
+    for (const v of this.wide) {
+      const raw = fields[v.index]!;
+      if (this.ctx.isMissing(raw)) continue;
+      const { num, txt } = v.codec.encode(raw, this.file.name, line, v.column);
+      this.ctx.writer.insertMeasurement(p.id, t, v.codec.id, num, txt);
+    }
+  }
+
+  private importLongValue(
+    p: PatientState,
+    m: Extract<ResolvedFile['measurements'], { layout: 'long' }>,
+    fields: string[],
+    line: number,
+  ): void {
+    const t = this.visitTime(p, m.time, fields, line);
+    const name = fields[this.col.get(m.variable)!]!.trim();
+    if (this.ctx.isMissing(name)) throw new ImportError({ file: this.file.name, line, column: m.variable, value: name }, 'the variable name is empty');
+    const raw = fields[this.col.get(m.value)!]!;
+    if (this.ctx.isMissing(raw)) return;
+    const codec = this.ctx.variables.get(name) ?? this.defineVariable(name, m.variables?.[name], 'measurement', m.value, () => [raw]);
+    if (codec.role !== 'measurement') {
+      throw new ImportError({ file: this.file.name, line, column: m.variable, value: name }, `"${name}" is a static attribute, not a measurement`);
+    }
+    this.isNewKey(p, `${codec.id}:${t}`, line, m.variable, 'duplicate-measurement', `a second value of "${name}" at the same time`);
+    if (m.unit) this.noteUnit(codec, fields[this.col.get(m.unit)!]!, line, m.unit);
+    const { num, txt } = codec.encode(raw, this.file.name, line, m.value);
+    this.ctx.writer.insertMeasurement(p.id, t, codec.id, num, txt);
+  }
+
+  /** Parses a visit's time and warns when it falls after death or the end of follow-up. */
+  private visitTime(p: PatientState, spec: TimeColumn, fields: string[], line: number): number {
+    const column = timeColumnName(spec);
+    const raw = fields[this.col.get(column)!]!;
+    if (this.ctx.isMissing(raw)) throw new ImportError({ file: this.file.name, line, column, value: raw }, 'the visit time is missing');
+    const t = this.parseTime(spec, raw, line);
+    if (p.death !== undefined && t > p.death) {
+      this.warn('visit-after-death', line, column, raw, `patient "${p.key}": visit after death`);
+    } else if (p.followupEnd !== undefined && t > p.followupEnd) {
+      this.warn('visit-after-followup-end', line, column, raw, `patient "${p.key}": visit after the end of follow-up`);
+    }
+    return t;
+  }
+
+  private isNewKey(p: PatientState, key: number | string, line: number, column: string, code: string, what: string): void {
+    let keys = this.visitKeys.get(p.id);
+    if (!keys) this.visitKeys.set(p.id, (keys = new Map()));
+    const first = keys.get(key);
+    if (first !== undefined) {
+      this.warn(code, line, column, undefined, `patient "${p.key}": ${what} as line ${first}`);
+      return;
+    }
+    keys.set(key, line);
+  }
+
+  private noteUnit(codec: VariableCodec, rawUnit: string, line: number, column: string): void {
+    const unit = rawUnit.trim();
+    if (this.ctx.isMissing(unit) || this.unitsSeen.has(`${codec.id}\u0000${unit}`)) return;
+    const first = !this.unitsSeen.has(`${codec.id}\u0000`);
+    this.unitsSeen.add(`${codec.id}\u0000${unit}`);
+    if (first) {
+      this.unitsSeen.add(`${codec.id}\u0000`);
+      this.ctx.writer.setVariableUnit(codec.id, unit);
+    } else {
+      this.warn('unit-conflict', line, column, unit, `variable "${codec.name}" is recorded in more than one unit; values are stored as given`);
+    }
+  }
+
+  /** A date (calendar datasets) or a numeric offset converted to days (relative datasets). */
+  private parseTime(spec: TimeColumn | string, raw: string, line: number): number {
+    const column = timeColumnName(spec);
+    const basis = this.ctx.mapping.time;
+    if (basis.basis === 'calendar') {
+      const days = this.dates.toDays(raw);
+      if (days === undefined) throw unparseableDate(this.dates, this.file.name, line, column, raw);
+      return days;
+    }
+    const unit = (typeof spec === 'string' ? undefined : spec.unit) ?? basis.unit;
+    const n = parseNumber(raw);
+    if (n === undefined) {
+      throw new ImportError({ file: this.file.name, line, column, value: raw }, `not a number: this column holds a time offset in ${unit}`);
+    }
+    return n * TIME_UNITS[unit];
+  }
+
+  private warn(code: string, line: number, column: string, value: string | undefined, message: string): void {
+    this.ctx.warnings.add({ code, file: this.file.name, line, column, value, message });
+  }
+}
+
+function isDeath(type: string): boolean {
+  return type.trim().toLowerCase() === 'death';
+}

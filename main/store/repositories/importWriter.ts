@@ -1,0 +1,178 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../database.js';
+
+export interface NewVariable {
+  name: string;
+  role: 'static' | 'measurement';
+  kind: 'numeric' | 'categorical' | 'binary' | 'date';
+  unit: string | null;
+  sourceFile: string;
+  sourceColumn: string;
+}
+
+export interface ImportLogEntry {
+  startedAt: string;
+  finishedAt: string;
+  mappingJson: string;
+  rowsRead: number;
+  warningCount: number;
+  files: { fileName: string; path: string; sizeBytes: number; sha256: string; rowsRead: number }[];
+  warnings: { rule: string; fileName: string; line?: number; column?: string; value?: string; message: string }[];
+}
+
+/** Rows buffered per multi-row INSERT: fewer statement calls, same transaction. */
+const MEASUREMENT_BATCH = 128;
+
+/**
+ * The write side of an import: prepared statements for every table an import
+ * fills. The caller owns the transaction (`begin` / `commit` / `rollback`),
+ * which spans the whole, streamed import.
+ */
+export class ImportWriter {
+  private readonly insertVariableStmt: Statement;
+  private readonly insertPatientStmt: Statement;
+  private readonly insertStaticStmt: Statement;
+  private readonly insertMeasurementStmt: Statement;
+  private readonly insertMeasurementBatchStmt: Statement;
+  private readonly insertEventStmt: Statement;
+  private readonly insertOutcomeStmt: Statement;
+  private readonly setIndexStmt: Statement;
+  private readonly batch: (number | string | null)[] = [];
+  measurementCount = 0;
+  eventCount = 0;
+
+  constructor(private readonly db: Db) {
+    this.insertVariableStmt = db.prepare(
+      `INSERT INTO variables (dataset_id, name, role, kind, unit, source_file, source_column)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertPatientStmt = db.prepare('INSERT INTO patients (dataset_id, source_key) VALUES (?, ?)');
+    this.insertStaticStmt = db.prepare('INSERT INTO static_values (patient_id, variable_id, num, txt) VALUES (?, ?, ?, ?)');
+    const one = '(?, ?, ?, ?, ?)';
+    const insert = 'INSERT INTO measurements (patient_id, time, variable_id, num, txt) VALUES ';
+    this.insertMeasurementStmt = db.prepare(insert + one);
+    this.insertMeasurementBatchStmt = db.prepare(insert + Array(MEASUREMENT_BATCH).fill(one).join(', '));
+    this.insertEventStmt = db.prepare('INSERT INTO events (patient_id, time, type, source_column) VALUES (?, ?, ?, ?)');
+    this.insertOutcomeStmt = db.prepare(
+      'INSERT INTO outcomes (patient_id, followup_end, event_time, event_type) VALUES (?, ?, ?, ?)',
+    );
+    this.setIndexStmt = db.prepare('UPDATE patients SET index_time = ? WHERE id = ?');
+  }
+
+  begin(): void {
+    this.db.exec('BEGIN IMMEDIATE');
+  }
+
+  commit(): void {
+    this.flushMeasurements();
+    this.db.exec('COMMIT');
+  }
+
+  rollback(): void {
+    this.batch.length = 0;
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+  }
+
+  datasetExists(name: string): boolean {
+    return this.db.prepare('SELECT 1 FROM datasets WHERE name = ?').get(name) !== undefined;
+  }
+
+  insertDataset(name: string, description: string | null, timeBasis: 'calendar' | 'relative'): number {
+    const info = this.db
+      .prepare('INSERT INTO datasets (name, description, time_basis, created_at) VALUES (?, ?, ?, ?)')
+      .run(name, description, timeBasis, new Date().toISOString());
+    return Number(info.lastInsertRowid);
+  }
+
+  insertVariable(datasetId: number, v: NewVariable): number {
+    const info = this.insertVariableStmt.run(datasetId, v.name, v.role, v.kind, v.unit, v.sourceFile, v.sourceColumn);
+    return Number(info.lastInsertRowid);
+  }
+
+  setVariableUnit(variableId: number, unit: string): void {
+    this.db.prepare('UPDATE variables SET unit = ? WHERE id = ?').run(unit, variableId);
+  }
+
+  setVariableCategories(variableId: number, categories: string[]): void {
+    this.db.prepare('UPDATE variables SET categories = ? WHERE id = ?').run(JSON.stringify(categories), variableId);
+  }
+
+  insertPatient(datasetId: number, sourceKey: string): number {
+    return Number(this.insertPatientStmt.run(datasetId, sourceKey).lastInsertRowid);
+  }
+
+  insertStatic(patientId: number, variableId: number, num: number | null, txt: string | null): void {
+    this.insertStaticStmt.run(patientId, variableId, num, txt);
+  }
+
+  insertMeasurement(patientId: number, time: number, variableId: number, num: number | null, txt: string | null): void {
+    const b = this.batch;
+    b.push(patientId, time, variableId, num, txt);
+    if (b.length === MEASUREMENT_BATCH * 5) {
+      this.insertMeasurementBatchStmt.run(b);
+      b.length = 0;
+    }
+    this.measurementCount++;
+  }
+
+  private flushMeasurements(): void {
+    const b = this.batch;
+    for (let i = 0; i < b.length; i += 5) this.insertMeasurementStmt.run(b.slice(i, i + 5));
+    b.length = 0;
+  }
+
+  insertEvent(patientId: number, time: number, type: string, sourceColumn: string): void {
+    this.insertEventStmt.run(patientId, time, type, sourceColumn);
+    this.eventCount++;
+  }
+
+  insertOutcome(patientId: number, followupEnd: number, eventTime: number | null, eventType: string | null): void {
+    this.insertOutcomeStmt.run(patientId, followupEnd, eventTime, eventType);
+  }
+
+  setIndexTime(patientId: number, time: number): void {
+    this.setIndexStmt.run(time, patientId);
+  }
+
+  /** Patients without an explicit index date get their first recorded measurement or event. */
+  defaultIndexToFirstRecord(datasetId: number): void {
+    this.flushMeasurements();
+    this.db
+      .prepare(
+        `UPDATE patients SET index_time = (
+           SELECT min(t) FROM (
+             SELECT min(time) AS t FROM measurements WHERE patient_id = patients.id
+             UNION ALL SELECT min(time) FROM events WHERE patient_id = patients.id))
+         WHERE dataset_id = ? AND index_time IS NULL`,
+      )
+      .run(datasetId);
+  }
+
+  defaultIndexToZero(datasetId: number): void {
+    this.db.prepare('UPDATE patients SET index_time = 0 WHERE dataset_id = ? AND index_time IS NULL').run(datasetId);
+  }
+
+  writeImportLog(datasetId: number, entry: ImportLogEntry): number {
+    const importId = Number(
+      this.db
+        .prepare(
+          `INSERT INTO imports (dataset_id, started_at, finished_at, mapping_json, rows_read, warning_count)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+        )
+        .run(datasetId, entry.startedAt, entry.finishedAt, entry.mappingJson, entry.rowsRead, entry.warningCount)
+        .lastInsertRowid,
+    );
+    const file = this.db.prepare(
+      'INSERT INTO import_files (import_id, file_name, path, size_bytes, sha256, rows_read) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    for (const f of entry.files) file.run(importId, f.fileName, f.path, f.sizeBytes, f.sha256, f.rowsRead);
+    const warning = this.db.prepare(
+      `INSERT INTO import_warnings (import_id, rule, file_name, line, column_name, value, message)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const w of entry.warnings) {
+      warning.run(importId, w.rule, w.fileName, w.line ?? null, w.column ?? null, w.value ?? null, w.message);
+    }
+    return importId;
+  }
+}
