@@ -51,13 +51,25 @@ export class FileImporter {
   private col = new Map<string, number>();
   private sample: { fields: string[]; line: number }[] | undefined = [];
   private idIndex = -1;
+  /** Column positions used on every row of a measurement file, looked up once. */
+  private timeIndex = -1;
+  private variableIndex = -1;
+  private valueIndex = -1;
+  private unitIndex = -1;
   private statics: ColumnVar[] = [];
   private wide: ColumnVar[] = [];
   private readonly dates: DateParser;
   private readonly seenPatients = new Map<string, number>();
-  /** Per patient: visit (or visit+variable) keys already read, with their line, for duplicate warnings. */
-  private readonly visitKeys = new Map<number, Map<number | string, number>>();
-  private readonly unitsSeen = new Set<string>();
+  /**
+   * Duplicate detection keeps the keys (visit time, or variable and time) of one
+   * patient at a time, so memory stays bounded on files grouped by patient.
+   * A patient whose rows come back later gets its earlier keys reloaded from the store.
+   */
+  private keysPatient = -1;
+  /** Variable id (0 for a whole wide visit) to time to the line it was first seen on. */
+  private readonly keys = new Map<number, Map<number, number>>();
+  private readonly donePatients = new Set<number>();
+  private readonly fileVariableIds = new Set<number>();
 
   constructor(
     private readonly ctx: DatasetContext,
@@ -92,6 +104,14 @@ export class FileImporter {
       }
     }
     this.idIndex = this.col.get(f.id)!;
+    if (m) {
+      this.timeIndex = this.col.get(timeColumnName(m.time))!;
+      if (m.layout === 'long') {
+        this.variableIndex = this.col.get(m.variable)!;
+        this.valueIndex = this.col.get(m.value)!;
+        this.unitIndex = m.unit ? this.col.get(m.unit)! : -1;
+      }
+    }
   }
 
   onRow(fields: string[], line: number): void {
@@ -119,6 +139,7 @@ export class FileImporter {
     const m = this.file.measurements;
     if (m?.layout === 'wide') {
       this.wide = columnEntries(m.columns).map(([c, s]) => this.columnVar(c, s, 'measurement', () => column(c)));
+      for (const v of this.wide) this.fileVariableIds.add(v.codec.id);
     } else if (m?.layout === 'long') {
       const varIdx = this.col.get(m.variable)!;
       const valIdx = this.col.get(m.value)!;
@@ -178,6 +199,7 @@ export class FileImporter {
       sourceColumn: column,
     });
     const codec = new VariableCodec(id, name, kind, role, this.dates);
+    codec.unit = settings.unit;
     this.ctx.variables.set(name, codec);
     return codec;
   }
@@ -298,7 +320,7 @@ export class FileImporter {
   private importWideVisit(p: PatientState, timeSpec: TimeColumn, fields: string[], line: number): void {
     const t = this.visitTime(p, timeSpec, fields, line);
     // A duplicate is still imported: its values may differ, and the user decides what it means.
-    this.isNewKey(p, t, line, timeColumnName(timeSpec), 'duplicate-visit', 'a second visit at the same time');
+    this.noteVisitKey(p, 0, t, line, timeColumnName(timeSpec), 'duplicate-visit', 'a second visit at the same time');
     for (const v of this.wide) {
       const raw = fields[v.index]!;
       if (this.ctx.isMissing(raw)) continue;
@@ -314,24 +336,33 @@ export class FileImporter {
     line: number,
   ): void {
     const t = this.visitTime(p, m.time, fields, line);
-    const name = fields[this.col.get(m.variable)!]!.trim();
-    if (this.ctx.isMissing(name)) throw new ImportError({ file: this.file.name, line, column: m.variable, value: name }, 'the variable name is empty');
-    const raw = fields[this.col.get(m.value)!]!;
+    const name = fields[this.variableIndex]!;
+    const raw = fields[this.valueIndex]!;
+    let codec = this.ctx.variables.get(name);
+    if (!codec) {
+      const trimmed = name.trim();
+      if (this.ctx.isMissing(trimmed)) throw new ImportError({ file: this.file.name, line, column: m.variable, value: name }, 'the variable name is empty');
+      codec = this.ctx.variables.get(trimmed);
+      if (!codec) {
+        if (this.ctx.isMissing(raw)) return;
+        codec = this.defineVariable(trimmed, m.variables?.[trimmed], 'measurement', m.value, () => [raw]);
+      }
+    }
     if (this.ctx.isMissing(raw)) return;
-    const codec = this.ctx.variables.get(name) ?? this.defineVariable(name, m.variables?.[name], 'measurement', m.value, () => [raw]);
     if (codec.role !== 'measurement') {
       throw new ImportError({ file: this.file.name, line, column: m.variable, value: name }, `"${name}" is a static attribute, not a measurement`);
     }
-    this.isNewKey(p, `${codec.id}:${t}`, line, m.variable, 'duplicate-measurement', `a second value of "${name}" at the same time`);
-    if (m.unit) this.noteUnit(codec, fields[this.col.get(m.unit)!]!, line, m.unit);
+    this.fileVariableIds.add(codec.id);
+    this.noteVisitKey(p, codec.id, t, line, m.variable, 'duplicate-measurement', `a second value of "${codec.name}" at the same time`);
+    if (this.unitIndex >= 0) this.noteUnit(codec, fields[this.unitIndex]!, line, m.unit!);
     const { num, txt } = codec.encode(raw, this.file.name, line, m.value);
     this.ctx.writer.insertMeasurement(p.id, t, codec.id, num, txt);
   }
 
   /** Parses a visit's time and warns when it falls after death or the end of follow-up. */
   private visitTime(p: PatientState, spec: TimeColumn, fields: string[], line: number): number {
+    const raw = fields[this.timeIndex]!;
     const column = timeColumnName(spec);
-    const raw = fields[this.col.get(column)!]!;
     if (this.ctx.isMissing(raw)) throw new ImportError({ file: this.file.name, line, column, value: raw }, 'the visit time is missing');
     const t = this.parseTime(spec, raw, line);
     if (p.death !== undefined && t > p.death) {
@@ -342,27 +373,45 @@ export class FileImporter {
     return t;
   }
 
-  private isNewKey(p: PatientState, key: number | string, line: number, column: string, code: string, what: string): void {
-    let keys = this.visitKeys.get(p.id);
-    if (!keys) this.visitKeys.set(p.id, (keys = new Map()));
-    const first = keys.get(key);
+  /** Warns when this patient already had a row with this key in this file. */
+  private noteVisitKey(p: PatientState, variableId: number, time: number, line: number, column: string, code: string, what: string): void {
+    if (p.id !== this.keysPatient) this.switchKeysTo(p.id);
+    let times = this.keys.get(variableId);
+    if (!times) this.keys.set(variableId, (times = new Map()));
+    const first = times.get(time);
     if (first !== undefined) {
-      this.warn(code, line, column, undefined, `patient "${p.key}": ${what} as line ${first}`);
+      const earlier = first > 0 ? `line ${first}` : 'an earlier row';
+      this.warn(code, line, column, undefined, `patient "${p.key}": ${what} as ${earlier}`);
       return;
     }
-    keys.set(key, line);
+    times.set(time, line);
+  }
+
+  private switchKeysTo(patientId: number): void {
+    if (this.keysPatient !== -1) this.donePatients.add(this.keysPatient);
+    this.keysPatient = patientId;
+    this.keys.clear();
+    if (!this.donePatients.has(patientId)) return;
+    const long = this.file.measurements?.layout === 'long';
+    for (const { variableId, time } of this.ctx.writer.measurementKeys(patientId, [...this.fileVariableIds])) {
+      const key = long ? variableId : 0;
+      let times = this.keys.get(key);
+      if (!times) this.keys.set(key, (times = new Map()));
+      times.set(time, 0);
+    }
   }
 
   private noteUnit(codec: VariableCodec, rawUnit: string, line: number, column: string): void {
+    if (rawUnit === codec.lastUnitSeen) return; // the common case: same unit as the row before
     const unit = rawUnit.trim();
-    if (this.ctx.isMissing(unit) || this.unitsSeen.has(`${codec.id}\u0000${unit}`)) return;
-    const first = !this.unitsSeen.has(`${codec.id}\u0000`);
-    this.unitsSeen.add(`${codec.id}\u0000${unit}`);
-    if (first) {
-      this.unitsSeen.add(`${codec.id}\u0000`);
+    codec.lastUnitSeen = rawUnit;
+    if (this.ctx.isMissing(unit)) return;
+    if (codec.unit === undefined) {
+      codec.unit = unit;
       this.ctx.writer.setVariableUnit(codec.id, unit);
-    } else {
-      this.warn('unit-conflict', line, column, unit, `variable "${codec.name}" is recorded in more than one unit; values are stored as given`);
+    } else if (codec.unit !== unit && !codec.conflictingUnits.has(unit)) {
+      codec.conflictingUnits.add(unit);
+      this.warn('unit-conflict', line, column, unit, `variable "${codec.name}" is also recorded in ${unit}, not only ${codec.unit}; values are stored as given`);
     }
   }
 

@@ -6,7 +6,9 @@ export type MissingTest = (raw: string) => boolean;
 
 export function missingTest(tokens: readonly string[] = DEFAULT_MISSING_TOKENS): MissingTest {
   const set = new Set(tokens.map((t) => t.trim()));
-  return (raw) => set.has(raw.trim());
+  const longest = Math.max(...[...set].map((t) => t.length));
+  // Called for every cell: skip the trim for values that cannot be a token.
+  return (raw) => set.has(raw) || (raw.length <= longest + 8 && set.has(raw.trim()));
 }
 
 const NUMBER = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
@@ -41,12 +43,12 @@ export class DateParser {
   constructor(readonly format: string = 'iso') {}
 
   toDays(raw: string): number | undefined {
-    const key = raw.trim();
-    let days = this.cache.get(key);
-    if (days !== undefined || this.cache.has(key)) return days;
-    days = this.parseUncached(key);
+    let days = this.cache.get(raw);
+    if (days !== undefined || this.cache.has(raw)) return days;
+    days = this.parseUncached(raw.trim());
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(key, days);
+    // Copy the key: a slice would keep the whole chunk of the file it came from alive.
+    this.cache.set(copyString(raw), days);
     return days;
   }
 
@@ -66,6 +68,10 @@ export class DateParser {
     );
     return utc / MS_PER_DAY;
   }
+}
+
+function copyString(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** Days since 1970-01-01 back to an ISO date (or date-time when the day has a time part). */

@@ -17,6 +17,10 @@ export interface EncodedValue {
 export class VariableCodec {
   readonly levels = new Set<string>();
   levelsOverflowed = false;
+  /** Unit as first recorded in a long file's unit column; later different units are warned about once each. */
+  unit: string | undefined;
+  lastUnitSeen: string | undefined;
+  readonly conflictingUnits = new Set<string>();
 
   constructor(
     readonly id: number,

@@ -54,7 +54,6 @@ export const coreTables: Migration = {
       txt         TEXT
     );
     CREATE INDEX measurements_by_patient_time ON measurements(patient_id, time);
-    CREATE INDEX measurements_by_variable ON measurements(variable_id);
 
     CREATE TABLE events (
       id            INTEGER PRIMARY KEY,

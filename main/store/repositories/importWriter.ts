@@ -121,6 +121,18 @@ export class ImportWriter {
     b.length = 0;
   }
 
+  /** Variable and time of the measurements stored so far for a patient (for duplicate checks). */
+  measurementKeys(patientId: number, variableIds: number[]): { variableId: number; time: number }[] {
+    this.flushMeasurements();
+    if (variableIds.length === 0) return [];
+    return this.db
+      .prepare(
+        `SELECT DISTINCT variable_id AS variableId, time FROM measurements
+          WHERE patient_id = ? AND variable_id IN (${variableIds.map(() => '?').join(', ')})`,
+      )
+      .all(patientId, ...variableIds) as { variableId: number; time: number }[];
+  }
+
   insertEvent(patientId: number, time: number, type: string, sourceColumn: string): void {
     this.insertEventStmt.run(patientId, time, type, sourceColumn);
     this.eventCount++;

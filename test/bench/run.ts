@@ -1,0 +1,66 @@
+// npm run bench: import throughput against sqlite3's own CSV import. Prints numbers; asserts nothing.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeLabFiles } from '../support/syntheticLabs.js';
+
+const ROWS = 400_000;
+const dir = join(import.meta.dirname, '..', '..', '.bench');
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+
+function haveSqlite3(): boolean {
+  return spawnSync('sqlite3', ['-version']).status === 0;
+}
+if (!haveSqlite3()) {
+  console.log('Installing Debian sqlite3 for the baseline (apt-get install -y sqlite3) ...');
+  spawnSync('sh', ['-c', 'apt-get install -y -qq sqlite3 >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq sqlite3)'], { stdio: 'inherit' });
+  if (!haveSqlite3()) throw new Error('sqlite3 is not installed and could not be installed; install Debian sqlite3 and rerun.');
+}
+
+console.log(`Generating a ${ROWS.toLocaleString('en-US')}-row long-format lab file from the Steno-2 lab distributions ...`);
+const files = await writeLabFiles(dir, ROWS);
+const mb = statSync(files.labsPath).size / 2 ** 20;
+console.log(`  ${files.labsPath}: ${mb.toFixed(1)} MiB, ${files.patients.toLocaleString('en-US')} patients`);
+
+function timeSqlite3(): number {
+  const db = join(dir, 'sqlite3-baseline.db');
+  rmSync(db, { force: true });
+  const started = performance.now();
+  execFileSync('sqlite3', [db, '.mode csv', `.import ${files.labsPath} labs`]);
+  return (performance.now() - started) / 1000;
+}
+
+function timeSynthehr(): { seconds: number; rows: number; measurements: number; maxRssKiB: number } {
+  const db = join(dir, 'synthehr-bench.db');
+  for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'importChild.ts'), db, files.mappingPath], {
+    encoding: 'utf8',
+  });
+  return JSON.parse(out);
+}
+
+const RUNS = 3;
+const sqliteTimes: number[] = [];
+const ours: ReturnType<typeof timeSynthehr>[] = [];
+for (let i = 0; i < RUNS; i++) {
+  sqliteTimes.push(timeSqlite3());
+  ours.push(timeSynthehr());
+}
+const best = (xs: number[]) => Math.min(...xs);
+const labRows = files.rows;
+const sqliteRate = labRows / best(sqliteTimes);
+const ourSeconds = best(ours.map((o) => o.seconds));
+// Our import also reads the patient file; count every row it read.
+const ourRate = ours[0]!.rows / ourSeconds;
+const peakMiB = Math.max(...ours.map((o) => o.maxRssKiB)) / 1024;
+
+const sqliteVersion = execFileSync('sqlite3', ['-version'], { encoding: 'utf8' }).split(' ')[0];
+console.log(`\nImport of ${labRows.toLocaleString('en-US')} lab rows (+${files.patients.toLocaleString('en-US')} patient rows), best of ${RUNS}:`);
+console.log(`  sqlite3 ${sqliteVersion} .import into a bare table: ${best(sqliteTimes).toFixed(2)} s, ${Math.round(sqliteRate).toLocaleString('en-US')} rows/s`);
+console.log(
+  `  synthehr import (typed, validated, indexed):   ${ourSeconds.toFixed(2)} s, ${Math.round(ourRate).toLocaleString('en-US')} rows/s, ` +
+    `${ours[0]!.measurements.toLocaleString('en-US')} measurements stored`,
+);
+console.log(`  ratio synthehr / sqlite3: ${(ourRate / sqliteRate).toFixed(2)}x (goal: at least 0.5x)`);
+console.log(`  peak memory of the import process: ${peakMiB.toFixed(0)} MiB (file: ${mb.toFixed(1)} MiB)`);
