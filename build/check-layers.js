@@ -1,0 +1,78 @@
+// Layering rules, kept as data and checked in `npm test` (VS Code keeps its rules the same way).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const NATIVE = ['better-sqlite3', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+/** Each rule: files it applies to, and a test returning a reason when an import is not allowed. */
+const rules = [
+  {
+    name: 'renderer imports no main/ code, no Node or Electron, and only types from the contract',
+    files: (f) => f.startsWith('renderer/'),
+    check: ({ target, spec, typeOnly }) => {
+      if (target?.startsWith('main/')) return 'the renderer never imports main/';
+      if (target?.startsWith('preload/') && !(target.startsWith('preload/contract') && typeOnly)) return 'the renderer may only `import type` from preload/contract';
+      if (spec === 'electron' || spec.startsWith('node:') || NATIVE.includes(spec)) return 'the renderer runs sandboxed, without Node';
+    },
+  },
+  {
+    name: 'only main/app and main/ipc import electron',
+    files: (f) => f.startsWith('main/') && !f.startsWith('main/app/') && !f.startsWith('main/ipc/'),
+    check: ({ spec }) => (spec === 'electron' ? 'domain code is plain Node: electron belongs in main/app or main/ipc' : undefined),
+  },
+  {
+    name: 'only main/ipc touches ipcMain',
+    files: (f) => !f.startsWith('main/ipc/'),
+    check: ({ source }) => (/\bipcMain\b/.test(source) ? 'ipcMain is used only through main/ipc/handle.ts' : undefined),
+    once: true,
+  },
+  {
+    name: 'native modules load only in main/',
+    files: (f) => !f.startsWith('main/') && !f.startsWith('test/') && !f.startsWith('build/'),
+    check: ({ spec }) => (NATIVE.includes(spec) ? 'native modules load only in main/' : undefined),
+  },
+  {
+    name: 'SQL stays in main/store',
+    files: (f) => f.startsWith('main/') && !f.startsWith('main/store/'),
+    check: ({ source }) => (/\.(prepare|exec)\(\s*[`'"]\s*(SELECT|INSERT|UPDATE|DELETE|CREATE)/i.test(source) ? 'SQL belongs in main/store repositories' : undefined),
+    once: true,
+  },
+];
+
+function* walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) yield* walk(path);
+    else if (/\.(ts|tsx|js|mjs|cjs)$/.test(name)) yield path;
+  }
+}
+
+const IMPORT = /(?:^|[\n;])\s*(import\s+type\s|import\s|export\s[^'"]*?from\s)[^'"]*?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+const violations = [];
+for (const top of ['main', 'preload', 'renderer']) {
+  for (const abs of walk(join(root, top))) {
+    const file = relative(root, abs).split('\\').join('/');
+    const source = readFileSync(abs, 'utf8');
+    const applicable = rules.filter((r) => r.files(file));
+    for (const rule of applicable.filter((r) => r.once)) {
+      const reason = rule.check({ source });
+      if (reason) violations.push(`${file}: ${reason}`);
+    }
+    for (const m of source.matchAll(IMPORT)) {
+      const spec = m[2] ?? m[3] ?? m[4];
+      const typeOnly = (m[1] ?? '').startsWith('import type');
+      const target = spec.startsWith('.') ? relative(root, resolve(dirname(abs), spec)).split('\\').join('/') : undefined;
+      for (const rule of applicable.filter((r) => !r.once)) {
+        const reason = rule.check({ spec, target, typeOnly, source });
+        if (reason) violations.push(`${file}: imports "${spec}": ${reason}`);
+      }
+    }
+  }
+}
+if (violations.length) {
+  console.error(`Layer check failed:\n  ${violations.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(`Layer check: ${rules.length} rules hold.`);

@@ -1,0 +1,35 @@
+// Electron main process: lifecycle, security, the window and the IPC handlers. Thin by design:
+// the work is done by the plain-Node services under main/ (the CLI uses the same ones).
+import { app, BrowserWindow } from 'electron';
+import { join } from 'node:path';
+import { registerHandlers } from '../ipc/registerHandlers.js';
+import { openDatabase } from '../store/database.js';
+import { registerAppScheme, serveRenderer } from './appProtocol.js';
+import { hardenSession } from './security.js';
+import { createMainWindow } from './window.js';
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  registerAppScheme();
+  let mainWindow: BrowserWindow | undefined;
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+  });
+  app.on('window-all-closed', () => app.quit());
+
+  void app.whenReady().then(() => {
+    hardenSession();
+    serveRenderer(join(import.meta.dirname, '../renderer'));
+    const dbPath = join(app.getPath('userData'), 'synthehr.db');
+    const db = openDatabase(dbPath);
+    app.on('will-quit', () => db.close());
+    registerHandlers(db, dbPath, () => mainWindow);
+    mainWindow = createMainWindow();
+    mainWindow.on('closed', () => (mainWindow = undefined));
+  });
+}

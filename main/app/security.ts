@@ -1,0 +1,48 @@
+import { session, shell, type WebContents } from 'electron';
+import { isAppUrl } from './appProtocol.js';
+
+/** The Content-Security-Policy of every page: no remote code, no eval, no network. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** External links the app may hand to the system browser (documentation only). */
+const EXTERNAL_ALLOWLIST = ['https://www.hl7.org/fhir/', 'https://ohdsi.github.io/CommonDataModel/'];
+
+/** Session-wide: CSP header, every permission denied, no requests leave the machine. */
+export function hardenSession(): void {
+  const s = session.defaultSession;
+  s.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  s.setPermissionCheckHandler(() => false);
+  s.webRequest.onBeforeRequest((details, callback) => {
+    const local = isAppUrl(details.url) || details.url.startsWith('devtools://') || details.url.startsWith('data:') || details.url.startsWith('blob:');
+    callback({ cancel: !local });
+  });
+  s.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+}
+
+/** Per window: no navigation away from the app, no new windows, no webviews. */
+export function hardenWebContents(contents: WebContents): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (EXTERNAL_ALLOWLIST.some((prefix) => url.startsWith(prefix))) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+}

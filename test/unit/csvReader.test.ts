@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { readCsv } from '../../main/ingest/csvReader.js';
+import { ImportError } from '../../main/ingest/errors.js';
+import { tempDir, writeCsv } from '../support/store.js';
+
+async function read(text: string | Buffer) {
+  const path = writeCsv(tempDir(), 'x.csv', text);
+  let header: string[] = [];
+  const rows: { fields: string[]; line: number }[] = [];
+  const result = await readCsv({ file: 'x.csv', path, onHeader: (h) => (header = h), onRow: (fields, line) => rows.push({ fields, line }) });
+  return { header, rows, result };
+}
+
+describe('readCsv', () => {
+  it('reads R-style quoting, doubled quotes, CRLF and a BOM', async () => {
+    const { header, rows } = await read('\uFEFF"id","note","x"\r\n1,"a, b",2\r\n2,"say ""hi""",\r\n');
+    expect(header).toEqual(['id', 'note', 'x']);
+    expect(rows).toEqual([
+      { fields: ['1', 'a, b', '2'], line: 2 },
+      { fields: ['2', 'say "hi"', ''], line: 3 },
+    ]);
+  });
+
+  it('keeps physical line numbers across quoted newlines and a missing final newline', async () => {
+    const { rows } = await read('id,text\n1,"two\nlines"\n2,last');
+    expect(rows.map((r) => r.line)).toEqual([2, 4]);
+    expect(rows[0]!.fields[1]).toBe('two\nlines');
+  });
+
+  it('streams files larger than one chunk, with records across chunk boundaries', async () => {
+    const lines = ['id,"v"'];
+    for (let i = 0; i < 120_000; i++) lines.push(`${i},"value ${i}"`);
+    const { rows, result } = await read(lines.join('\n') + '\n');
+    expect(result.bytes).toBeGreaterThan(2 * 1024 * 1024);
+    expect(rows).toHaveLength(120_000);
+    expect(rows[119_999]).toEqual({ fields: ['119999', 'value 119999'], line: 120_001 });
+    expect(result.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('refuses a ragged row, naming the line', async () => {
+    await expect(read('a,b,c\n1,2,3\n4,5\n')).rejects.toThrow(/x\.csv, line 3, column "c": value "2 fields": ragged row: the header has 3 fields/);
+  });
+
+  it('refuses bytes that are not UTF-8, naming the line', async () => {
+    const latin1 = Buffer.concat([Buffer.from('id,name\n1,ok\n2,Jos'), Buffer.from([0xe9]), Buffer.from('\n')]);
+    const err = await read(latin1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImportError);
+    expect((err as Error).message).toMatch(/x\.csv, line 3: value "byte 0xe9": the file is not UTF-8/);
+  });
+
+  it('refuses an unclosed quote and an empty file', async () => {
+    await expect(read('a,b\n1,"open\n')).rejects.toThrow(/line 2: a quoted field is never closed/);
+    await expect(read('')).rejects.toThrow(/the file is empty/);
+  });
+});
