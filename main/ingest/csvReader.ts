@@ -149,6 +149,8 @@ class RecordParser {
     const fields: string[] = [];
     let i = this.pos;
     let newlines = 0;
+    // End of the current physical line; moves on only when a quoted field contains newlines.
+    let nl = buf.indexOf('\n', i);
     for (;;) {
       if (buf.charCodeAt(i) === 34 /* " */) {
         let value = '';
@@ -161,7 +163,10 @@ class RecordParser {
           }
           const part = buf.slice(i, q);
           value += part;
-          for (let k = 0; k < part.length; k++) if (part.charCodeAt(k) === 10) newlines++;
+          if (q > nl && nl !== -1) {
+            for (let k = 0; k < part.length; k++) if (part.charCodeAt(k) === 10) newlines++;
+            nl = buf.indexOf('\n', q);
+          }
           if (buf.charCodeAt(q + 1) === 34) {
             value += '"';
             i = q + 2;
@@ -185,9 +190,8 @@ class RecordParser {
           'text follows a closing quote: a quoted field must end at a comma or the end of the line',
         );
       }
-      const comma = buf.indexOf(',', i);
-      const nl = buf.indexOf('\n', i);
       if (nl === -1) return undefined;
+      const comma = buf.indexOf(',', i);
       if (comma !== -1 && comma < nl) {
         fields.push(buf.slice(i, comma));
         i = comma + 1;

@@ -1,14 +1,9 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../database.js';
+import type { VariableRow } from './datasetRepository.js';
 
-export interface NewVariable {
-  name: string;
-  role: 'static' | 'measurement';
-  kind: 'numeric' | 'categorical' | 'binary' | 'date';
-  unit: string | null;
-  sourceFile: string;
-  sourceColumn: string;
-}
+/** A variable as an import creates it; categories are set once the whole file is read. */
+export type NewVariable = Omit<VariableRow, 'id' | 'categories'>;
 
 export interface ImportLogEntry {
   startedAt: string;
