@@ -81,12 +81,28 @@ class RecordParser {
     private readonly sink: Pick<CsvReadOptions, 'onHeader' | 'onRow'>,
   ) {}
 
-  /** The line that `pos` of `text` would be on, for messages about a chunk not yet parsed. */
-  lineAtPrefix(prefix: string): number {
+  /** Line and column header at the end of `prefix`, text read after everything parsed so far. */
+  locate(prefix: string): { line: number; column?: string } {
+    const pending = this.buf.slice(this.pos) + prefix;
     let line = this.line;
-    for (let i = this.pos; i < this.buf.length; i++) if (this.buf.charCodeAt(i) === 10) line++;
-    for (let i = 0; i < prefix.length; i++) if (prefix.charCodeAt(i) === 10) line++;
-    return line;
+    let lineStart = 0;
+    for (let i = 0; i < pending.length; i++) {
+      if (pending.charCodeAt(i) === 10) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    // Count the commas outside quotes on that line to name the field.
+    let field = 0;
+    let quoted = false;
+    for (let i = lineStart; i < pending.length; i++) {
+      const c = pending.charCodeAt(i);
+      if (c === 34) quoted = !quoted;
+      else if (c === 44 && !quoted) field++;
+    }
+    // The bad byte may come before the header was parsed (it is in the same chunk).
+    const header = this.header ?? (this.line === 1 && lineStart > 0 ? pending.slice(0, pending.indexOf('\n')).trim().split(',').map((h) => h.replace(/^"|"$/g, '')) : undefined);
+    return { line, column: header?.[field] };
   }
 
   push(text: string, final: boolean): void {
@@ -222,10 +238,10 @@ function splitPlain(buf: string, start: number, end: number): string[] {
 function notUtf8(file: string, chunk: Buffer, parser: RecordParser): ImportError {
   const offset = firstInvalidUtf8(chunk);
   const prefix = chunk.subarray(0, offset).toString('latin1');
-  const line = parser.lineAtPrefix(prefix);
+  const { line, column } = parser.locate(prefix);
   const byte = chunk[offset] ?? 0;
   return new ImportError(
-    { file, line, value: `byte 0x${byte.toString(16).padStart(2, '0')}` },
+    { file, line, column, value: `byte 0x${byte.toString(16).padStart(2, '0')}` },
     'the file is not UTF-8 text (re-save it as UTF-8; Latin-1 or Windows-1252 exports are not accepted)',
   );
 }

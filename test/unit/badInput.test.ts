@@ -105,7 +105,7 @@ describe('bad input: a clear message, and the store exactly as it was', () => {
   it('a file that is not UTF-8', async () => {
     const latin1 = Buffer.concat([Buffer.from('"id","date","a1c","note"\n1,2001-03-01,61.2,"ok"\n2,2001-04-01,58,"f'), Buffer.from([0xe9, 0x76]), Buffer.from('er"\n')]);
     const m = dataset(undefined, latin1);
-    await expectRefused(m, /^visits, line 3: value "byte 0xe9": the file is not UTF-8 text/);
+    await expectRefused(m, /^visits, line 3, column "note": value "byte 0xe9": the file is not UTF-8 text/);
   });
 
   it('a second import of the same dataset name', async () => {

@@ -45,7 +45,7 @@ describe('readCsv', () => {
     const latin1 = Buffer.concat([Buffer.from('id,name\n1,ok\n2,Jos'), Buffer.from([0xe9]), Buffer.from('\n')]);
     const err = await read(latin1).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImportError);
-    expect((err as Error).message).toMatch(/x\.csv, line 3: value "byte 0xe9": the file is not UTF-8/);
+    expect((err as Error).message).toMatch(/x\.csv, line 3, column "name": value "byte 0xe9": the file is not UTF-8/);
   });
 
   it('refuses an unclosed quote and an empty file', async () => {
