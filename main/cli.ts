@@ -9,6 +9,10 @@ import { ImportError } from './ingest/errors.js';
 import { importDataset } from './ingest/importer.js';
 import { loadMapping, MappingError } from './ingest/mapping.js';
 import { daysToIso } from './ingest/values.js';
+import { printCohort, printPreview } from './cli/cohortCommands.js';
+import { CohortNotFoundError, createCohort, listCohorts, showCohort } from './cohort/cohortService.js';
+import { CohortDefinitionError, loadDefinition } from './cohort/definition.js';
+import { PatientNotInCohortError, previewEncoding } from './sequence/preview.js';
 import { DbFromFutureError, openDatabase } from './store/database.js';
 
 const USAGE = `synthehr: SynthEHR Studio from the command line
@@ -19,6 +23,15 @@ Usage:
   synthehr inspect DATASET [--db FILE] [--json] [--warnings N]
                                                counts, per-variable statistics, visits per patient,
                                                follow-up, events, censoring rate, import warnings
+  synthehr cohort create --definition FILE [--db FILE] [--json]
+                                               build a cohort (next version of its name): attrition,
+                                               outcome, Kaplan-Meier, split, transforms, sequence summary
+  synthehr cohort list [--db FILE]             the cohorts and their versions
+  synthehr cohort show COHORT[@VERSION] [--db FILE] [--json]
+  synthehr encode COHORT --preview PATIENT [--mode irregular|grid] [--bin DAYS]
+                 [--carry-forward] [--max-length N] [--json]
+                                               one patient's timeline and its encoding (other timestep
+                                               settings are fitted on the cohort for the preview only)
   synthehr demo [--db FILE]                    the pipeline, headless, on the bundled demo cohort
                                                (resources/demo; default store .synthehr/demo.db)
 
@@ -39,6 +52,12 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       mapping: { type: 'string' },
       json: { type: 'boolean', default: false },
       warnings: { type: 'string' },
+      definition: { type: 'string' },
+      preview: { type: 'string' },
+      mode: { type: 'string' },
+      bin: { type: 'string' },
+      'carry-forward': { type: 'boolean' },
+      'max-length': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -99,10 +118,82 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         db.close();
       }
     }
+    case 'cohort':
+      return cohortCommand(dbPath, rest, values, out);
+    case 'encode': {
+      const ref = rest[0];
+      if (!ref || !values.preview) throw new UsageError('encode needs a COHORT and --preview PATIENT');
+      const db = openDatabase(dbPath);
+      try {
+        const cohort = showCohort(db, ref);
+        const timesteps: Record<string, unknown> = {};
+        if (values.mode !== undefined) {
+          if (values.mode !== 'irregular' && values.mode !== 'grid') throw new UsageError('--mode is irregular or grid');
+          timesteps.mode = values.mode;
+        }
+        if (values.bin !== undefined) timesteps.binDays = positive(values.bin, '--bin');
+        if (values['carry-forward']) timesteps.carryForward = true;
+        if (values['max-length'] !== undefined) timesteps.maxLength = Math.round(positive(values['max-length'], '--max-length'));
+        const preview = previewEncoding(db, cohort.id, values.preview, timesteps);
+        if (values.json) out(JSON.stringify(preview, null, 2));
+        else printPreview(out, preview);
+        return 0;
+      } finally {
+        db.close();
+      }
+    }
     case 'demo':
       return runDemo(resolve(values.db ?? join(PROJECT_ROOT, '.synthehr', 'demo.db')), out);
     default:
       throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function positive(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} needs a positive number, not "${text}"`);
+  return n;
+}
+
+async function cohortCommand(dbPath: string, args: string[], values: { definition?: string; json?: boolean }, out: (s: string) => void): Promise<number> {
+  const [sub, ref] = args;
+  const db = openDatabase(dbPath);
+  try {
+    switch (sub) {
+      case 'create': {
+        if (!values.definition) throw new UsageError('cohort create needs --definition FILE');
+        const def = loadDefinition(resolve(values.definition));
+        const started = performance.now();
+        const report = createCohort(db, def, (stage) => process.stderr.write(`cohort ${def.name}: ${stage} ...\n`));
+        if (values.json) out(JSON.stringify(report, null, 2));
+        else {
+          printCohort(out, report);
+          out(`\n${report.unchanged ? 'Nothing changed' : `Stored as ${report.name}@${report.version}`} in ${dbPath} (${((performance.now() - started) / 1000).toFixed(2)} s)`);
+        }
+        return 0;
+      }
+      case 'list': {
+        const rows = listCohorts(db);
+        if (values.json) out(JSON.stringify(rows.map(({ encodingJson, summaryJson, definitionJson, ...r }) => r), null, 2));
+        else if (rows.length === 0) out(`No cohorts in ${dbPath}. Create one with: synthehr cohort create --definition FILE --db ${dbPath}`);
+        else
+          out(table(['id', 'cohort', 'version', 'dataset', 'patients', 'train', 'holdout', 'created'],
+            rows.map((c) => [c.id, c.name, c.version, c.datasetName, num(c.patients), num(c.train), num(c.holdout), c.createdAt.slice(0, 19).replace('T', ' ')]),
+            [true, false, true, false, true, true, true]));
+        return 0;
+      }
+      case 'show': {
+        if (!ref) throw new UsageError('cohort show needs a COHORT name (name@version for an older version)');
+        const report = showCohort(db, ref);
+        if (values.json) out(JSON.stringify(report, null, 2));
+        else printCohort(out, report);
+        return 0;
+      }
+      default:
+        throw new UsageError(sub ? `unknown cohort command "${sub}"` : 'cohort needs create, list or show');
+    }
+  } finally {
+    db.close();
   }
 }
 
@@ -212,7 +303,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`synthehr: ${err.message}\n\n${USAGE}`);
       return 2;
     }
-    const known = [ImportError, MappingError, DbFromFutureError, DatasetNotFoundError];
+    const known = [ImportError, MappingError, DbFromFutureError, DatasetNotFoundError, CohortDefinitionError, CohortNotFoundError, PatientNotInCohortError];
     if (known.some((k) => err instanceof k) || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       process.stderr.write(`synthehr: ${(err as Error).message}\n`);
       return 1;

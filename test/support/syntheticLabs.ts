@@ -1,21 +1,13 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { mulberry32 } from '../../main/cohort/split.js';
 
 /** The shared clinical data sets, beside the repository (see DEVELOPERS.md). */
 export const SHARED_DATASETS = join(import.meta.dirname, '..', '..', '..', 'shared', 'datasets');
 
-/** A small deterministic PRNG (mulberry32), so generated files are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG, so generated files are the same on every run. */
+export const rng = mulberry32;
 
 /** Observed values of the Steno-2 labs (st2clin.csv), resampled to make real-shaped lab values. */
 function stenoLabValues(): Record<string, number[]> {

@@ -1,0 +1,122 @@
+import type { CohortReport } from '../cohort/cohortService.js';
+import type { Scaler } from '../sequence/codecs.js';
+import type { Encoding } from '../sequence/encoding.js';
+import type { EncodingPreview } from '../sequence/preview.js';
+import type { SequenceSide } from '../sequence/summary.js';
+import { daysToIso } from '../ingest/values.js';
+import { num, pct, table } from './format.js';
+import { kmPlot } from './kmPlot.js';
+
+type Out = (s: string) => void;
+const STATUS = ['censored', 'event', 'competing'];
+
+export function printCohort(out: Out, r: CohortReport): void {
+  const def = r.definition;
+  out(`Cohort "${r.name}" version ${r.version} (id ${r.id}) on dataset "${r.dataset}", created ${r.createdAt}${r.unchanged ? ' (unchanged: same definition, same patients)' : ''}`);
+  if (def.description) out(def.description);
+
+  out('\nAttrition');
+  out(table(['step', 'criterion', 'removed', 'remaining'], r.attrition.map((a) => [a.step, a.label, a.step === 0 ? '' : num(a.removed), num(a.remaining)]), [true, false, true, true]));
+
+  const o = r.outcome;
+  const competing = def.outcome.competing.length ? `, competing: ${def.outcome.competing.join(', ')}` : '';
+  out(`\nOutcome: ${def.outcome.events.join(' or ')}${competing}${def.outcome.horizonDays ? `, horizon ${num(def.outcome.horizonDays)} days` : ''}`);
+  out(`  ${num(o.patients)} patients: ${num(o.events)} events, ${num(o.competing)} competing, ${num(o.censored)} censored; censoring rate ${pct(o.censoringRate)}`);
+  const fu = o.followUpDays;
+  if (fu) out(`  follow-up from index: median ${days(fu.median)} observed (quartiles ${num(fu.p25)} / ${num(fu.p75)} days); median potential follow-up (reverse Kaplan-Meier) ${o.medianFollowUpReverseKm === null ? 'not reached' : days(o.medianFollowUpReverseKm)}`);
+  out(`\nKaplan-Meier estimate (${def.outcome.events.join(' or ')}; competing events censored), 95% band: Greenwood variance, log(-log) scale`);
+  out(kmPlot(o.km));
+  out(
+    table(
+      ['time', 'at risk', 'survival', '95% CI'],
+      o.milestones.map((m) => [m.days >= 365 ? `${num(m.days / 365.25)} y` : `${num(m.days)} d`, num(m.atRisk), pct(m.survival), `${pct(m.lower)} - ${pct(m.upper)}`]),
+      [true, true, true, true],
+    ),
+  );
+  out(`  median time to event: ${o.km.median === null ? 'not reached' : days(o.km.median)}`);
+
+  const s = r.split;
+  out(`\nSplit (stratified by outcome, seed ${def.split.seed}): train ${num(s.train)}, holdout ${num(s.holdout)}`);
+  out(`  ${s.byStatus.map((b) => `${STATUS[b.status]} ${num(b.train)} / ${num(b.holdout)}`).join(', ')}`);
+
+  printEncoding(out, r.encoding);
+  const es = r.encodingSummary;
+  out(`\nSequences before and after encoding${es.truncated ? ` (${num(es.truncated)} patients cut at ${es.maxLength} steps)` : ''}`);
+  const side = (x: SequenceSide) => x;
+  const b = side(es.before);
+  const a = side(es.after);
+  const q = (x: SequenceSide['lengths']) => (x ? `${num(x.median)} (${num(x.min)}-${num(x.max)})` : '-');
+  out(
+    table(
+      ['', 'before (visits and events)', `after (${es.mode === 'grid' ? `${num(es.binDays)}-day bins` : 'irregular steps'})`],
+      [
+        ['steps per patient: median (range)', q(b.lengths), q(a.lengths)],
+        ['days between steps: median (range)', q(b.gaps), q(a.gaps)],
+        ...b.observationRate.map((v, i) => [`${v.variable} observed`, pct(v.rate), pct(a.observationRate[i]?.rate)]),
+        ...(es.carriedShare !== null ? [['empty values carried forward', '', pct(es.carriedShare)]] : []),
+      ],
+      [false, true, true],
+    ),
+  );
+  for (const n of r.notes) out(`Note: ${n}`);
+}
+
+export function printEncoding(out: Out, enc: Encoding): void {
+  const mode = enc.mode === 'grid' ? `grid, ${num(enc.binDays)}-day bins${enc.carryForward ? ', carry-forward' : ''}` : 'irregular (one step per visit or event)';
+  out(`\nEncoding: ${mode}; max length ${enc.maxLength}; channels: ${enc.staticWidth} static, ${enc.stepWidth} per step, ${enc.outcomeWidth} outcome; scaling fitted on the training split`);
+  const rows: string[][] = [];
+  for (const f of enc.statics) rows.push(['static', f.name, f.kind, transform(f.codec), f.maskOffset !== null ? 'yes' : '']);
+  if (enc.gap) rows.push(['step', 'gap (days)', 'time', transform(enc.gap), '']);
+  for (const f of enc.measurements) rows.push(['step', f.name, f.kind, transform(f.codec) + (enc.mode === 'grid' && f.kind === 'numeric' ? `, ${f.aggregate} per bin` : ''), 'yes']);
+  for (const e of enc.events) rows.push(['step', `#${e.type}`, 'event count', 'count', '']);
+  rows.push(['outcome', 'tail (days to end)', 'time', transform(enc.outcome.tail), '']);
+  rows.push(['outcome', 'status', 'categorical', `one-hot: ${enc.outcome.levels.map((l) => l.label).join(', ')}`, '']);
+  out(table(['part', 'channel', 'kind', 'transform', 'mask'], rows));
+}
+
+function transform(c: Encoding['statics'][number]['codec']): string {
+  if (c.type === 'onehot') return `one-hot (${c.levels.length}: ${c.levels.slice(0, 5).join(', ')}${c.levels.length > 5 ? ', ...' : ''})`;
+  if (c.type === 'binary') return `0/1 (${c.levels.join('/')})`;
+  return scaler(c.scaler) + (c.decimals !== null ? `, ${c.decimals} dp` : '');
+}
+
+function scaler(s: Scaler): string {
+  switch (s.kind) {
+    case 'standard':
+      return `standard (mean ${num(s.mean)}, sd ${num(s.sd)})`;
+    case 'minmax':
+      return `min-max (${num(s.min)}..${num(s.max)})`;
+    case 'log':
+      return `log(x${s.shift ? ` + ${num(s.shift)}` : ''}) standardised`;
+  }
+}
+
+function days(d: number): string {
+  return d >= 730 ? `${num(d)} days (${(d / 365.25).toFixed(1)} years)` : `${num(d)} days`;
+}
+
+export function printPreview(out: Out, p: EncodingPreview): void {
+  const calendar = p.timeBasis === 'calendar';
+  const when = (t: number) => (calendar ? daysToIso(Math.round(t)) : `day ${num(t)}`);
+  const enc = p.encoding;
+  out(`Patient "${p.patient.sourceKey}" of cohort "${p.cohort.name}" v${p.cohort.version} (${p.patient.split} split); index ${when(p.indexTime)}`);
+  out(`Statics: ${p.statics.map((s) => `${s.name} ${s.value === null ? '-' : s.kind === 'date' && calendar ? daysToIso(Number(s.value)) : s.value}${s.unit ? ` ${s.unit}` : ''}`).join(', ')}`);
+  const outcome = p.outcome.status === 0 ? 'censored' : `${p.outcome.eventType}${p.outcome.status === 2 ? ' (competing)' : ''}`;
+  out(`Outcome: ${outcome} at day ${num(p.outcome.days)} (${when(p.indexTime + p.outcome.days)})`);
+  const mode = enc.mode === 'grid' ? `grid of ${num(enc.binDays)}-day bins${enc.carryForward ? ' with carry-forward' : ''}` : 'irregular';
+  out(`\nTimeline, ${mode}: ${p.steps.length} step(s)${p.droppedSteps ? `, ${p.droppedSteps} more cut at max length ${enc.maxLength}` : ''}`);
+  const names = enc.measurements.map((m) => m.name);
+  out(
+    table(
+      ['step', enc.mode === 'grid' ? 'bin from' : 'date', 'day', ...names, 'events'],
+      p.steps.map((s) => [s.step, when(s.time), num(s.relTime), ...names.map((n) => (s.values[n] === null ? '.' : String(s.values[n]))), s.events.join(' ')]),
+      [true, false, true, ...names.map(() => true), false],
+    ),
+  );
+  out(`\nEncoded (${enc.stepWidth} channels per step; masked values are 0${enc.carryForward ? ' unless carried forward' : ''}):`);
+  const fmt = (x: number) => (x === 0 ? '0' : x === 1 ? '1' : x.toFixed(3));
+  out(table(['step', ...p.channels.step], p.steps.map((s) => [s.step, ...s.encoded.map(fmt)]), [true, ...p.channels.step.map(() => true)]));
+  out(`statics: ${p.channels.statics.map((n, i) => `${n}=${fmt(p.staticsEncoded[i]!)}`).join(', ')}`);
+  out(`outcome: ${p.channels.outcome.map((n, i) => `${n}=${fmt(p.outcome.encoded[i]!)}`).join(', ')}`);
+  out(`\nDecoded back: ${p.roundTrip ? (enc.mode === 'grid' ? 'identical to the binned timeline' : 'identical to the timeline') : 'DIFFERS from the timeline (report this)'}`);
+}

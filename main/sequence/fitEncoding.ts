@@ -1,0 +1,263 @@
+import { levelOf } from '../cohort/levels.js';
+import { CohortDefinitionError, type CohortDefinition, type TransformChoice } from '../cohort/definition.js';
+import type { VariableRow } from '../store/repositories/datasetRepository.js';
+import {
+  codecWidth,
+  logScaler,
+  logShift,
+  minmaxScaler,
+  Moments,
+  standardScaler,
+  type NumericCodec,
+  type Scaler,
+  type ValueCodec,
+} from './codecs.js';
+import type { Encoding, EventField, MeasurementField, OutcomeLevel, StaticField } from './encoding.js';
+import { stepsOf, type GridOptions } from './steps.js';
+import type { PatientTimeline, StoredValue } from './timeline.js';
+
+/** One-hot columns beyond this many levels are refused: such a variable is an identifier, not a feature. */
+export const MAX_ONE_HOT_LEVELS = 64;
+const SKEWED = 1;
+
+interface NumericStats {
+  all: Moments;
+  train: Moments;
+  /** Second pass: moments of ln(x + shift) over the training patients. */
+  log?: { shift: number; train: Moments };
+}
+
+const newStats = (): NumericStats => ({ all: new Moments(), train: new Moments() });
+
+export interface FitInput {
+  def: CohortDefinition;
+  variables: VariableRow[];
+  timeBasis: 'calendar' | 'relative';
+  /** Every member's timeline, with its split; called once per pass. */
+  timelines: () => Iterable<PatientTimeline>;
+  /** Overrides of the definition's timestep settings (previews). */
+  timesteps?: CohortDefinition['timesteps'];
+}
+
+/**
+ * Fits the encoding of a cohort in two streaming passes: layout, levels,
+ * ranges and precision from every member; scaling from the training split
+ * only, so that the holdout stays unseen.
+ */
+export function fitEncoding(input: FitInput): Encoding {
+  const { def, variables } = input;
+  const ts = input.timesteps ?? def.timesteps;
+  const drop = new Set(def.drop);
+  for (const name of drop) if (!variables.some((v) => v.name === name)) throw new CohortDefinitionError(`drop: no variable "${name}" in dataset "${def.dataset}".`);
+  const staticVars = variables.filter((v) => v.role === 'static' && !drop.has(v.name));
+  const measVars = variables.filter((v) => v.role === 'measurement' && !drop.has(v.name)).sort((a, b) => a.id - b.id);
+  for (const [name, how] of Object.entries(ts.aggregate)) {
+    const v = variables.find((x) => x.name === name);
+    if (!v || v.role !== 'measurement') throw new CohortDefinitionError(`timesteps.aggregate: "${name}" is not a measurement variable.`);
+    if (how !== 'last' && v.kind !== 'numeric') throw new CohortDefinitionError(`timesteps.aggregate.${name}: "${how}" needs a numeric variable; ${v.kind} values can only keep the last.`);
+  }
+  for (const name of Object.keys(def.transforms)) {
+    const v = variables.find((x) => x.name === name);
+    if (!v || v.kind !== 'numeric') throw new CohortDefinitionError(`transforms: "${name}" is not a numeric variable.`);
+  }
+  const aggregateOf = (id: number) => ts.aggregate[variables.find((v) => v.id === id)!.name] ?? (variables.find((v) => v.id === id)!.kind === 'numeric' ? ts.defaultAggregate : 'last');
+  const grid: GridOptions | null = ts.mode === 'grid' ? { binDays: ts.binDays!, fromDays: def.window.fromDays, aggregateOf } : null;
+
+  // Pass 1: layout, levels, ranges, moments.
+  const index = newStats();
+  const statics = new Map(staticVars.map((v) => [v.id, { stats: newStats(), levels: new Set<string>(), missing: false }]));
+  const meas = new Map(measVars.map((v) => [v.id, { stats: newStats(), levels: new Set<string>() }]));
+  const gap = newStats();
+  const times = new Moments();
+  const eventTypes = new Set<string>();
+  let longest = 0;
+  let patients = 0;
+  for (const tl of input.timelines()) {
+    patients++;
+    const train = tl.split !== 'holdout';
+    add(index, tl.indexTime, train);
+    for (const v of staticVars) {
+      const s = statics.get(v.id)!;
+      const value = tl.statics.get(v.id);
+      if (!value || (value.num === null && value.txt === null)) {
+        s.missing = true;
+        continue;
+      }
+      if (v.kind === 'numeric') add(s.stats, value.num!, train);
+      else if (v.kind === 'date') add(s.stats, value.num! - tl.indexTime, train);
+      else s.levels.add(levelOf(value.num, value.txt)!);
+    }
+    const steps = stepsOf(tl, ts.mode, grid);
+    longest = Math.max(longest, steps.length);
+    let prev = def.window.fromDays;
+    for (const step of steps) {
+      times.add(step.relTime);
+      if (ts.mode === 'irregular') add(gap, step.relTime - prev, train);
+      prev = step.relTime;
+      for (const [id, value] of step.values) {
+        const m = meas.get(id);
+        if (!m) continue;
+        const v = measVars.find((x) => x.id === id)!;
+        if (v.kind === 'numeric') add(m.stats, value.num!, train);
+        else if (v.kind === 'date') add(m.stats, value.num! - tl.indexTime, train);
+        else m.levels.add(levelOf(value.num, value.txt)!);
+      }
+      for (const type of step.events.keys()) eventTypes.add(type);
+    }
+    times.add(tl.outcome.days);
+  }
+  if (patients === 0) throw new CohortDefinitionError(`cohort "${def.name}" has no patients left to encode; loosen its criteria.`);
+  const maxLength = ts.maxLength ?? Math.max(1, longest);
+
+  // Choose transforms; log ones need a second pass over ln(x + shift).
+  const chooseFor = (stats: NumericStats, choice: TransformChoice): 'standard' | 'minmax' | 'log' => {
+    if (choice !== 'auto') return choice;
+    return stats.train.skewness > SKEWED ? 'log' : 'standard';
+  };
+  const prepareLog = (stats: NumericStats) => (stats.log = { shift: logShift(stats.all.min), train: new Moments() });
+  const staticChoice = new Map<number, 'standard' | 'minmax' | 'log'>();
+  for (const v of staticVars) {
+    if (v.kind !== 'numeric' && v.kind !== 'date') continue;
+    const s = statics.get(v.id)!.stats;
+    const c = chooseFor(s, v.kind === 'date' ? 'standard' : (def.transforms[v.name] ?? 'auto'));
+    staticChoice.set(v.id, c);
+    if (c === 'log') prepareLog(s);
+  }
+  const measChoice = new Map<number, 'standard' | 'minmax' | 'log'>();
+  for (const v of measVars) {
+    if (v.kind !== 'numeric' && v.kind !== 'date') continue;
+    const s = meas.get(v.id)!.stats;
+    const c = chooseFor(s, v.kind === 'date' ? 'standard' : (def.transforms[v.name] ?? 'auto'));
+    measChoice.set(v.id, c);
+    if (c === 'log') prepareLog(s);
+  }
+  if (ts.mode === 'irregular') gap.log = { shift: 1, train: new Moments() }; // gaps can be 0: log(1 + days)
+  const tail = newStats();
+  tail.log = { shift: 1, train: new Moments() };
+
+  // Pass 2: log moments, and the outcome tail (days from the last kept step to the end).
+  for (const tl of input.timelines()) {
+    const train = tl.split !== 'holdout';
+    for (const v of staticVars) {
+      const s = statics.get(v.id)!.stats;
+      const value = tl.statics.get(v.id);
+      if (s.log && value?.num !== null && value?.num !== undefined) addLog(s, v.kind === 'date' ? value.num - tl.indexTime : value.num, train);
+    }
+    const steps = stepsOf(tl, ts.mode, grid).slice(0, maxLength);
+    let prev = def.window.fromDays;
+    for (const step of steps) {
+      if (gap.log) addLog(gap, step.relTime - prev, train);
+      prev = step.relTime;
+      for (const [id, value] of step.values) {
+        const s = meas.get(id)?.stats;
+        const kind = measVars.find((x) => x.id === id)?.kind;
+        if (s?.log && value.num !== null) addLog(s, kind === 'date' ? value.num - tl.indexTime : value.num, train);
+      }
+    }
+    addLog(tail, tl.outcome.days - prev, train);
+    tail.all.add(tl.outcome.days - prev);
+  }
+
+  // Layout.
+  let offset = 0;
+  const staticFields: StaticField[] = [];
+  const indexCodec = numericCodec(index, 'standard', times.decimals);
+  staticFields.push({ name: 'index_date', variableId: null, kind: 'index', unit: 'days', codec: indexCodec, offset, maskOffset: null });
+  offset += 1;
+  for (const v of staticVars) {
+    const s = statics.get(v.id)!;
+    const codec = valueCodec(v, s.stats, s.levels, staticChoice.get(v.id), v.kind === 'date' ? times.decimals : undefined);
+    const hasMask = s.missing;
+    staticFields.push({ name: v.name, variableId: v.id, kind: v.kind, unit: v.unit, codec, offset, maskOffset: hasMask ? offset + codecWidth(codec) : null });
+    offset += codecWidth(codec) + (hasMask ? 1 : 0);
+  }
+  const staticWidth = offset;
+
+  offset = 0;
+  let gapField: Encoding['gap'] = null;
+  if (ts.mode === 'irregular') {
+    gapField = { ...numericCodec(gap, 'log', times.decimals), offset: 0 };
+    offset = 1;
+  }
+  const measurementFields: MeasurementField[] = [];
+  for (const v of measVars) {
+    const m = meas.get(v.id)!;
+    const codec = valueCodec(v, m.stats, m.levels, measChoice.get(v.id), v.kind === 'date' ? times.decimals : undefined);
+    const width = codecWidth(codec);
+    const since = ts.mode === 'grid' && ts.carryForward;
+    measurementFields.push({
+      name: v.name,
+      variableId: v.id,
+      kind: v.kind,
+      unit: v.unit,
+      codec,
+      aggregate: aggregateOf(v.id),
+      offset,
+      maskOffset: offset + width,
+      sinceOffset: since ? offset + width + 1 : null,
+    });
+    offset += width + 1 + (since ? 1 : 0);
+  }
+  const eventFields: EventField[] = [...eventTypes].sort().map((type) => ({ type, offset: offset++ }));
+  const stepWidth = offset;
+
+  const levels: OutcomeLevel[] = [
+    { status: 0, eventType: null, label: 'censored' },
+    ...def.outcome.events.map((t) => ({ status: 1 as const, eventType: t, label: t })),
+    ...def.outcome.competing.map((t) => ({ status: 2 as const, eventType: t, label: `${t} (competing)` })),
+  ];
+  return {
+    version: 1,
+    mode: ts.mode,
+    binDays: ts.mode === 'grid' ? ts.binDays! : null,
+    carryForward: ts.mode === 'grid' && ts.carryForward,
+    maxLength,
+    fromDays: def.window.fromDays,
+    timeBasis: input.timeBasis,
+    timeDecimals: times.decimals,
+    gap: gapField,
+    statics: staticFields,
+    measurements: measurementFields,
+    events: eventFields,
+    outcome: { tail: numericCodec(tail, 'log', times.decimals), tailOffset: 0, levels, levelOffset: 1 },
+    staticWidth,
+    stepWidth,
+    outcomeWidth: 1 + levels.length,
+    fittedOn: 'train',
+  };
+}
+
+function add(s: NumericStats, x: number, train: boolean): void {
+  s.all.add(x);
+  if (train) s.train.add(x);
+}
+
+function addLog(s: NumericStats, x: number, train: boolean): void {
+  if (train) s.log!.train.add(Math.log(x + s.log!.shift));
+}
+
+function numericCodec(s: NumericStats, kind: 'standard' | 'minmax' | 'log', decimals: number | null): NumericCodec {
+  // With no training values (all in the holdout), fall back on every value.
+  const m = s.train.n > 0 ? s.train : s.all;
+  let scaler: Scaler;
+  if (kind === 'log' && s.log) scaler = logScaler(s.log.shift, s.log.train);
+  else if (kind === 'minmax') scaler = minmaxScaler(m);
+  else scaler = standardScaler(m);
+  return { type: 'numeric', scaler, decimals };
+}
+
+function valueCodec(v: VariableRow, stats: NumericStats, seen: Set<string>, choice: 'standard' | 'minmax' | 'log' | undefined, dateDecimals?: number | null): ValueCodec {
+  if (v.kind === 'numeric') return numericCodec(stats, choice ?? 'standard', stats.all.decimals);
+  if (v.kind === 'date') return numericCodec(stats, 'standard', dateDecimals ?? null);
+  const levels = [...seen].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  if (v.kind === 'binary') return { type: 'binary', levels: levels.length ? levels : (v.categories ?? []).slice(0, 2) };
+  if (levels.length > MAX_ONE_HOT_LEVELS) {
+    throw new CohortDefinitionError(
+      `variable "${v.name}" has ${levels.length} levels in this cohort; one-hot encoding takes at most ${MAX_ONE_HOT_LEVELS}. ` +
+        `Such a variable acts as an identifier: add it to "drop" in the cohort definition.`,
+    );
+  }
+  return { type: 'onehot', levels };
+}
+
+export type { StoredValue };
