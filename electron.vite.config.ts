@@ -12,6 +12,7 @@ export default defineConfig({
         input: {
           index: resolve(root, 'main/app/index.ts'),
           importWorker: resolve(root, 'main/app/importWorker.ts'),
+          storeWorker: resolve(root, 'main/app/storeWorker.ts'),
         },
       },
     },

@@ -2,7 +2,7 @@ import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bytes, num, pct, table } from './cli/format.js';
+import { bytes, num, pct, table } from './common/format.js';
 import { importProgressPrinter } from './cli/progress.js';
 import { DatasetNotFoundError, listDatasets, summarizeDataset, type DatasetSummary } from './ingest/datasetSummary.js';
 import { ImportError } from './ingest/errors.js';

@@ -3,15 +3,24 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import { contract, events, type SynthehrApi } from './contract';
 
+type Api = SynthehrApi;
+
+function subscribe<P>(channel: string, listener: (payload: P) => void): () => void {
+  const wrapped = (_event: unknown, payload: P) => listener(payload);
+  ipcRenderer.on(channel, wrapped);
+  return () => ipcRenderer.removeListener(channel, wrapped);
+}
+
 const api = {
   listDatasets: () => ipcRenderer.invoke(contract.listDatasets.channel),
-  inspectDataset: (nameOrId: string) => ipcRenderer.invoke(contract.inspectDataset.channel, nameOrId),
+  inspectDataset: (nameOrId) => ipcRenderer.invoke(contract.inspectDataset.channel, nameOrId),
   importFromMapping: () => ipcRenderer.invoke(contract.importFromMapping.channel),
-  onImportProgress: (listener) => {
-    const wrapped = (_event: unknown, payload: Parameters<typeof listener>[0]) => listener(payload);
-    ipcRenderer.on(events.importProgress.channel, wrapped);
-    return () => ipcRenderer.removeListener(events.importProgress.channel, wrapped);
-  },
-} satisfies SynthehrApi;
+  listCohorts: () => ipcRenderer.invoke(contract.listCohorts.channel),
+  createCohort: (definition) => ipcRenderer.invoke(contract.createCohort.channel, definition),
+  showCohort: (ref) => ipcRenderer.invoke(contract.showCohort.channel, ref),
+  previewEncoding: (ref, patient, timesteps) => ipcRenderer.invoke(contract.previewEncoding.channel, ref, patient, timesteps),
+  onImportProgress: (listener) => subscribe(events.importProgress.channel, listener),
+  onCohortProgress: (listener) => subscribe(events.cohortProgress.channel, listener),
+} satisfies Api;
 
 contextBridge.exposeInMainWorld('api', api);

@@ -4,6 +4,7 @@ import { app, BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { registerHandlers } from '../ipc/registerHandlers.js';
 import { openDatabase } from '../store/database.js';
+import { StoreClient } from './storeClient.js';
 import { registerAppScheme, serveRenderer } from './appProtocol.js';
 import { hardenSession } from './security.js';
 import { createMainWindow } from './window.js';
@@ -26,9 +27,11 @@ if (!app.requestSingleInstanceLock()) {
     hardenSession();
     serveRenderer(join(import.meta.dirname, '../renderer'));
     const dbPath = join(app.getPath('userData'), 'synthehr.db');
-    const db = openDatabase(dbPath);
-    app.on('will-quit', () => db.close());
-    registerHandlers(db, dbPath, () => mainWindow);
+    // Migrate (or refuse a newer file) before anything else; the store process does the rest.
+    openDatabase(dbPath).close();
+    const store = new StoreClient(dbPath, (channel, payload) => mainWindow?.webContents.send(channel, payload));
+    app.on('will-quit', () => store.dispose());
+    registerHandlers(store, dbPath, () => mainWindow);
     mainWindow = createMainWindow();
     mainWindow.on('closed', () => (mainWindow = undefined));
   });

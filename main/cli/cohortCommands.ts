@@ -1,10 +1,10 @@
 import type { CohortReport } from '../cohort/cohortService.js';
-import type { Scaler } from '../sequence/codecs.js';
+import { describeTransforms } from '../sequence/describeEncoding.js';
 import type { Encoding } from '../sequence/encoding.js';
 import type { EncodingPreview } from '../sequence/preview.js';
 import type { SequenceSide } from '../sequence/summary.js';
 import { daysToIso } from '../ingest/values.js';
-import { num, pct, table } from './format.js';
+import { num, pct, table } from '../common/format.js';
 import { kmPlot } from './kmPlot.js';
 
 type Out = (s: string) => void;
@@ -64,31 +64,7 @@ export function printCohort(out: Out, r: CohortReport): void {
 export function printEncoding(out: Out, enc: Encoding): void {
   const mode = enc.mode === 'grid' ? `grid, ${num(enc.binDays)}-day bins${enc.carryForward ? ', carry-forward' : ''}` : 'irregular (one step per visit or event)';
   out(`\nEncoding: ${mode}; max length ${enc.maxLength}; channels: ${enc.staticWidth} static, ${enc.stepWidth} per step, ${enc.outcomeWidth} outcome; scaling fitted on the training split`);
-  const rows: string[][] = [];
-  for (const f of enc.statics) rows.push(['static', f.name, f.kind, transform(f.codec), f.maskOffset !== null ? 'yes' : '']);
-  if (enc.gap) rows.push(['step', 'gap (days)', 'time', transform(enc.gap), '']);
-  for (const f of enc.measurements) rows.push(['step', f.name, f.kind, transform(f.codec) + (enc.mode === 'grid' && f.kind === 'numeric' ? `, ${f.aggregate} per bin` : ''), 'yes']);
-  for (const e of enc.events) rows.push(['step', `#${e.type}`, 'event count', 'count', '']);
-  rows.push(['outcome', 'tail (days to end)', 'time', transform(enc.outcome.tail), '']);
-  rows.push(['outcome', 'status', 'categorical', `one-hot: ${enc.outcome.levels.map((l) => l.label).join(', ')}`, '']);
-  out(table(['part', 'channel', 'kind', 'transform', 'mask'], rows));
-}
-
-function transform(c: Encoding['statics'][number]['codec']): string {
-  if (c.type === 'onehot') return `one-hot (${c.levels.length}: ${c.levels.slice(0, 5).join(', ')}${c.levels.length > 5 ? ', ...' : ''})`;
-  if (c.type === 'binary') return `0/1 (${c.levels.join('/')})`;
-  return scaler(c.scaler) + (c.decimals !== null ? `, ${c.decimals} dp` : '');
-}
-
-function scaler(s: Scaler): string {
-  switch (s.kind) {
-    case 'standard':
-      return `standard (mean ${num(s.mean)}, sd ${num(s.sd)})`;
-    case 'minmax':
-      return `min-max (${num(s.min)}..${num(s.max)})`;
-    case 'log':
-      return `log(x${s.shift ? ` + ${num(s.shift)}` : ''}) standardised`;
-  }
+  out(table(['part', 'channel', 'kind', 'transform', 'mask'], describeTransforms(enc).map((r) => [r.part, r.channel, r.kind, r.transform, r.mask ? 'yes' : ''])));
 }
 
 function days(d: number): string {

@@ -1,5 +1,5 @@
 import type { ImportProgress } from '../ingest/importer.js';
-import { bytes } from './format.js';
+import { bytes } from '../common/format.js';
 
 /** Import progress on stderr: one rewritten line on a terminal, a line per 10% otherwise. */
 export function importProgressPrinter(stream: NodeJS.WriteStream = process.stderr): {

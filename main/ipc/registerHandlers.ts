@@ -1,15 +1,21 @@
 import { dialog, type BrowserWindow } from 'electron';
 import { contract, events } from '../../preload/contract.js';
 import { runImportInUtilityProcess } from '../app/importRunner.js';
-import { listDatasets, summarizeDataset } from '../ingest/datasetSummary.js';
-import type { Db } from '../store/database.js';
+import type { StoreClient } from '../app/storeClient.js';
 import { handle } from './handle.js';
+import type { StoreMethod } from './storeMethods.js';
 
-/** Registers every contract method; each goes through `handle`, which checks the sender and the arguments. */
-export function registerHandlers(db: Db, dbPath: string, window: () => BrowserWindow | undefined): void {
+const STORE_METHODS: StoreMethod[] = ['listDatasets', 'inspectDataset', 'listCohorts', 'createCohort', 'showCohort', 'previewEncoding'];
+
+/**
+ * Registers every contract method; each goes through `handle`, which checks the
+ * sender and the arguments. Store work is answered by the store utility process.
+ */
+export function registerHandlers(store: StoreClient, dbPath: string, window: () => BrowserWindow | undefined): void {
   const trusted = (sender: Electron.WebContents) => sender === window()?.webContents;
-  handle(contract.listDatasets, () => listDatasets(db), trusted);
-  handle(contract.inspectDataset, (nameOrId) => summarizeDataset(db, nameOrId), trusted);
+  for (const method of STORE_METHODS) {
+    handle(contract[method], (...args: unknown[]) => store.call(method, args) as never, trusted);
+  }
   handle(
     contract.importFromMapping,
     async () => {

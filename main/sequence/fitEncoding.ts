@@ -110,27 +110,20 @@ export function fitEncoding(input: FitInput): Encoding {
   const maxLength = ts.maxLength ?? Math.max(1, longest);
 
   // Choose transforms; log ones need a second pass over ln(x + shift).
-  const chooseFor = (stats: NumericStats, choice: TransformChoice): 'standard' | 'minmax' | 'log' => {
-    if (choice !== 'auto') return choice;
-    return stats.train.skewness > SKEWED ? 'log' : 'standard';
+  const choose = (vars: VariableRow[], statsOf: (id: number) => NumericStats) => {
+    const chosen = new Map<number, 'standard' | 'minmax' | 'log'>();
+    for (const v of vars) {
+      if (v.kind !== 'numeric' && v.kind !== 'date') continue;
+      const s = statsOf(v.id);
+      const choice: TransformChoice = v.kind === 'date' ? 'standard' : (def.transforms[v.name] ?? 'auto');
+      const c = choice !== 'auto' ? choice : s.train.skewness > SKEWED ? 'log' : 'standard';
+      chosen.set(v.id, c);
+      if (c === 'log') s.log = { shift: logShift(s.all.min), train: new Moments() };
+    }
+    return chosen;
   };
-  const prepareLog = (stats: NumericStats) => (stats.log = { shift: logShift(stats.all.min), train: new Moments() });
-  const staticChoice = new Map<number, 'standard' | 'minmax' | 'log'>();
-  for (const v of staticVars) {
-    if (v.kind !== 'numeric' && v.kind !== 'date') continue;
-    const s = statics.get(v.id)!.stats;
-    const c = chooseFor(s, v.kind === 'date' ? 'standard' : (def.transforms[v.name] ?? 'auto'));
-    staticChoice.set(v.id, c);
-    if (c === 'log') prepareLog(s);
-  }
-  const measChoice = new Map<number, 'standard' | 'minmax' | 'log'>();
-  for (const v of measVars) {
-    if (v.kind !== 'numeric' && v.kind !== 'date') continue;
-    const s = meas.get(v.id)!.stats;
-    const c = chooseFor(s, v.kind === 'date' ? 'standard' : (def.transforms[v.name] ?? 'auto'));
-    measChoice.set(v.id, c);
-    if (c === 'log') prepareLog(s);
-  }
+  const staticChoice = choose(staticVars, (id) => statics.get(id)!.stats);
+  const measChoice = choose(measVars, (id) => meas.get(id)!.stats);
   if (ts.mode === 'irregular') gap.log = { shift: 1, train: new Moments() }; // gaps can be 0: log(1 + days)
   const tail = newStats();
   tail.log = { shift: 1, train: new Moments() };

@@ -1,4 +1,4 @@
-import { CohortDefinitionError, type CohortDefinition } from '../cohort/definition.js';
+import { CohortDefinitionError, type CohortDefinition, type TimestepOverrides } from '../cohort/definition.js';
 import type { Db } from '../store/database.js';
 import { CohortRepository } from '../store/repositories/cohortRepository.js';
 import { DatasetRepository } from '../store/repositories/datasetRepository.js';
@@ -50,7 +50,7 @@ export class PatientNotInCohortError extends Error {
  * when timestep settings are overridden, with transforms fitted afresh on the
  * cohort for those settings (nothing is stored).
  */
-export function previewEncoding(db: Db, cohortId: number, sourceKey: string, timesteps?: Partial<CohortDefinition['timesteps']>): EncodingPreview {
+export function previewEncoding(db: Db, cohortId: number, sourceKey: string, timesteps?: TimestepOverrides): EncodingPreview {
   const repo = new CohortRepository(db);
   const row = repo.find(String(cohortId));
   if (!row) throw new Error(`No cohort with id ${cohortId}.`);

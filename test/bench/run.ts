@@ -1,4 +1,5 @@
-// npm run bench: import throughput against sqlite3's own CSV import. Prints numbers; asserts nothing.
+// npm run bench: import throughput against sqlite3's own CSV import, then cohort
+// building and sequence encoding at 17,000 patients. Prints numbers; asserts nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,3 +65,24 @@ console.log(
 );
 console.log(`  ratio synthehr / sqlite3: ${(ourRate / sqliteRate).toFixed(2)}x (goal: at least 0.5x)`);
 console.log(`  peak memory of the import process: ${peakMiB.toFixed(0)} MiB (file: ${mb.toFixed(1)} MiB)`);
+
+// Cohorts and encoding at 17,000 patients with 400,000 measurements.
+const COHORT_PATIENTS = 17_000;
+const cohortDir = join(dir, 'cohort');
+mkdirSync(cohortDir, { recursive: true });
+console.log(`\nGenerating ${COHORT_PATIENTS.toLocaleString('en-US')} patients with ${ROWS.toLocaleString('en-US')} lab values (about a third die) ...`);
+const cohortFiles = await writeLabFiles(cohortDir, ROWS, 11, { patients: COHORT_PATIENTS });
+const cohortDb = join(cohortDir, 'cohort-bench.db');
+const imported = JSON.parse(
+  execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'importChild.ts'), cohortDb, cohortFiles.mappingPath], { encoding: 'utf8' }),
+);
+console.log(`  imported ${imported.measurements.toLocaleString('en-US')} measurements in ${imported.seconds.toFixed(2)} s`);
+for (const mode of ['irregular', 'grid'] as const) {
+  const r = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'cohortChild.ts'), cohortDb, mode], { encoding: 'utf8' }));
+  console.log(
+    `  ${mode === 'grid' ? 'grid (90-day bins, carry-forward)' : 'irregular'}: ${r.patients.toLocaleString('en-US')} patients, ${r.steps.toLocaleString('en-US')} steps ` +
+      `(max length ${r.maxLength}, ${r.stepWidth} channels); cohort create (select, fit, summarise) ${r.createSeconds.toFixed(2)} s, ` +
+      `encode all in batches of 1,024 ${r.encodeSeconds.toFixed(2)} s (${Math.round(r.patients / r.encodeSeconds).toLocaleString('en-US')} patients/s); ` +
+      `peak memory ${(r.maxRssKiB / 1024).toFixed(0)} MiB`,
+  );
+}

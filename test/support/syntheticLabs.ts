@@ -36,25 +36,34 @@ export interface LabFiles {
  * unit; quoted as R's write.csv quotes) whose values are resampled from
  * Steno-2's labs, with irregular visit gaps, plus a mapping for them.
  */
-export async function writeLabFiles(dir: string, rows: number, seed = 7): Promise<LabFiles> {
+export async function writeLabFiles(dir: string, rows: number, seed = 7, options: { patients?: number } = {}): Promise<LabFiles> {
   const random = rng(seed);
   const labs = stenoLabValues();
   const units: Record<string, string> = { a1c: 'mmol/mol', chol: 'mmol/L', crea: 'umol/L' };
   const names = Object.keys(labs);
   const labsPerVisit = names.length;
-  const visitsPerPatient = 24;
-  const patients = Math.ceil(rows / (labsPerVisit * visitsPerPatient));
+  // Either 24 visits each, or a given number of patients with about rows / (3 x patients) visits each and deaths.
+  const meanVisits = options.patients ? rows / (labsPerVisit * options.patients) : 24;
+  const patients = options.patients ?? Math.ceil(rows / (labsPerVisit * meanVisits));
+  const withDeaths = options.patients !== undefined;
+  const visitsOf = () => (withDeaths ? Math.floor(meanVisits) + (random() < meanVisits - Math.floor(meanVisits) + 0.01 ? 1 : 0) : meanVisits);
   const day0 = Date.UTC(1993, 0, 1) / 86_400_000;
   const iso = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10);
 
   const patientsPath = join(dir, 'bench_patients.csv');
   const p = createWriteStream(patientsPath);
-  p.write('"id","sex","entry","end"\n');
+  p.write(withDeaths ? '"id","sex","entry","end","death"\n' : '"id","sex","entry","end"\n');
   const entries: number[] = [];
   for (let i = 1; i <= patients; i++) {
     const entry = day0 + Math.floor(random() * 720);
     entries.push(entry);
-    p.write(`${i},"${random() < 0.7 ? 'M' : 'F'}",${iso(entry)},${iso(entry + 6000)}\n`);
+    const sex = random() < 0.7 ? 'M' : 'F';
+    if (!withDeaths) p.write(`${i},"${sex}",${iso(entry)},${iso(entry + 6000)}\n`);
+    else {
+      // About a third die, after their visits (visits span at most ~2,000 days).
+      const death = random() < 0.35 ? entry + 2000 + Math.floor(random() * 4000) : null;
+      p.write(`${i},"${sex}",${iso(entry)},${iso(death ?? entry + 6000)},${death === null ? 'NA' : iso(death)}\n`);
+    }
   }
   p.end();
   await once(p, 'finish');
@@ -66,7 +75,8 @@ export async function writeLabFiles(dir: string, rows: number, seed = 7): Promis
   let buffer = '';
   for (let id = 1; id <= patients && written < rows; id++) {
     let day = entries[id - 1]!;
-    for (let v = 0; v < visitsPerPatient && written < rows; v++) {
+    const visits = visitsOf();
+    for (let v = 0; v < visits && written < rows; v++) {
       day += 7 + Math.floor(random() * 230); // irregular gaps, one week to eight months
       for (const name of names) {
         if (written >= rows) break;
@@ -90,7 +100,7 @@ export async function writeLabFiles(dir: string, rows: number, seed = 7): Promis
     dataset: 'bench_labs',
     time: { basis: 'calendar' },
     files: [
-      { path: patientsPath, id: 'id', patients: true, index: 'entry', static: ['sex'], followUp: { end: 'end' } },
+      { path: patientsPath, id: 'id', patients: true, index: 'entry', static: ['sex'], followUp: withDeaths ? { end: 'end', event: 'death' } : { end: 'end' } },
       { path: labsPath, id: 'id', measurements: { layout: 'long', time: 'date', variable: 'variable', value: 'value', unit: 'unit' } },
     ],
   };

@@ -27,6 +27,37 @@ describe('synthehr CLI (the package bin)', () => {
     expect(json.dataset.patients).toBe(2000);
   });
 
+  it('creates, lists and shows cohorts and previews an encoded patient (README worked example)', () => {
+    const db = join(tempDir(), 'cli.db');
+    expect(run('import', '--db', db, '--mapping', join(MAPPINGS, 'steno2.mapping.json')).status).toBe(0);
+    const definition = join(ROOT, 'resources/cohorts/steno2-death.cohort.json');
+    const created = run('cohort', 'create', '--db', db, '--definition', definition);
+    expect(created.status).toBe(0);
+    expect(created.stdout).toMatch(/4 +at least 2 clinical visits from 90 days before entry +2 +158/);
+    expect(created.stdout).toContain('158 patients: 91 events, 0 competing, 67 censored; censoring rate 42.4%');
+    expect(created.stdout).toMatch(/Kaplan-Meier estimate \(death; competing events censored\)/);
+    expect(created.stdout).toMatch(/10 y +116 +73\.4% +65\.8% - 79\.6%/);
+    expect(created.stdout).toContain('Stored as steno2_death@1');
+    expect(run('cohort', 'create', '--db', db, '--definition', definition).stdout).toContain('(unchanged: same definition, same patients)');
+    expect(run('cohort', 'list', '--db', db).stdout).toMatch(/1 +steno2_death +1 +steno2 +158 +127 +31/);
+    expect(JSON.parse(run('cohort', 'show', 'steno2_death@1', '--db', db, '--json').stdout).outcome.events).toBe(91);
+
+    // Patient 3: index 1993-05-17 (doBase), a visit on 1993-05-11 (6 days before), death counted at doEnd 2001-08-21.
+    const irregular = run('encode', 'steno2_death', '--preview', '3', '--db', db);
+    expect(irregular.status).toBe(0);
+    expect(irregular.stdout).toContain('Outcome: death at day 3,018 (2001-08-21)');
+    expect(irregular.stdout).toMatch(/1 +1993-05-11 +-6 +73 +5\.6 +68 +\./);
+    expect(irregular.stdout).toContain('Decoded back: identical to the timeline');
+    const grid = run('encode', 'steno2_death', '--preview', '3', '--mode', 'grid', '--bin', '365', '--carry-forward', '--db', db);
+    expect(grid.stdout).toMatch(/Timeline, grid of 365-day bins with carry-forward: 9 step/);
+    expect(grid.stdout).toMatch(/1 +1993-02-16 +-90 +73 +5\.6 +68 +Mic/);
+    expect(grid.stdout).toContain('Decoded back: identical to the binned timeline');
+
+    const notMember = run('encode', 'steno2_death', '--preview', '999', '--db', db);
+    expect(notMember.status).toBe(1);
+    expect(notMember.stderr).toContain('Patient "999" is not in cohort "steno2_death@1"');
+  });
+
   it('explains failures without a stack trace', () => {
     const db = join(tempDir(), 'cli.db');
     const missing = run('inspect', 'nope', '--db', db);

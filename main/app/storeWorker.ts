@@ -1,0 +1,26 @@
+// Entry of the utility process that owns the app's store connection: every
+// query and every slow store job (cohorts) runs here, off the Electron main thread.
+import { storeMethods, type StoreMethod } from '../ipc/storeMethods.js';
+import { openDatabase } from '../store/database.js';
+
+interface Request {
+  id: number;
+  method: StoreMethod;
+  args: unknown[];
+}
+
+const dbPath = process.argv[2];
+if (!dbPath) throw new Error('storeWorker: no database path');
+const db = openDatabase(dbPath);
+const methods = storeMethods(db, (event, payload) => process.parentPort.postMessage({ type: 'event', event, payload }));
+
+process.parentPort.on('message', ({ data }: { data: Request }) => {
+  try {
+    const fn = methods[data.method] as (...args: unknown[]) => unknown;
+    if (typeof fn !== 'function') throw new Error(`unknown store method "${String(data.method)}"`);
+    process.parentPort.postMessage({ type: 'result', id: data.id, ok: true, value: fn(...data.args) });
+  } catch (err) {
+    process.parentPort.postMessage({ type: 'result', id: data.id, ok: false, message: (err as Error).message, name: (err as Error).name });
+  }
+});
+process.on('exit', () => db.close());

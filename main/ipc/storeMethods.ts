@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+import type { Contract, Events } from '../../preload/contract.js';
+import { cohortRowView, cohortView, previewView } from '../cohort/cohortView.js';
+import { createCohort, listCohorts, showCohort } from '../cohort/cohortService.js';
+import { listDatasets, summarizeDataset } from '../ingest/datasetSummary.js';
+import { previewEncoding } from '../sequence/preview.js';
+import type { Db } from '../store/database.js';
+
+/** Contract methods answered from the store (everything but the import, which has its own process). */
+export type StoreMethod = Exclude<keyof Contract, 'importFromMapping'>;
+export type StoreEvent = keyof Events;
+export type Emit = <E extends StoreEvent>(event: E, payload: z.output<Events[E]['payload']>) => void;
+
+type Implementation = {
+  [K in StoreMethod]: (...args: z.output<Contract[K]['args']>) => z.output<Contract[K]['result']>;
+};
+
+/**
+ * The contract implemented against one store connection, in plain Node: run in
+ * the app's store utility process, and by the renderer tests' bridge.
+ */
+export function storeMethods(db: Db, emit: Emit): Implementation {
+  return {
+    listDatasets: () => listDatasets(db),
+    inspectDataset: (nameOrId) => summarizeDataset(db, nameOrId),
+    listCohorts: () => listCohorts(db).map(cohortRowView),
+    createCohort: (definition) => cohortView(createCohort(db, definition, (stage) => emit('cohortProgress', { name: definition.name, stage }))),
+    showCohort: (ref) => cohortView(showCohort(db, ref)),
+    previewEncoding: (ref, patient, timesteps) => previewView(previewEncoding(db, showCohort(db, ref).id, patient, timesteps)),
+  };
+}
