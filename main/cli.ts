@@ -199,7 +199,7 @@ async function cohortCommand(dbPath: string, args: string[], values: { definitio
 
 const PROJECT_ROOT = join(import.meta.dirname, '..');
 
-/** Runs every stage that exists so far on the bundled demo cohort, timing each. */
+/** Runs every stage that exists so far on the bundled demo cohort (import, inspect, cohort), timing each. */
 async function runDemo(dbPath: string, out: (s: string) => void): Promise<number> {
   mkdirSync(dirname(dbPath), { recursive: true });
   for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
@@ -214,10 +214,15 @@ async function runDemo(dbPath: string, out: (s: string) => void): Promise<number
     const mapping = loadMapping(join(PROJECT_ROOT, 'resources', 'demo', 'demo.mapping.json'));
     const result = await stage('import', () => importDataset(db, mapping));
     const summary = await stage('inspect', () => summarizeDataset(db, result.dataset));
+    const cohort = await stage('cohort', () => createCohort(db, loadDefinition(join(PROJECT_ROOT, 'resources', 'demo', 'demo.cohort.json'))));
     out('');
     printSummary(out, summary, 5);
+    out('');
+    printCohort(out, cohort);
     out(`\n[demo] store: ${dbPath}`);
     out(`[demo] explore it: npx synthehr inspect ${result.dataset} --db ${dbPath}`);
+    out(`[demo]             npx synthehr cohort show ${cohort.name} --db ${dbPath}`);
+    out(`[demo]             npx synthehr encode ${cohort.name} --preview 3 --db ${dbPath}`);
     return 0;
   } finally {
     db.close();

@@ -58,6 +58,15 @@ describe('synthehr CLI (the package bin)', () => {
     expect(notMember.stderr).toContain('Patient "999" is not in cohort "steno2_death@1"');
   });
 
+  it('runs the demo on the bundled cohort, timing each stage', () => {
+    const db = join(tempDir(), 'demo.db');
+    const demo = run('demo', '--db', db);
+    expect(demo.status).toBe(0);
+    for (const stage of ['import', 'inspect', 'cohort']) expect(demo.stdout).toMatch(new RegExp(`\\[demo\\] ${stage}: \\d+\\.\\d\\d s`));
+    expect(demo.stdout).toContain('Cohort "demo_death" version 1');
+    expect(demo.stdout).toContain(`[demo] store: ${db}`);
+  });
+
   it('explains failures without a stack trace', () => {
     const db = join(tempDir(), 'cli.db');
     const missing = run('inspect', 'nope', '--db', db);
