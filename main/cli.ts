@@ -13,6 +13,11 @@ import { printCohort, printPreview } from './cli/cohortCommands.js';
 import { CohortNotFoundError, createCohort, listCohorts, showCohort } from './cohort/cohortService.js';
 import { CohortDefinitionError, loadDefinition } from './cohort/definition.js';
 import { PatientNotInCohortError, previewEncoding } from './sequence/preview.js';
+import { printGenerated, printRuns, trainInChildProcess } from './cli/trainCommands.js';
+import { BACKENDS, type BackendName } from './training/backend.js';
+import { TrainingError } from './training/engine.js';
+import { generateSyntheticSet } from './training/generate.js';
+import { listRuns } from './training/runs.js';
 import { DbFromFutureError, openDatabase } from './store/database.js';
 
 const USAGE = `synthehr: SynthEHR Studio from the command line
@@ -32,6 +37,14 @@ Usage:
                  [--carry-forward] [--max-length N] [--json]
                                                one patient's timeline and its encoding (other timestep
                                                settings are fitted on the cohort for the preview only)
+  synthehr train COHORT --model vae|timegan [--steps N] [--hidden N] [--batch N] [--lr X]
+                 [--seed N] [--backend auto|tensorflow-gpu|webgpu|tensorflow|wasm|cpu]
+                 [--checkpoint-every N]         train a generator in a child process (Ctrl-C stops
+                                               after a checkpoint)
+  synthehr train --resume RUN [--backend B]    continue a stopped, failed or killed run
+  synthehr runs [--db FILE]                    training runs with status, step and backend
+  synthehr generate RUN --patients N [--seed N] [--margin X]
+                                               synthetic patients as a new dataset (see inspect)
   synthehr demo [--db FILE]                    the pipeline, headless, on the bundled demo cohort
                                                (resources/demo; default store .synthehr/demo.db)
 
@@ -58,6 +71,17 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       bin: { type: 'string' },
       'carry-forward': { type: 'boolean' },
       'max-length': { type: 'string' },
+      model: { type: 'string' },
+      steps: { type: 'string' },
+      hidden: { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      resume: { type: 'string' },
+      patients: { type: 'string' },
+      margin: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -142,11 +166,83 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         db.close();
       }
     }
+    case 'train': {
+      const backend = values.backend === undefined ? 'auto' : backendName(values.backend);
+      if (values.resume !== undefined) {
+        openDatabase(dbPath).close();
+        return trainInChildProcess({ type: 'resume', dbPath, runId: Math.round(positive(values.resume, '--resume')), backend }, out, values.json);
+      }
+      const cohort = rest[0];
+      if (!cohort) throw new UsageError('train needs a COHORT (or --resume RUN)');
+      if (values.model !== 'vae' && values.model !== 'timegan') throw new UsageError('train needs --model vae or --model timegan');
+      const db = openDatabase(dbPath);
+      try {
+        showCohort(db, cohort); // fail here, with the list of cohorts, rather than in the child
+      } finally {
+        db.close();
+      }
+      const config: Record<string, number> = {};
+      if (values.steps !== undefined) config.steps = Math.round(positive(values.steps, '--steps'));
+      if (values.hidden !== undefined) config.hidden = Math.round(positive(values.hidden, '--hidden'));
+      if (values.batch !== undefined) config.batchSize = Math.round(positive(values.batch, '--batch'));
+      if (values.lr !== undefined) config.learningRate = positive(values.lr, '--lr');
+      return trainInChildProcess(
+        {
+          type: 'start',
+          dbPath,
+          request: {
+            cohort,
+            family: values.model,
+            seed: values.seed === undefined ? 1 : Math.round(Number(values.seed)),
+            backend,
+            config,
+            checkpointEvery: values['checkpoint-every'] === undefined ? 100 : Math.round(positive(values['checkpoint-every'], '--checkpoint-every')),
+          },
+        },
+        out,
+        values.json,
+      );
+    }
+    case 'runs': {
+      const db = openDatabase(dbPath);
+      try {
+        const runs = listRuns(db);
+        if (values.json) out(JSON.stringify(runs, null, 2));
+        else printRuns(out, runs);
+        return 0;
+      } finally {
+        db.close();
+      }
+    }
+    case 'generate': {
+      const run = rest[0];
+      if (!run || values.patients === undefined) throw new UsageError('generate needs a RUN and --patients N');
+      const db = openDatabase(dbPath);
+      try {
+        const result = await generateSyntheticSet(db, {
+          runId: Math.round(positive(run, 'RUN')),
+          patients: Math.round(positive(values.patients, '--patients')),
+          seed: values.seed === undefined ? undefined : Math.round(Number(values.seed)),
+          margin: values.margin === undefined ? undefined : Number(values.margin),
+          backend: values.backend === undefined ? 'auto' : backendName(values.backend),
+        });
+        if (values.json) out(JSON.stringify(result, null, 2));
+        else printGenerated(out, result, dbPath);
+        return 0;
+      } finally {
+        db.close();
+      }
+    }
     case 'demo':
       return runDemo(resolve(values.db ?? join(PROJECT_ROOT, '.synthehr', 'demo.db')), out);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+function backendName(text: string): BackendName | 'auto' {
+  if (text === 'auto' || (BACKENDS as readonly string[]).includes(text)) return text as BackendName | 'auto';
+  throw new UsageError(`--backend is one of auto, ${BACKENDS.join(', ')}`);
 }
 
 function positive(text: string, flag: string): number {
@@ -308,7 +404,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`synthehr: ${err.message}\n\n${USAGE}`);
       return 2;
     }
-    const known = [ImportError, MappingError, DbFromFutureError, DatasetNotFoundError, CohortDefinitionError, CohortNotFoundError, PatientNotInCohortError];
+    const known = [ImportError, MappingError, DbFromFutureError, DatasetNotFoundError, CohortDefinitionError, CohortNotFoundError, PatientNotInCohortError, TrainingError];
     if (known.some((k) => err instanceof k) || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       process.stderr.write(`synthehr: ${(err as Error).message}\n`);
       return 1;

@@ -1,0 +1,104 @@
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import type { TrainCommand } from '../training/trainWorker.js';
+import type { TrainProgress, TrainResult } from '../training/engine.js';
+import type { GenerateResult } from '../training/generate.js';
+import { num, table } from '../common/format.js';
+import type { RunRow } from '../store/repositories/trainingRepository.js';
+
+type Out = (s: string) => void;
+
+const WORKER = join(import.meta.dirname, '..', 'training', 'trainWorker.ts');
+
+/**
+ * Runs training in a child process (the CLI's counterpart of the app's utility
+ * process) and prints its progress. Ctrl-C asks it to stop after a checkpoint.
+ */
+export function trainInChildProcess(command: Exclude<TrainCommand, { type: 'cancel' }>, out: Out, json: boolean): Promise<number> {
+  const tsx = import.meta.resolve('tsx');
+  const child = fork(WORKER, [], { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const tty = process.stderr.isTTY;
+  let lastLine = 0;
+  let runId: number | undefined;
+  const cancel = () => {
+    process.stderr.write('\nstopping after a checkpoint ...\n');
+    child.send({ type: 'cancel' } satisfies TrainCommand);
+  };
+  process.once('SIGINT', cancel);
+  return new Promise((resolve) => {
+    let finished = false;
+    child.on('message', (m: { type: string; info?: StartInfo; progress?: TrainProgress; result?: TrainResult; message?: string }) => {
+      if (m.type === 'started' && m.info) {
+        runId = m.info.runId;
+        if (!json) printStart(out, m.info);
+      } else if (m.type === 'progress' && m.progress) {
+        const p = m.progress;
+        const line = `run ${p.runId} ${p.phase}: step ${num(p.step)}/${num(p.totalSteps)}, ${Object.entries(p.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; ${p.msPerStep.toFixed(0)} ms/step, ETA ${duration(p.etaSeconds)}`;
+        const now = Date.now();
+        if (tty) process.stderr.write(`\r${line.slice(0, (process.stderr.columns ?? 120) - 1).padEnd((process.stderr.columns ?? 120) - 1)}`);
+        else if (now - lastLine > 5000 || p.step === p.totalSteps) {
+          process.stderr.write(`${line}\n`);
+          lastLine = now;
+        }
+      } else if (m.type === 'done' && m.result) {
+        finished = true;
+        if (tty) process.stderr.write('\n');
+        const r = m.result;
+        if (json) out(JSON.stringify(r, null, 2));
+        else if (r.status === 'completed') out(`Run ${r.runId} completed: ${num(r.steps)} steps in ${duration(r.seconds)} on ${r.backend.name}. Generate with: synthehr generate ${r.runId} --patients N`);
+        else out(`Run ${r.runId} stopped at step ${num(r.steps)} (checkpoint saved). Resume with: synthehr train --resume ${r.runId}`);
+      } else if (m.type === 'failed') {
+        finished = true;
+        process.stderr.write(`${tty ? '\n' : ''}synthehr: training failed: ${m.message}\n`);
+      }
+    });
+    child.on('exit', (code, signal) => {
+      process.removeListener('SIGINT', cancel);
+      if (!finished) {
+        process.stderr.write(`\nsynthehr: the training process stopped (${signal ?? `exit code ${code}`}).${runId ? ` Resume from its last checkpoint with: synthehr train --resume ${runId}` : ''}\n`);
+        resolve(1);
+        return;
+      }
+      resolve(code === 0 ? 0 : 1);
+    });
+    child.send(command);
+  });
+}
+
+interface StartInfo {
+  runId: number;
+  backend: { name: string; device: string; reason: string };
+  config: Record<string, unknown>;
+  trainPatients: number;
+  resumedFrom: number;
+}
+
+function printStart(out: Out, info: StartInfo): void {
+  out(`Run ${info.runId}: ${info.config.family} on ${num(info.trainPatients)} training patients${info.resumedFrom ? `, resuming from step ${num(info.resumedFrom)}` : ''}`);
+  out(`Backend: ${info.backend.name} (${info.backend.device}); ${info.backend.reason}`);
+  out(`Config: ${Object.entries(info.config).filter(([k]) => k !== 'family').map(([k, v]) => `${k} ${v}`).join(', ')}`);
+}
+
+export function printRuns(out: Out, runs: (RunRow & { cohort: string })[]): void {
+  if (!runs.length) {
+    out('No training runs yet. Start one with: synthehr train COHORT --model vae|timegan');
+    return;
+  }
+  out(table(['run', 'cohort', 'model', 'status', 'step', 'backend', 'device', 'started'],
+    runs.map((r) => [r.id, r.cohort, r.family, r.status, `${num(r.step)}/${num(r.totalSteps)}`, r.backend, r.device, r.createdAt.slice(0, 19).replace('T', ' ')]),
+    [true, false, false, false, true]));
+}
+
+export function printGenerated(out: Out, r: GenerateResult, dbPath: string): void {
+  out(`Generated ${num(r.patients)} synthetic patients as dataset "${r.dataset}" (set ${r.syntheticSetId}) in ${r.seconds.toFixed(1)} s: ${num(r.measurements)} measurements, ${num(r.events)} events`);
+  out('Plausibility rules (violations found and repaired):');
+  out(table(['rule', 'violations'], Object.entries(r.violations).map(([k, v]) => [k, num(v)]), [false, true]));
+  out(`Summarise it like a real one: synthehr inspect ${r.dataset} --db ${dbPath}`);
+}
+
+export function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '-';
+  if (seconds < 90) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  if (seconds < 5400) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+}

@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Params } from './params.js';
+
+export interface DenseWeights {
+  w: tf.Variable;
+  b: tf.Variable;
+}
+
+export function denseParams(p: Params, name: string, inDim: number, outDim: number): DenseWeights {
+  return { w: p.matrix(`${name}.w`, inDim, outDim), b: p.bias(`${name}.b`, outDim) };
+}
+
+export function dense(d: DenseWeights, x: tf.Tensor2D, activation: 'linear' | 'relu' | 'tanh' | 'sigmoid' = 'linear'): tf.Tensor2D {
+  const y = tf.add(tf.matMul(x, d.w), d.b) as tf.Tensor2D;
+  switch (activation) {
+    case 'linear':
+      return y;
+    case 'relu':
+      return tf.relu(y);
+    case 'tanh':
+      return tf.tanh(y);
+    case 'sigmoid':
+      return tf.sigmoid(y);
+  }
+}
+
+/** A small MLP: hidden layers with relu, a linear output. */
+export interface MlpWeights {
+  layers: DenseWeights[];
+}
+
+export function mlpParams(p: Params, name: string, sizes: number[]): MlpWeights {
+  const layers: DenseWeights[] = [];
+  for (let i = 0; i + 1 < sizes.length; i++) layers.push(denseParams(p, `${name}.${i}`, sizes[i]!, sizes[i + 1]!));
+  return { layers };
+}
+
+export function mlp(m: MlpWeights, x: tf.Tensor2D, last: 'linear' | 'sigmoid' | 'tanh' = 'linear'): tf.Tensor2D {
+  let y = x;
+  m.layers.forEach((l, i) => (y = dense(l, y, i + 1 < m.layers.length ? 'relu' : last)));
+  return y;
+}

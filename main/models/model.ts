@@ -1,0 +1,34 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { MiniBatch } from '../training/batches.js';
+import type { Params } from './params.js';
+import type { Rng } from './rng.js';
+
+/** Synthetic patients as the encoder lays them out, ready to decode. */
+export interface GeneratedBatch {
+  n: number;
+  statics: Float32Array;
+  sequences: Float32Array;
+  lengths: Int32Array;
+  outcomes: Float32Array;
+}
+
+export interface ModelPhase {
+  name: string;
+  steps: number;
+  optimizers: string[];
+}
+
+/** What the training engine needs of a generator, whichever the family. */
+export interface Model {
+  family: 'vae' | 'timegan';
+  params: Params;
+  /** The model's own random stream (initialisation, then training noise); checkpointed. */
+  rng: Rng;
+  optimizers: Record<string, tf.Optimizer>;
+  /** Trained in order; the engine counts steps across them. */
+  phases: ModelPhase[];
+  /** One optimisation step of a phase on a minibatch; the losses by name. */
+  trainStep(phase: string, batch: MiniBatch): Record<string, number>;
+  generate(n: number, rng: Rng): GeneratedBatch;
+  dispose(): void;
+}

@@ -1,0 +1,299 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { MiniBatch } from '../training/batches.js';
+import { disposeWeights, lossWeights, partLoss, sampleOutputs, type ChannelSpec } from './channels.js';
+import { dense, denseParams, mlp, mlpParams, type DenseWeights } from './dense.js';
+import { gruCell, gruParams, project, runGru, type GruWeights } from './gru.js';
+import type { GeneratedBatch, Model, ModelPhase } from './model.js';
+import { readOut, sumAll } from './ops.js';
+import { adam, optimize } from './optimize.js';
+import { Params } from './params.js';
+import type { Rng } from './rng.js';
+import { sampleLengths } from './vae.js';
+
+export interface TimeGanConfig {
+  family: 'timegan';
+  hidden: number;
+  /** Size of the per-step noise. */
+  noise: number;
+  learningRate: number;
+  batchSize: number;
+  embeddingSteps: number;
+  supervisedSteps: number;
+  jointSteps: number;
+  /** Weight of the supervised loss in the generator's objective (TimeGAN's eta). */
+  supervisedWeight: number;
+}
+
+/*
+ * A recurrent GAN of the TimeGAN family (Yoon et al. 2019) for clinical
+ * timelines: embedder and recovery (an autoencoder into a latent sequence),
+ * supervisor (next latent step), generator and discriminator on GRU cells,
+ * trained in three phases: embedding, supervised, joint. Unlike a plain
+ * TimeGAN, the statics and the number of steps are embedded and generated
+ * once per patient (they condition every step instead of being repeated and
+ * drifting), and the outcome is recovered from the state after the last
+ * generated step, so follow-up ends after the last visit.
+ */
+export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng): Model {
+  const C = spec.step.width;
+  const S = spec.statics.width;
+  const O = spec.outcome.width;
+  const T = spec.maxLength;
+  const H = config.hidden;
+  const N = config.noise;
+  const p = new Params(rng);
+  // Statics and length <-> a static latent of size H.
+  const staticEmbed = mlpParams(p, 'emb.static', [S + T, H, H]);
+  const staticRecover = mlpParams(p, 'rec.static', [H, H, S + T]);
+  const staticGenerate = mlpParams(p, 'gen.static', [N, H, H]);
+  const staticDiscriminate = mlpParams(p, 'dis.static', [H, H, 1]);
+  // Sequences <-> latent sequences, conditioned on the static latent and the length.
+  const embedder = gruParams(p, 'emb.gru', C + H, H);
+  const embedderOut = denseParams(p, 'emb.out', H, H);
+  const recovery = gruParams(p, 'rec.gru', H + H, H);
+  const recoveryOut = denseParams(p, 'rec.out', H, C);
+  const outcomeHead = mlpParams(p, 'rec.outcome', [H + H, H, O]);
+  const generator = gruParams(p, 'gen.gru', N + H + T, H);
+  const generatorOut = denseParams(p, 'gen.out', H, H);
+  const supervisor = gruParams(p, 'sup.gru', H + H, H);
+  const supervisorOut = denseParams(p, 'sup.out', H, H);
+  const discriminator = gruParams(p, 'dis.gru', H + H, H);
+  const discriminatorOut = denseParams(p, 'dis.out', H, 1);
+
+  const optimizers = {
+    embedding: adam(config.learningRate),
+    supervised: adam(config.learningRate),
+    generator: adam(config.learningRate),
+    discriminator: adam(config.learningRate),
+  };
+  const autoencoderVars = p.of('emb.', 'rec.');
+  const generatorVars = p.of('gen.', 'sup.');
+  const supervisedVars = p.of('sup.', 'gen.');
+  const discriminatorVars = p.of('dis.');
+
+  const tile = (x: tf.Tensor2D) => tf.tile(x, [T, 1]) as tf.Tensor2D;
+  const seq = (w: GruWeights, out: DenseWeights, input: tf.Tensor2D, keep: tf.Tensor2D[]) =>
+    runGru(w, input, T, keep).map((h) => dense(out, h, 'sigmoid'));
+
+  /** Tensors of one minibatch, created inside the caller's tidy scope. */
+  function inputs(batch: MiniBatch) {
+    const B = batch.size;
+    return {
+      B,
+      x: tf.tensor2d(batch.x, [T * B, C]),
+      keep: tf.split(tf.tensor2d(batch.keep, [T * B, 1]), T, 0) as tf.Tensor2D[],
+      keepAll: tf.tensor2d(batch.keep, [T * B, 1]),
+      statics: tf.tensor2d(batch.statics, [B, S]),
+      outcomes: tf.tensor2d(batch.outcomes, [B, O]),
+      length: tf.tensor2d(batch.lengthOneHot, [B, T]),
+    };
+  }
+  type Inputs = ReturnType<typeof inputs>;
+
+  const embedStatic = (i: Inputs) => mlp(staticEmbed, tf.concat([i.statics, i.length], 1) as tf.Tensor2D, 'sigmoid');
+  const embed = (i: Inputs, es: tf.Tensor2D) => seq(embedder, embedderOut, tf.concat([i.x, tile(es)], 1) as tf.Tensor2D, i.keep);
+  const supervise = (hs: tf.Tensor2D[], es: tf.Tensor2D, keep: tf.Tensor2D[]) =>
+    seq(supervisor, supervisorOut, tf.concat([tf.concat(hs, 0), tile(es)], 1) as tf.Tensor2D, keep);
+
+  /** Recovery: latent steps -> step logits, and the outcome from the state after the last step. */
+  function recover(hs: tf.Tensor2D[], es: tf.Tensor2D, keep: tf.Tensor2D[]) {
+    const states = runGru(recovery, tf.concat([tf.concat(hs, 0), tile(es)], 1) as tf.Tensor2D, T, keep);
+    return { step: dense(recoveryOut, tf.concat(states, 0)), outcome: mlp(outcomeHead, tf.concat([states[T - 1]!, es], 1) as tf.Tensor2D) };
+  }
+
+  /** Mean squared error between next latent steps and the supervisor's predictions, over valid steps. */
+  function supervisedLoss(hs: tf.Tensor2D[], predicted: tf.Tensor2D[], keep: tf.Tensor2D[]): tf.Scalar {
+    const terms: tf.Scalar[] = [];
+    const counts: tf.Scalar[] = [];
+    for (let t = 0; t + 1 < T; t++) {
+      const valid = keep[t + 1]!;
+      terms.push(tf.sum(tf.mul(valid, tf.square(tf.sub(hs[t + 1]!, predicted[t]!)))));
+      counts.push(tf.sum(valid));
+    }
+    if (!terms.length) return tf.scalar(0);
+    return tf.div(sumAll(terms), tf.maximum(tf.mul(sumAll(counts), H), 1)) as tf.Scalar;
+  }
+
+  function discriminate(hs: tf.Tensor2D[], es: tf.Tensor2D, keep: tf.Tensor2D[]): tf.Tensor2D {
+    const states = runGru(discriminator, tf.concat([tf.concat(hs, 0), tile(es)], 1) as tf.Tensor2D, T, keep);
+    return dense(discriminatorOut, tf.concat(states, 0)); // a logit per step
+  }
+
+  /** Mean logistic loss of per-step logits against a constant label, over valid steps. */
+  const bce = (logits: tf.Tensor2D, label: 0 | 1, weight: tf.Tensor2D) => {
+    const loss = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, label)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
+    return tf.div(tf.sum(tf.mul(loss, weight)), tf.maximum(tf.sum(weight), 1)) as tf.Scalar;
+  };
+  const ones = (b: number) => tf.ones([b, 1]) as tf.Tensor2D;
+
+  function generated(i: Inputs, noise: Float32Array, staticNoise: Float32Array) {
+    const es = mlp(staticGenerate, tf.tensor2d(staticNoise, [i.B, N]), 'sigmoid');
+    const z = tf.tensor2d(noise, [T * i.B, N]);
+    const e = seq(generator, generatorOut, tf.concat([z, tile(es), tile(i.length)], 1) as tf.Tensor2D, i.keep);
+    return { es, e, h: supervise(e, es, i.keep) };
+  }
+
+  function reconstruction(i: Inputs, hs: tf.Tensor2D[], es: tf.Tensor2D, w: ReturnType<typeof weightsOf>): tf.Scalar {
+    const r = recover(hs, es, i.keep);
+    const staticOut = mlp(staticRecover, es);
+    const stat = partLoss(spec.statics, tf.slice(staticOut, [0, 0], [-1, S]) as tf.Tensor2D, i.statics, w.statics);
+    const length = tf.mean(tf.neg(tf.sum(tf.mul(tf.logSoftmax(tf.slice(staticOut, [0, S], [-1, T])), i.length), 1))) as tf.Scalar;
+    return sumAll([partLoss(spec.step, r.step, i.x, w.step), stat, partLoss(spec.outcome, r.outcome, i.outcomes, w.outcome), length]);
+  }
+
+  const weightsOf = (b: MiniBatch) => ({
+    step: lossWeights(spec.step, b.x, T * b.size, b.keep),
+    statics: lossWeights(spec.statics, b.statics, b.size),
+    outcome: lossWeights(spec.outcome, b.outcomes, b.size),
+  });
+
+  let lastDiscriminatorLoss = Infinity;
+
+  function trainStep(phase: string, batch: MiniBatch): Record<string, number> {
+    const w = weightsOf(batch);
+    const noise = rng.uniform(T * batch.size * N, 0, 1);
+    const staticNoise = rng.uniform(batch.size * N, 0, 1);
+    try {
+      return tf.tidy(() => {
+        const i = inputs(batch);
+        if (phase === 'embedding') {
+          return optimize(optimizers.embedding, autoencoderVars, () => {
+            const es = embedStatic(i);
+            const recon = reconstruction(i, embed(i, es), es, w);
+            return { total: recon, parts: { reconstruction: recon } };
+          });
+        }
+        if (phase === 'supervised') {
+          return optimize(optimizers.supervised, supervisedVars, () => {
+            const es = embedStatic(i);
+            const hs = embed(i, es);
+            const sup = supervisedLoss(hs, supervise(hs, es, i.keep), i.keep);
+            return { total: sup, parts: { supervised: sup } };
+          });
+        }
+        // Joint: generator (with supervisor), then embedder, then discriminator.
+        const g = optimize(optimizers.generator, generatorVars, () => {
+          const es = embedStatic(i);
+          const hs = embed(i, es);
+          const fake = generated(i, noise, staticNoise);
+          const adversarial = bce(discriminate(fake.h, fake.es, i.keep), 1, i.keepAll);
+          const adversarialE = bce(discriminate(fake.e, fake.es, i.keep), 1, i.keepAll);
+          const adversarialS = bce(mlp(staticDiscriminate, fake.es), 1, ones(i.B));
+          const sup = supervisedLoss(hs, supervise(hs, es, i.keep), i.keep);
+          const moments = momentLoss(tf.concat(hs, 0), tf.concat(fake.h, 0), i.keepAll);
+          const staticMoments = momentLoss(es, fake.es, ones(i.B));
+          const total = sumAll([adversarial, tf.mul(adversarialE, 0.5) as tf.Scalar, adversarialS, tf.mul(tf.sqrt(tf.add(sup, 1e-8)), config.supervisedWeight) as tf.Scalar, tf.mul(moments, 10) as tf.Scalar, tf.mul(staticMoments, 10) as tf.Scalar]);
+          return { total, parts: { adversarial, supervised: sup, moments } };
+        });
+        const e = optimize(optimizers.embedding, autoencoderVars, () => {
+          const es = embedStatic(i);
+          const hs = embed(i, es);
+          const recon = reconstruction(i, hs, es, w);
+          const sup = supervisedLoss(hs, supervise(hs, es, i.keep), i.keep);
+          return { total: tf.add(recon, tf.mul(sup, 0.1)) as tf.Scalar, parts: { reconstruction: recon } };
+        });
+        // TimeGAN only updates the discriminator while it is not already winning (loss above 0.15).
+        const d = lastDiscriminatorLoss <= 0.15 ? null : optimize(optimizers.discriminator, discriminatorVars, () => {
+          const es = embedStatic(i);
+          const hs = embed(i, es);
+          const fake = generated(i, noise, staticNoise);
+          const real = bce(discriminate(hs, es, i.keep), 1, i.keepAll);
+          const fakeH = bce(discriminate(fake.h, fake.es, i.keep), 0, i.keepAll);
+          const fakeE = bce(discriminate(fake.e, fake.es, i.keep), 0, i.keepAll);
+          const staticReal = bce(mlp(staticDiscriminate, es), 1, ones(i.B));
+          const staticFake = bce(mlp(staticDiscriminate, fake.es), 0, ones(i.B));
+          const total = sumAll([real, fakeH, tf.mul(fakeE, 0.5) as tf.Scalar, staticReal, staticFake]);
+          return { total, parts: {} };
+        });
+        if (d) lastDiscriminatorLoss = d.total!;
+        return {
+          generator: g.total!,
+          adversarial: g.adversarial!,
+          supervised: g.supervised!,
+          moments: g.moments!,
+          reconstruction: e.reconstruction!,
+          discriminator: d ? d.total! : lastDiscriminatorLoss,
+        };
+      });
+    } finally {
+      disposeWeights(w.step);
+      disposeWeights(w.statics);
+      disposeWeights(w.outcome);
+    }
+  }
+
+  function generate(n: number, sampler: Rng): GeneratedBatch {
+    const staticNoise = tf.tensor2d(sampler.uniform(n * N, 0, 1), [n, N]);
+    const es = tf.tidy(() => mlp(staticGenerate, staticNoise, 'sigmoid'));
+    try {
+      const staticOut = readOut(() => mlp(staticRecover, es));
+      const staticLogits = new Float32Array(n * S);
+      const lengthProbs = new Float32Array(n * T);
+      for (let b = 0; b < n; b++) {
+        staticLogits.set(staticOut.subarray(b * (S + T), b * (S + T) + S), b * S);
+        const row = staticOut.subarray(b * (S + T) + S, (b + 1) * (S + T));
+        const max = Math.max(...row);
+        let total = 0;
+        for (let t = 0; t < T; t++) total += lengthProbs[b * T + t] = Math.exp(row[t]! - max);
+        for (let t = 0; t < T; t++) lengthProbs[b * T + t]! /= total;
+      }
+      const statics = sampleOutputs(spec.statics, staticLogits, n, sampler);
+      const lengths = sampleLengths(lengthProbs, n, T, sampler);
+      const keepData = new Float32Array(T * n);
+      const lengthOneHot = new Float32Array(n * T);
+      for (let b = 0; b < n; b++) {
+        lengthOneHot[b * T + lengths[b]! - 1] = 1;
+        for (let t = 0; t < lengths[b]!; t++) keepData[t * n + b] = 1;
+      }
+      const noise = sampler.uniform(T * n * N, 0, 1);
+      const recovered = tf.tidy(() => {
+        const keep = tf.split(tf.tensor2d(keepData, [T * n, 1]), T, 0) as tf.Tensor2D[];
+        const z = tf.tensor2d(noise, [T * n, N]);
+        const e = seq(generator, generatorOut, tf.concat([z, tile(es), tile(tf.tensor2d(lengthOneHot, [n, T]))], 1) as tf.Tensor2D, keep);
+        const r = recover(supervise(e, es, keep), es, keep);
+        return [r.step, r.outcome];
+      });
+      const stepLogits = recovered[0]!.dataSync() as Float32Array;
+      const outcomeLogits = recovered[1]!.dataSync() as Float32Array;
+      tf.dispose(recovered);
+      const timeMajor = sampleOutputs(spec.step, stepLogits, T * n, sampler);
+      const sequences = new Float32Array(n * T * C);
+      for (let b = 0; b < n; b++) {
+        for (let t = 0; t < lengths[b]!; t++) sequences.set(timeMajor.subarray((t * n + b) * C, (t * n + b + 1) * C), (b * T + t) * C);
+      }
+      return { n, statics, sequences, lengths, outcomes: sampleOutputs(spec.outcome, outcomeLogits, n, sampler) };
+    } finally {
+      staticNoise.dispose();
+      es.dispose();
+    }
+  }
+
+  const phases: ModelPhase[] = [
+    { name: 'embedding', steps: config.embeddingSteps, optimizers: ['embedding'] },
+    { name: 'supervised', steps: config.supervisedSteps, optimizers: ['supervised'] },
+    { name: 'joint', steps: config.jointSteps, optimizers: ['generator', 'embedding', 'discriminator'] },
+  ];
+  return {
+    family: 'timegan',
+    params: p,
+    rng,
+    optimizers,
+    phases,
+    trainStep,
+    generate,
+    dispose: () => {
+      p.dispose();
+      for (const o of Object.values(optimizers)) o.dispose();
+    },
+  };
+}
+
+/** |mean difference| + |sd difference| per feature, averaged (TimeGAN's moment loss), over weighted rows. */
+function momentLoss(real: tf.Tensor2D, fake: tf.Tensor2D, weight: tf.Tensor2D): tf.Scalar {
+  const total = tf.maximum(tf.sum(weight), 1);
+  const mean = (x: tf.Tensor2D) => tf.div(tf.sum(tf.mul(x, weight), 0), total);
+  const sd = (x: tf.Tensor2D, m: tf.Tensor) => tf.sqrt(tf.add(tf.div(tf.sum(tf.mul(tf.square(tf.sub(x, m)), weight), 0), total), 1e-6));
+  const mr = mean(real);
+  const mf = mean(fake);
+  return tf.add(tf.mean(tf.abs(tf.sub(mr, mf))), tf.mean(tf.abs(tf.sub(sd(real, mr), sd(fake, mf))))) as tf.Scalar;
+}

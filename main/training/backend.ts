@@ -1,0 +1,135 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+
+/*
+ * Picks the fastest backend that proves itself, in order: CUDA through
+ * tfjs-node-gpu, WebGPU through Dawn (the `webgpu` package; hardware adapters
+ * only, and only if a seeded check matches the wasm result), native CPU
+ * through tfjs-node, wasm, then the plain JavaScript cpu backend. Every
+ * optional package may be absent: that is a reason recorded, never a crash.
+ */
+
+export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface BackendChoice {
+  name: BackendName;
+  /** The tfjs backend id in use. */
+  tfBackend: string;
+  device: string;
+  reason: string;
+  tried: { name: BackendName; outcome: string }[];
+}
+
+const SOFTWARE_ADAPTERS = /llvmpipe|lavapipe|swiftshader|software|microsoft basic render/i;
+
+type Attempt = { ok: true; tfBackend: string; device: string } | { ok: false; why: string };
+
+async function tryTensorflow(gpu: boolean): Promise<Attempt> {
+  const pkg = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+  try {
+    const mod = (await import(pkg)) as { version?: Record<string, string> };
+    if (!(await tf.setBackend('tensorflow'))) return { ok: false, why: `${pkg} loaded but its backend did not start` };
+    const backend = tf.backend() as unknown as { isUsingGpuDevice?: () => boolean; binding?: { isUsingGpuDevice?: () => boolean } };
+    const usesGpu = backend.isUsingGpuDevice?.() ?? backend.binding?.isUsingGpuDevice?.();
+    if (gpu && usesGpu === false) return { ok: false, why: `${pkg} found no CUDA device` };
+    return { ok: true, tfBackend: 'tensorflow', device: gpu ? 'CUDA GPU (libtensorflow)' : `CPU (libtensorflow ${mod.version?.['tfjs-node'] ?? ''})`.trim() };
+  } catch (err) {
+    return { ok: false, why: absentOr(pkg, err) };
+  }
+}
+
+/** Dawn needs a Vulkan loader on Linux; without one it can only fail (noisily), so do not ask. */
+function vulkanMissing(): boolean {
+  if (process.platform !== 'linux') return false;
+  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  return !dirs.some((d) => existsSync(`${d}/libvulkan.so.1`));
+}
+
+async function tryWebGpu(): Promise<Attempt> {
+  if (vulkanMissing()) return { ok: false, why: 'no Vulkan loader (libvulkan.so.1), so no WebGPU adapter' };
+  try {
+    const dawn = (await import('webgpu')) as { create: (flags: string[]) => GPU; globals: object };
+    Object.assign(globalThis, dawn.globals);
+    const gpu = dawn.create([]);
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) return { ok: false, why: 'no WebGPU adapter (no Vulkan/Metal/D3D12 driver)' };
+    const info = (adapter as unknown as { info?: { vendor?: string; architecture?: string; device?: string; description?: string } }).info ?? {};
+    const label = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+    if (SOFTWARE_ADAPTERS.test(label) || (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter) {
+      return { ok: false, why: `WebGPU adapter "${label}" is a software renderer` };
+    }
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'the WebGPU backend did not start' };
+    const mismatch = await checkAgainstCpu();
+    if (mismatch) return { ok: false, why: `WebGPU results differ from the CPU reference (${mismatch})` };
+    return { ok: true, tfBackend: 'webgpu', device: `WebGPU: ${label}` };
+  } catch (err) {
+    return { ok: false, why: absentOr('webgpu / @tensorflow/tfjs-backend-webgpu', err) };
+  }
+}
+
+async function tryWasm(): Promise<Attempt> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    if (!(await tf.setBackend('wasm'))) return { ok: false, why: 'the wasm backend did not start' };
+    return { ok: true, tfBackend: 'wasm', device: 'CPU (WebAssembly SIMD, one thread)' };
+  } catch (err) {
+    return { ok: false, why: absentOr('@tensorflow/tfjs-backend-wasm', err) };
+  }
+}
+
+async function tryCpu(): Promise<Attempt> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
+  return { ok: true, tfBackend: 'cpu', device: 'CPU (plain JavaScript)' };
+}
+
+const ATTEMPTS: Record<BackendName, () => Promise<Attempt>> = {
+  'tensorflow-gpu': () => tryTensorflow(true),
+  webgpu: tryWebGpu,
+  tensorflow: () => tryTensorflow(false),
+  wasm: tryWasm,
+  cpu: tryCpu,
+};
+
+/** Selects `prefer` (failing loudly if it cannot start), or the first that works in BACKENDS order. */
+export async function selectBackend(prefer: BackendName | 'auto' = 'auto'): Promise<BackendChoice> {
+  const order = prefer === 'auto' ? [...BACKENDS] : [prefer];
+  const tried: BackendChoice['tried'] = [];
+  for (const name of order) {
+    const attempt = await ATTEMPTS[name]();
+    if (attempt.ok) {
+      await tf.ready();
+      const skipped = tried.map((t) => `${t.name}: ${t.outcome}`).join('; ');
+      const reason = prefer === 'auto' ? `fastest available${skipped ? ` (${skipped})` : ''}` : 'chosen with --backend';
+      tried.push({ name, outcome: 'selected' });
+      return { name, tfBackend: attempt.tfBackend, device: attempt.device, reason, tried };
+    }
+    tried.push({ name, outcome: attempt.why });
+  }
+  throw new Error(`Backend "${prefer}" is not available: ${tried.map((t) => t.outcome).join('; ')}`);
+}
+
+/** A small seeded matmul + softmax on the candidate backend against the plain cpu backend; '' when they agree. */
+async function checkAgainstCpu(): Promise<string> {
+  const a = Float32Array.from({ length: 64 * 48 }, (_, i) => Math.sin(i * 0.37));
+  const b = Float32Array.from({ length: 48 * 32 }, (_, i) => Math.cos(i * 0.11));
+  const run = () => tf.tidy(() => tf.softmax(tf.matMul(tf.tensor2d(a, [64, 48]), tf.tensor2d(b, [48, 32]))).dataSync());
+  const candidate = Float32Array.from(run());
+  const current = tf.getBackend();
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
+  const reference = run();
+  await tf.setBackend(current);
+  let worst = 0;
+  for (let i = 0; i < reference.length; i++) worst = Math.max(worst, Math.abs(reference[i]! - candidate[i]!));
+  return worst < 1e-4 ? '' : `max difference ${worst.toExponential(2)}`;
+}
+
+function absentOr(pkg: string, err: unknown): string {
+  const code = (err as { code?: string }).code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return `${pkg} is not installed (optional)`;
+  return `${pkg} failed to load: ${(err as Error).message.split('\n')[0]}`;
+}

@@ -1,0 +1,80 @@
+import type { EncodedBatch, Encoding } from '../sequence/encoding.js';
+import type { Rng } from '../models/rng.js';
+
+/** A cohort's encoded training patients in float32, patient-major. */
+export interface TrainingData {
+  n: number;
+  steps: number;
+  stepWidth: number;
+  staticWidth: number;
+  outcomeWidth: number;
+  statics: Float32Array;
+  sequences: Float32Array;
+  lengths: Int32Array;
+  outcomes: Float32Array;
+}
+
+export function trainingData(batch: EncodedBatch, enc: Encoding): TrainingData {
+  return {
+    n: batch.patientIds.length,
+    steps: enc.maxLength,
+    stepWidth: enc.stepWidth,
+    staticWidth: enc.staticWidth,
+    outcomeWidth: enc.outcomeWidth,
+    statics: Float32Array.from(batch.statics),
+    sequences: Float32Array.from(batch.sequences),
+    lengths: Int32Array.from(batch.lengths),
+    outcomes: Float32Array.from(batch.outcomes),
+  };
+}
+
+/** One minibatch, time-major where it is per step (row t*B + b is patient b at step t). */
+export interface MiniBatch {
+  size: number;
+  steps: number;
+  /** [T*B, C] */
+  x: Float32Array;
+  /** [T*B, C]: x shifted one step later, zeros at t = 0 (teacher forcing). */
+  previous: Float32Array;
+  /** [T*B]: 1 while t < length. */
+  keep: Float32Array;
+  /** [B, S] */
+  statics: Float32Array;
+  /** [B, O] */
+  outcomes: Float32Array;
+  lengths: Int32Array;
+  /** [B, T]: one-hot of length - 1. */
+  lengthOneHot: Float32Array;
+}
+
+export function sampleBatch(data: TrainingData, size: number, rng: Rng): MiniBatch {
+  const idx = Array.from({ length: size }, () => rng.int(data.n));
+  return batchOf(data, idx);
+}
+
+export function batchOf(data: TrainingData, idx: number[]): MiniBatch {
+  const B = idx.length;
+  const T = data.steps;
+  const C = data.stepWidth;
+  const x = new Float32Array(T * B * C);
+  const previous = new Float32Array(T * B * C);
+  const keep = new Float32Array(T * B);
+  const statics = new Float32Array(B * data.staticWidth);
+  const outcomes = new Float32Array(B * data.outcomeWidth);
+  const lengths = new Int32Array(B);
+  const lengthOneHot = new Float32Array(B * T);
+  idx.forEach((p, b) => {
+    const len = data.lengths[p]!;
+    lengths[b] = len;
+    lengthOneHot[b * T + Math.max(0, len - 1)] = 1;
+    statics.set(data.statics.subarray(p * data.staticWidth, (p + 1) * data.staticWidth), b * data.staticWidth);
+    outcomes.set(data.outcomes.subarray(p * data.outcomeWidth, (p + 1) * data.outcomeWidth), b * data.outcomeWidth);
+    for (let t = 0; t < T; t++) {
+      const src = data.sequences.subarray((p * T + t) * C, (p * T + t + 1) * C);
+      x.set(src, (t * B + b) * C);
+      if (t + 1 < T) previous.set(src, ((t + 1) * B + b) * C);
+      keep[t * B + b] = t < len ? 1 : 0;
+    }
+  });
+  return { size: B, steps: T, x, previous, keep, statics, outcomes, lengths, lengthOneHot };
+}

@@ -1,0 +1,33 @@
+import type { TimeGanConfig } from '../models/timegan.js';
+import type { VaeConfig } from '../models/vae.js';
+
+export type ModelConfig = VaeConfig | TimeGanConfig;
+export type Family = ModelConfig['family'];
+
+/**
+ * Defaults sized to the cohort: wider nets for more patients, about 100
+ * passes over the training split (500 to 5,000 steps); every field can be
+ * overridden. TimeGAN spends 40% of its steps on the embedding, 20% on the
+ * supervisor and 40% on joint training.
+ */
+export function defaultConfig(family: Family, trainPatients: number, overrides: Partial<ModelConfig> & { steps?: number } = {}): ModelConfig {
+  const batchSize = Math.min(64, Math.max(8, trainPatients));
+  const hidden = trainPatients < 500 ? 32 : trainPatients < 5000 ? 64 : 96;
+  const steps = overrides.steps ?? Math.min(5000, Math.max(500, Math.ceil((100 * trainPatients) / batchSize)));
+  if (family === 'vae') {
+    return { family, hidden, latent: 16, beta: 0.1, learningRate: 2e-3, batchSize, steps, ...(overrides as Partial<VaeConfig>) };
+  }
+  const o = overrides as Partial<TimeGanConfig>;
+  return {
+    family,
+    hidden: Math.round(hidden * 0.75),
+    noise: 8,
+    learningRate: 1e-3,
+    batchSize,
+    embeddingSteps: Math.round(steps * 0.4),
+    supervisedSteps: Math.round(steps * 0.2),
+    jointSteps: steps - Math.round(steps * 0.4) - Math.round(steps * 0.2),
+    supervisedWeight: 10,
+    ...o,
+  };
+}

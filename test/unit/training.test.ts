@@ -1,0 +1,198 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createCohort } from '../../main/cohort/cohortService.js';
+import { Rng } from '../../main/models/rng.js';
+import { selectBackend } from '../../main/training/backend.js';
+import { sampleBatch } from '../../main/training/batches.js';
+import { defaultConfig } from '../../main/training/config.js';
+import { buildModel, loadTrainingData, resume, train } from '../../main/training/engine.js';
+import { generateSyntheticSet } from '../../main/training/generate.js';
+import { openDatabase, type Db } from '../../main/store/database.js';
+import { TrainingRepository } from '../../main/store/repositories/trainingRepository.js';
+import { summarizeDataset } from '../../main/ingest/datasetSummary.js';
+import { cohortDefinition } from '../support/cohorts.js';
+import { freshStore, importWorkedExample, ROOT } from '../support/store.js';
+
+let db: Db;
+let dbPath: string;
+beforeAll(async () => {
+  await selectBackend('auto');
+  const store = freshStore();
+  db = store.db;
+  dbPath = store.path;
+  await importWorkedExample(db, 'icu');
+  await importWorkedExample(db, 'steno2');
+  createCohort(db, cohortDefinition('icu-death'));
+  createCohort(db, cohortDefinition('steno2-death'));
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(condition: () => boolean, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describe.each(['vae', 'timegan'] as const)('%s on the ICU cohort', (family) => {
+  it('trains with falling losses and no tensor leak', () => {
+    const { cohort, data } = loadTrainingData(db, 'icu_death30');
+    const config = defaultConfig(family, data.n, { hidden: 16, batchSize: 32, steps: 90 });
+    const model = buildModel(config, cohort.encoding, 3);
+    const rng = new Rng(4);
+    try {
+      for (const phase of model.phases) {
+        const losses: number[] = [];
+        const counts: number[] = [];
+        for (let s = 0; s < phase.steps; s++) {
+          const l = model.trainStep(phase.name, sampleBatch(data, 32, rng));
+          losses.push(phase.name === 'joint' ? l.reconstruction! : l.total!);
+          counts.push(tf.memory().numTensors);
+        }
+        // After the first step has made the optimizer's slots, nothing accumulates.
+        expect(new Set(counts.slice(1)).size, `${phase.name}: tensors per step ${counts.slice(0, 5)}`).toBe(1);
+        const head = Math.min(8, Math.floor(phase.steps / 3));
+        if (phase.name !== 'joint') expect(mean(losses.slice(-head)), phase.name).toBeLessThan(mean(losses.slice(0, head)));
+      }
+      const before = tf.memory().numTensors;
+      const g = model.generate(20, new Rng(5));
+      expect(tf.memory().numTensors).toBe(before);
+      expect(Array.from(g.lengths).every((l) => l >= 1 && l <= cohort.encoding.maxLength)).toBe(true);
+      expect(g.statics.every(Number.isFinite) && g.sequences.every(Number.isFinite)).toBe(true);
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+describe('the training engine', () => {
+  it('is reproducible from a seed, and a stopped run resumes exactly where it was', async () => {
+    const request = { cohort: 'steno2_death', family: 'vae' as const, seed: 11, config: { hidden: 12, steps: 40, batchSize: 16 }, checkpointEvery: 10 };
+    const whole = await train(db, request);
+    const repo = new TrainingRepository(db);
+    const reference = repo.losses(whole.runId).map((l) => l.losses.total);
+    expect(reference).toHaveLength(40);
+
+    let steps = 0;
+    const stopped = await train(db, request, { onProgress: () => steps++, shouldStop: () => steps >= 25 });
+    expect(stopped.status).toBe('cancelled');
+    expect(repo.run(stopped.runId)).toMatchObject({ status: 'cancelled', step: 25 });
+    const resumed = await resume(db, stopped.runId);
+    expect(resumed.status).toBe('completed');
+    // Same batches, same noise, same weights and Adam moments: the same losses (Adam's restored
+    // bias corrections differ from the running ones in the last float32 bits, hence closeTo).
+    expect(repo.losses(stopped.runId).map((l) => l.losses.total)).toEqual(reference.map((x) => expect.closeTo(x!, 4)));
+    expect(repo.run(stopped.runId)).toMatchObject({ status: 'completed', step: 40, backend: (await selectBackend('auto')).name });
+  });
+
+  it('resumes a run whose process was killed, from its last checkpoint (CLI)', async () => {
+    const bin = join(ROOT, 'build/bin/synthehr.js');
+    db.close();
+    const child = spawn(process.execPath, [bin, 'train', 'steno2_death', '--model', 'vae', '--steps', '160', '--hidden', '12', '--checkpoint-every', '20', '--seed', '5', '--db', dbPath], { stdio: 'ignore' });
+    const watcher = openDatabase(dbPath);
+    const runId = await new Promise<number>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const run = watcher.prepare("SELECT id, step FROM training_runs WHERE status = 'running' AND step >= 40 ORDER BY id DESC LIMIT 1").get() as { id: number } | undefined;
+        if (run) {
+          clearInterval(timer);
+          resolve(run.id);
+        }
+      }, 100);
+      child.on('exit', () => reject(new Error('training ended before it could be killed')));
+    });
+    const workerPid = watcher.prepare('SELECT pid FROM training_runs WHERE id = ?').pluck().get(runId) as number;
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    // The training process goes with its parent.
+    await waitFor(() => !alive(workerPid));
+    const killedAt = watcher.prepare('SELECT step FROM training_runs WHERE id = ?').pluck().get(runId) as number;
+    expect(killedAt % 20).toBe(0);
+    expect(watcher.prepare('SELECT status FROM training_runs WHERE id = ?').pluck().get(runId)).toBe('running');
+    watcher.close();
+    db = openDatabase(dbPath);
+
+    const again = spawnSync(process.execPath, [bin, 'train', '--resume', String(runId), '--db', dbPath], { encoding: 'utf8' });
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`resuming from step ${killedAt}`);
+    expect(again.stdout).toContain(`Run ${runId} completed: 160 steps`);
+    const losses = new TrainingRepository(db).losses(runId);
+    expect(losses.map((l) => l.step)).toEqual(Array.from({ length: 160 }, (_, i) => i + 1));
+  });
+});
+
+describe('generation', () => {
+  it('writes a synthetic set as a dataset that obeys the plausibility rules', async () => {
+    const run = await train(db, { cohort: 'steno2_death', family: 'timegan', seed: 2, config: { hidden: 12, steps: 60, batchSize: 32 } });
+    const result = await generateSyntheticSet(db, { runId: run.runId, patients: 120 });
+    const summary = summarizeDataset(db, result.dataset);
+    expect(summary.dataset.patients).toBe(120);
+    expect(summary.variables.map((v) => v.variable.name)).toEqual(summarizeDataset(db, 'steno2').variables.map((v) => v.variable.name));
+    // Every rule holds after repair: strictly increasing visit times, nothing after the end of
+    // follow-up, values inside the observed range widened by 10%, known categories only.
+    const rows = db
+      .prepare(
+        `SELECT p.id, p.index_time AS indexTime, o.followup_end AS end,
+                (SELECT max(time) FROM measurements m WHERE m.patient_id = p.id) AS lastVisit,
+                (SELECT max(time) FROM events e WHERE e.patient_id = p.id) AS lastEvent
+           FROM patients p JOIN outcomes o ON o.patient_id = p.id WHERE p.dataset_id = ?`,
+      )
+      .all(summary.dataset.id) as { indexTime: number; end: number; lastVisit: number | null; lastEvent: number | null }[];
+    for (const r of rows) {
+      expect(r.end).toBeGreaterThanOrEqual(r.indexTime);
+      if (r.lastVisit !== null) expect(r.lastVisit).toBeLessThanOrEqual(r.end);
+      if (r.lastEvent !== null) expect(r.lastEvent).toBeLessThanOrEqual(r.end);
+    }
+    const real = summarizeDataset(db, 'steno2');
+    for (const v of summary.variables) {
+      const r = real.variables.find((x) => x.variable.name === v.variable.name)!;
+      if (v.numeric && r.numeric && v.variable.kind === 'numeric') {
+        const pad = (r.numeric.max - r.numeric.min) * 0.1;
+        expect(v.numeric.min).toBeGreaterThanOrEqual(r.numeric.min - pad);
+        expect(v.numeric.max).toBeLessThanOrEqual(r.numeric.max + pad);
+      }
+      if (v.categories) for (const c of v.categories) expect(r.categories!.map((x) => x.level)).toContain(c.level);
+    }
+    const duplicates = db
+      .prepare('SELECT count(*) FROM (SELECT patient_id, time, variable_id FROM measurements m JOIN patients p ON p.id = m.patient_id WHERE p.dataset_id = ? GROUP BY 1, 2, 3 HAVING count(*) > 1)')
+      .pluck()
+      .get(summary.dataset.id);
+    expect(duplicates).toBe(0);
+    expect(Object.keys(result.violations)).toEqual(['after-death-or-censoring', 'out-of-range', 'invalid-category', 'inconsistent-age-or-date', 'non-increasing-time']);
+    expect(JSON.parse(db.prepare('SELECT violations_json FROM synthetic_sets WHERE id = ?').pluck().get(result.syntheticSetId) as string)).toEqual(result.violations);
+  });
+});
+
+describe('backend selection', () => {
+  it('falls back by itself when the optional packages are absent, saying why', async () => {
+    const installed = (pkg: string) => {
+      try {
+        import.meta.resolve(pkg);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const choice = await selectBackend('auto');
+    expect(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']).toContain(choice.name);
+    if (!installed('@tensorflow/tfjs-node')) {
+      expect(choice.tried.find((t) => t.name === 'tensorflow')!.outcome).toBe('@tensorflow/tfjs-node is not installed (optional)');
+      await expect(selectBackend('tensorflow')).rejects.toThrow(/Backend "tensorflow" is not available: @tensorflow\/tfjs-node is not installed/);
+    }
+    expect((await selectBackend('cpu')).name).toBe('cpu');
+    expect(choice.reason).toMatch(/^fastest available/);
+    await selectBackend('auto');
+  });
+});
