@@ -72,8 +72,9 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
   const discriminatorVars = p.of('dis.');
 
   const tile = (x: tf.Tensor2D) => tf.tile(x, [T, 1]) as tf.Tensor2D;
-  const seq = (w: GruWeights, out: DenseWeights, input: tf.Tensor2D, keep: tf.Tensor2D[]) =>
-    runGru(w, input, T, keep).map((h) => dense(out, h, 'sigmoid'));
+  /** A GRU and a sigmoid projection of its states: a latent sequence, time-major [T*B, H]. */
+  const seq = (w: GruWeights, out: DenseWeights, input: tf.Tensor2D, keep: tf.Tensor2D, inputGradient = true) =>
+    dense(out, runGru(w, input, T, keep, undefined, inputGradient).all, 'sigmoid');
 
   /** Tensors of one minibatch, created inside the caller's tidy scope. */
   function inputs(batch: MiniBatch) {
@@ -81,8 +82,7 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
     return {
       B,
       x: tf.tensor2d(batch.x, [T * B, C]),
-      keep: tf.split(tf.tensor2d(batch.keep, [T * B, 1]), T, 0) as tf.Tensor2D[],
-      keepAll: tf.tensor2d(batch.keep, [T * B, 1]),
+      keep: tf.tensor2d(batch.keep, [T * B, 1]),
       statics: tf.tensor2d(batch.statics, [B, S]),
       outcomes: tf.tensor2d(batch.outcomes, [B, O]),
       length: tf.tensor2d(batch.lengthOneHot, [B, T]),
@@ -92,31 +92,26 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
 
   const embedStatic = (i: Inputs) => mlp(staticEmbed, tf.concat([i.statics, i.length], 1) as tf.Tensor2D, 'sigmoid');
   const embed = (i: Inputs, es: tf.Tensor2D) => seq(embedder, embedderOut, tf.concat([i.x, tile(es)], 1) as tf.Tensor2D, i.keep);
-  const supervise = (hs: tf.Tensor2D[], es: tf.Tensor2D, keep: tf.Tensor2D[]) =>
-    seq(supervisor, supervisorOut, tf.concat([tf.concat(hs, 0), tile(es)], 1) as tf.Tensor2D, keep);
+  const supervise = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D) => seq(supervisor, supervisorOut, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, keep);
 
   /** Recovery: latent steps -> step logits, and the outcome from the state after the last step. */
-  function recover(hs: tf.Tensor2D[], es: tf.Tensor2D, keep: tf.Tensor2D[]) {
-    const states = runGru(recovery, tf.concat([tf.concat(hs, 0), tile(es)], 1) as tf.Tensor2D, T, keep);
-    return { step: dense(recoveryOut, tf.concat(states, 0)), outcome: mlp(outcomeHead, tf.concat([states[T - 1]!, es], 1) as tf.Tensor2D) };
+  function recover(hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D) {
+    const states = runGru(recovery, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, T, keep);
+    return { step: dense(recoveryOut, states.all), outcome: mlp(outcomeHead, tf.concat([states.last, es], 1) as tf.Tensor2D) };
   }
 
   /** Mean squared error between next latent steps and the supervisor's predictions, over valid steps. */
-  function supervisedLoss(hs: tf.Tensor2D[], predicted: tf.Tensor2D[], keep: tf.Tensor2D[]): tf.Scalar {
-    const terms: tf.Scalar[] = [];
-    const counts: tf.Scalar[] = [];
-    for (let t = 0; t + 1 < T; t++) {
-      const valid = keep[t + 1]!;
-      terms.push(tf.sum(tf.mul(valid, tf.square(tf.sub(hs[t + 1]!, predicted[t]!)))));
-      counts.push(tf.sum(valid));
-    }
-    if (!terms.length) return tf.scalar(0);
-    return tf.div(sumAll(terms), tf.maximum(tf.mul(sumAll(counts), H), 1)) as tf.Scalar;
+  function supervisedLoss(hs: tf.Tensor2D, predicted: tf.Tensor2D, keep: tf.Tensor2D): tf.Scalar {
+    if (T < 2) return tf.scalar(0);
+    const B = hs.shape[0] / T;
+    const next = tf.slice(hs, [B, 0], [(T - 1) * B, H]);
+    const guess = tf.slice(predicted, [0, 0], [(T - 1) * B, H]);
+    const valid = tf.slice(keep, [B, 0], [(T - 1) * B, 1]);
+    return tf.div(tf.sum(tf.mul(valid, tf.square(tf.sub(next, guess)))), tf.maximum(tf.mul(tf.sum(valid), H), 1)) as tf.Scalar;
   }
 
-  function discriminate(hs: tf.Tensor2D[], es: tf.Tensor2D, keep: tf.Tensor2D[]): tf.Tensor2D {
-    const states = runGru(discriminator, tf.concat([tf.concat(hs, 0), tile(es)], 1) as tf.Tensor2D, T, keep);
-    return dense(discriminatorOut, tf.concat(states, 0)); // a logit per step
+  function discriminate(hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D): tf.Tensor2D {
+    return dense(discriminatorOut, runGru(discriminator, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, T, keep).all); // a logit per step
   }
 
   /** Mean logistic loss of per-step logits against a constant label, over valid steps. */
@@ -133,7 +128,7 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
     return { es, e, h: supervise(e, es, i.keep) };
   }
 
-  function reconstruction(i: Inputs, hs: tf.Tensor2D[], es: tf.Tensor2D, w: ReturnType<typeof weightsOf>): tf.Scalar {
+  function reconstruction(i: Inputs, hs: tf.Tensor2D, es: tf.Tensor2D, w: ReturnType<typeof weightsOf>): tf.Scalar {
     const r = recover(hs, es, i.keep);
     const staticOut = mlp(staticRecover, es);
     const stat = partLoss(spec.statics, tf.slice(staticOut, [0, 0], [-1, S]) as tf.Tensor2D, i.statics, w.statics);
@@ -176,11 +171,11 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
           const es = embedStatic(i);
           const hs = embed(i, es);
           const fake = generated(i, noise, staticNoise);
-          const adversarial = bce(discriminate(fake.h, fake.es, i.keep), 1, i.keepAll);
-          const adversarialE = bce(discriminate(fake.e, fake.es, i.keep), 1, i.keepAll);
+          const adversarial = bce(discriminate(fake.h, fake.es, i.keep), 1, i.keep);
+          const adversarialE = bce(discriminate(fake.e, fake.es, i.keep), 1, i.keep);
           const adversarialS = bce(mlp(staticDiscriminate, fake.es), 1, ones(i.B));
           const sup = supervisedLoss(hs, supervise(hs, es, i.keep), i.keep);
-          const moments = momentLoss(tf.concat(hs, 0), tf.concat(fake.h, 0), i.keepAll);
+          const moments = momentLoss(hs, fake.h, i.keep);
           const staticMoments = momentLoss(es, fake.es, ones(i.B));
           const total = sumAll([adversarial, tf.mul(adversarialE, 0.5) as tf.Scalar, adversarialS, tf.mul(tf.sqrt(tf.add(sup, 1e-8)), config.supervisedWeight) as tf.Scalar, tf.mul(moments, 10) as tf.Scalar, tf.mul(staticMoments, 10) as tf.Scalar]);
           return { total, parts: { adversarial, supervised: sup, moments } };
@@ -197,9 +192,9 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
           const es = embedStatic(i);
           const hs = embed(i, es);
           const fake = generated(i, noise, staticNoise);
-          const real = bce(discriminate(hs, es, i.keep), 1, i.keepAll);
-          const fakeH = bce(discriminate(fake.h, fake.es, i.keep), 0, i.keepAll);
-          const fakeE = bce(discriminate(fake.e, fake.es, i.keep), 0, i.keepAll);
+          const real = bce(discriminate(hs, es, i.keep), 1, i.keep);
+          const fakeH = bce(discriminate(fake.h, fake.es, i.keep), 0, i.keep);
+          const fakeE = bce(discriminate(fake.e, fake.es, i.keep), 0, i.keep);
           const staticReal = bce(mlp(staticDiscriminate, es), 1, ones(i.B));
           const staticFake = bce(mlp(staticDiscriminate, fake.es), 0, ones(i.B));
           const total = sumAll([real, fakeH, tf.mul(fakeE, 0.5) as tf.Scalar, staticReal, staticFake]);
@@ -247,7 +242,7 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
       }
       const noise = sampler.uniform(T * n * N, 0, 1);
       const recovered = tf.tidy(() => {
-        const keep = tf.split(tf.tensor2d(keepData, [T * n, 1]), T, 0) as tf.Tensor2D[];
+        const keep = tf.tensor2d(keepData, [T * n, 1]);
         const z = tf.tensor2d(noise, [T * n, N]);
         const e = seq(generator, generatorOut, tf.concat([z, tile(es), tile(tf.tensor2d(lengthOneHot, [n, T]))], 1) as tf.Tensor2D, keep);
         const r = recover(supervise(e, es, keep), es, keep);

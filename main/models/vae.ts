@@ -58,22 +58,22 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model 
       return tf.tidy(() => {
         const x = tf.tensor2d(batch.x, [T * B, C]);
         const previous = tf.tensor2d(batch.previous, [T * B, C]);
-        const keep = tf.split(tf.tensor2d(batch.keep, [T * B, 1]), T, 0) as tf.Tensor2D[];
+        const keep = tf.tensor2d(batch.keep, [T * B, 1]);
         const statics = tf.tensor2d(batch.statics, [B, S]);
         const outcomes = tf.tensor2d(batch.outcomes, [B, O]);
         const lengthTarget = tf.tensor2d(batch.lengthOneHot, [B, T]);
         const lengthScalar = tf.tensor2d(Float32Array.from(batch.lengths, (l) => l / T), [B, 1]);
         const noise = tf.tensor2d(eps, [B, Z]);
         return optimize(optimizer, vars, () => {
-          const hs = runGru(enc, tf.concat([x, tileSteps(statics)], 1), T, keep);
-          const stats = mlp(encHead, tf.concat([hs[T - 1]!, statics, outcomes, lengthScalar], 1));
+          const encoded = runGru(enc, tf.concat([x, tileSteps(statics)], 1), T, keep, undefined, false);
+          const stats = mlp(encHead, tf.concat([encoded.last, statics, outcomes, lengthScalar], 1));
           const mu = tf.slice(stats, [0, 0], [-1, Z]);
           const logVar = tf.clipByValue(tf.slice(stats, [0, Z], [-1, Z]), -8, 8);
           const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), noise)) as tf.Tensor2D;
           const h0 = dense(init, z, 'tanh');
           const ds = runGru(dec, tf.concat([previous, tileSteps(statics), tileSteps(z)], 1), T, keep, h0);
-          const stepLogits = dense(stepHead, tf.concat(ds, 0));
-          const outcomeLogits = mlp(outcomeHead, tf.concat([ds[T - 1]!, z, statics], 1));
+          const stepLogits = dense(stepHead, ds.all);
+          const outcomeLogits = mlp(outcomeHead, tf.concat([ds.last, z, statics], 1));
           const step = partLoss(spec.step, stepLogits, x, stepW);
           const stat = partLoss(spec.statics, mlp(staticHead, z), statics, staticW);
           const outcome = partLoss(spec.outcome, outcomeLogits, outcomes, outcomeW);
