@@ -7,12 +7,15 @@ const root = import.meta.dirname;
 export default defineConfig({
   main: {
     build: {
+      // Optional native/GPU packages load at run time when present; never bundle them.
+      externalizeDeps: { include: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@tensorflow/tfjs-backend-webgpu'] },
       outDir: 'out/main',
       rollupOptions: {
         input: {
           index: resolve(root, 'main/app/index.ts'),
           importWorker: resolve(root, 'main/app/importWorker.ts'),
           storeWorker: resolve(root, 'main/app/storeWorker.ts'),
+          trainWorker: resolve(root, 'main/training/trainWorker.ts'),
         },
       },
     },

@@ -176,6 +176,63 @@ export const cohortProgress = z.object({ name: z.string(), stage: z.enum(['selec
 
 const cohortRef = z.string().min(1).max(200);
 
+export const BACKEND_NAMES = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+const trainRequest = z.strictObject({
+  cohort: cohortRef,
+  family: z.enum(['vae', 'timegan']),
+  seed: z.number().int().optional(),
+  backend: z.enum(['auto', ...BACKEND_NAMES]).optional(),
+  steps: z.number().int().min(1).max(1_000_000).optional(),
+  hidden: z.number().int().min(2).max(1024).optional(),
+  batchSize: z.number().int().min(1).max(4096).optional(),
+  learningRate: z.number().positive().max(1).optional(),
+  checkpointEvery: z.number().int().min(1).optional(),
+});
+
+const runRow = z.object({
+  id: z.number(),
+  cohort: z.string(),
+  family: z.enum(['vae', 'timegan']),
+  status: z.enum(['running', 'cancelled', 'completed', 'failed']),
+  step: z.number(),
+  totalSteps: z.number(),
+  backend: z.string(),
+  device: z.string(),
+  backendReason: z.string(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const lossRow = z.object({ step: z.number(), phase: z.string(), losses: z.record(z.string(), z.number()), ms: z.number() });
+
+export const trainingProgress = z.object({
+  runId: z.number(),
+  phase: z.string(),
+  step: z.number(),
+  totalSteps: z.number(),
+  losses: z.record(z.string(), z.number()),
+  msPerStep: z.number(),
+  etaSeconds: z.number(),
+  backend: z.string(),
+  device: z.string(),
+});
+
+/** A run's process started, finished, stopped or failed. */
+export const trainingState = z.object({ runId: z.number(), status: z.enum(['running', 'cancelled', 'completed', 'failed']), message: z.string().optional() });
+
+const violationCounts = z.record(z.string(), z.number());
+const generateResult = z.object({
+  syntheticSetId: z.number(),
+  dataset: z.string(),
+  patients: z.number(),
+  measurements: z.number(),
+  events: z.number(),
+  violations: violationCounts,
+  seconds: z.number(),
+});
+
 interface MethodSpec<A extends z.ZodTuple, R extends z.ZodType> {
   channel: string;
   args: A;
@@ -195,11 +252,21 @@ export const contract = {
   showCohort: method('cohorts:show', z.tuple([cohortRef]), cohortView),
   /** One patient (source id) encoded with the cohort's settings, or with other timestep settings fitted for the preview. */
   previewEncoding: method('cohorts:preview-encoding', z.tuple([cohortRef, z.string().min(1).max(200), timestepOverrides.optional()]), encodingPreview),
+  listRuns: method('training:list-runs', z.tuple([]), z.array(runRow)),
+  trainingLosses: method('training:losses', z.tuple([z.number().int().min(1)]), z.array(lossRow)),
+  /** Starts a run in its own utility process; progress on `trainingProgress`, outcome on `trainingState`. */
+  startTraining: method('training:start', z.tuple([trainRequest]), z.object({ runId: z.number() })),
+  resumeTraining: method('training:resume', z.tuple([z.number().int().min(1)]), z.object({ runId: z.number() })),
+  /** Stops a run after its next checkpoint. */
+  cancelTraining: method('training:cancel', z.tuple([z.number().int().min(1)]), z.object({ cancelling: z.boolean() })),
+  generateSynthetic: method('training:generate', z.tuple([z.number().int().min(1), z.number().int().min(1).max(1_000_000), z.number().int().optional()]), generateResult),
 } as const;
 
 export const events = {
   importProgress: { channel: 'import:progress', payload: importProgress },
   cohortProgress: { channel: 'cohorts:progress', payload: cohortProgress },
+  trainingProgress: { channel: 'training:progress', payload: trainingProgress },
+  trainingState: { channel: 'training:state', payload: trainingState },
 } as const;
 
 export type Contract = typeof contract;
@@ -220,4 +287,8 @@ export type CohortRowDto = z.output<typeof cohortRow>;
 export type CohortViewDto = z.output<typeof cohortView>;
 export type EncodingPreviewDto = z.output<typeof encodingPreview>;
 export type CohortProgressDto = z.output<typeof cohortProgress>;
+export type TrainRequestDto = z.output<typeof trainRequest>;
+export type RunRowDto = z.output<typeof runRow>;
+export type TrainingProgressDto = z.output<typeof trainingProgress>;
+export type TrainingStateDto = z.output<typeof trainingState>;
 export const resultSchemas = Object.fromEntries(Object.entries(contract).map(([k, v]) => [k, v.result])) as { [K in keyof Contract]: Contract[K]['result'] };

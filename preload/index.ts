@@ -19,8 +19,16 @@ const api = {
   createCohort: (definition) => ipcRenderer.invoke(contract.createCohort.channel, definition),
   showCohort: (ref) => ipcRenderer.invoke(contract.showCohort.channel, ref),
   previewEncoding: (ref, patient, timesteps) => ipcRenderer.invoke(contract.previewEncoding.channel, ref, patient, timesteps),
+  listRuns: () => ipcRenderer.invoke(contract.listRuns.channel),
+  trainingLosses: (runId) => ipcRenderer.invoke(contract.trainingLosses.channel, runId),
+  startTraining: (request) => ipcRenderer.invoke(contract.startTraining.channel, request),
+  resumeTraining: (runId) => ipcRenderer.invoke(contract.resumeTraining.channel, runId),
+  cancelTraining: (runId) => ipcRenderer.invoke(contract.cancelTraining.channel, runId),
+  generateSynthetic: (runId, patients, seed) => ipcRenderer.invoke(contract.generateSynthetic.channel, runId, patients, seed),
   onImportProgress: (listener) => subscribe(events.importProgress.channel, listener),
   onCohortProgress: (listener) => subscribe(events.cohortProgress.channel, listener),
+  onTrainingProgress: (listener) => subscribe(events.trainingProgress.channel, listener),
+  onTrainingState: (listener) => subscribe(events.trainingState.channel, listener),
 } satisfies Api;
 
 contextBridge.exposeInMainWorld('api', api);

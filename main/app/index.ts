@@ -4,7 +4,9 @@ import { app, BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { registerHandlers } from '../ipc/registerHandlers.js';
 import { openDatabase } from '../store/database.js';
+import { events } from '../../preload/contract.js';
 import { StoreClient } from './storeClient.js';
+import { TrainingRunner } from './trainingRunner.js';
 import { registerAppScheme, serveRenderer } from './appProtocol.js';
 import { hardenSession } from './security.js';
 import { createMainWindow } from './window.js';
@@ -30,8 +32,13 @@ if (!app.requestSingleInstanceLock()) {
     // Migrate (or refuse a newer file) before anything else; the store process does the rest.
     openDatabase(dbPath).close();
     const store = new StoreClient(dbPath, (channel, payload) => mainWindow?.webContents.send(channel, payload));
-    app.on('will-quit', () => store.dispose());
-    registerHandlers(store, dbPath, () => mainWindow);
+    const send = (channel: string, payload: unknown) => mainWindow?.webContents.send(channel, payload);
+    const training = new TrainingRunner(dbPath, (p) => send(events.trainingProgress.channel, p), (s) => send(events.trainingState.channel, s));
+    app.on('will-quit', () => {
+      training.dispose();
+      store.dispose();
+    });
+    registerHandlers(store, training, dbPath, () => mainWindow);
     mainWindow = createMainWindow();
     mainWindow.on('closed', () => (mainWindow = undefined));
   });

@@ -14,11 +14,11 @@ if (!dbPath) throw new Error('storeWorker: no database path');
 const db = openDatabase(dbPath);
 const methods = storeMethods(db, (event, payload) => process.parentPort.postMessage({ type: 'event', event, payload }));
 
-process.parentPort.on('message', ({ data }: { data: Request }) => {
+process.parentPort.on('message', async ({ data }: { data: Request }) => {
   try {
     const fn = methods[data.method] as (...args: unknown[]) => unknown;
     if (typeof fn !== 'function') throw new Error(`unknown store method "${String(data.method)}"`);
-    process.parentPort.postMessage({ type: 'result', id: data.id, ok: true, value: fn(...data.args) });
+    process.parentPort.postMessage({ type: 'result', id: data.id, ok: true, value: await fn(...data.args) });
   } catch (err) {
     process.parentPort.postMessage({ type: 'result', id: data.id, ok: false, message: (err as Error).message, name: (err as Error).name });
   }

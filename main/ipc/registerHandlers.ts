@@ -2,20 +2,34 @@ import { dialog, type BrowserWindow } from 'electron';
 import { contract, events } from '../../preload/contract.js';
 import { runImportInUtilityProcess } from '../app/importRunner.js';
 import type { StoreClient } from '../app/storeClient.js';
+import type { TrainingRunner } from '../app/trainingRunner.js';
 import { handle } from './handle.js';
 import type { StoreMethod } from './storeMethods.js';
 
-const STORE_METHODS: StoreMethod[] = ['listDatasets', 'inspectDataset', 'listCohorts', 'createCohort', 'showCohort', 'previewEncoding'];
+const STORE_METHODS: StoreMethod[] = [
+  'listDatasets',
+  'inspectDataset',
+  'listCohorts',
+  'createCohort',
+  'showCohort',
+  'previewEncoding',
+  'listRuns',
+  'trainingLosses',
+  'generateSynthetic',
+];
 
 /**
  * Registers every contract method; each goes through `handle`, which checks the
  * sender and the arguments. Store work is answered by the store utility process.
  */
-export function registerHandlers(store: StoreClient, dbPath: string, window: () => BrowserWindow | undefined): void {
+export function registerHandlers(store: StoreClient, training: TrainingRunner, dbPath: string, window: () => BrowserWindow | undefined): void {
   const trusted = (sender: Electron.WebContents) => sender === window()?.webContents;
   for (const method of STORE_METHODS) {
     handle(contract[method], (...args: unknown[]) => store.call(method, args) as never, trusted);
   }
+  handle(contract.startTraining, (request) => training.start(request), trusted);
+  handle(contract.resumeTraining, (runId) => training.resume(runId), trusted);
+  handle(contract.cancelTraining, (runId) => training.cancel(runId), trusted);
   handle(
     contract.importFromMapping,
     async () => {

@@ -5,14 +5,17 @@ import { createCohort, listCohorts, showCohort } from '../cohort/cohortService.j
 import { listDatasets, summarizeDataset } from '../ingest/datasetSummary.js';
 import { previewEncoding } from '../sequence/preview.js';
 import type { Db } from '../store/database.js';
+import { TrainingRepository } from '../store/repositories/trainingRepository.js';
+import { generateSyntheticSet } from '../training/generate.js';
+import { listRuns, runView } from '../training/runs.js';
 
-/** Contract methods answered from the store (everything but the import, which has its own process). */
-export type StoreMethod = Exclude<keyof Contract, 'importFromMapping'>;
+/** Contract methods answered from the store (the import and training runs have processes of their own). */
+export type StoreMethod = Exclude<keyof Contract, 'importFromMapping' | 'startTraining' | 'resumeTraining' | 'cancelTraining'>;
 export type StoreEvent = keyof Events;
 export type Emit = <E extends StoreEvent>(event: E, payload: z.output<Events[E]['payload']>) => void;
 
 type Implementation = {
-  [K in StoreMethod]: (...args: z.output<Contract[K]['args']>) => z.output<Contract[K]['result']>;
+  [K in StoreMethod]: (...args: z.output<Contract[K]['args']>) => z.output<Contract[K]['result']> | Promise<z.output<Contract[K]['result']>>;
 };
 
 /**
@@ -27,5 +30,8 @@ export function storeMethods(db: Db, emit: Emit): Implementation {
     createCohort: (definition) => cohortView(createCohort(db, definition, (stage) => emit('cohortProgress', { name: definition.name, stage }))),
     showCohort: (ref) => cohortView(showCohort(db, ref)),
     previewEncoding: (ref, patient, timesteps) => previewView(previewEncoding(db, showCohort(db, ref).id, patient, timesteps)),
+    listRuns: () => listRuns(db).map(runView),
+    trainingLosses: (runId) => new TrainingRepository(db).losses(runId),
+    generateSynthetic: (runId, patients, seed) => generateSyntheticSet(db, { runId, patients, seed }),
   };
 }
