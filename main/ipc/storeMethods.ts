@@ -22,7 +22,7 @@ type Implementation = {
  * The contract implemented against one store connection, in plain Node: run in
  * the app's store utility process, and by the renderer tests' bridge.
  */
-export function storeMethods(db: Db, emit: Emit): Implementation {
+export function storeMethods(db: Db, emit: Emit) {
   return {
     listDatasets: () => listDatasets(db),
     inspectDataset: (nameOrId) => summarizeDataset(db, nameOrId),
@@ -33,5 +33,5 @@ export function storeMethods(db: Db, emit: Emit): Implementation {
     listRuns: () => listRuns(db).map(runView),
     trainingLosses: (runId) => new TrainingRepository(db).losses(runId),
     generateSynthetic: (runId, patients, seed) => generateSyntheticSet(db, { runId, patients, seed }),
-  };
+  } satisfies Implementation;
 }

@@ -1,0 +1,11 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from './main/training/backend.js';
+import { referenceStep } from './main/models/referenceStep.js';
+const b = await selectBackend((process.argv[2] as never) ?? 'wasm');
+const r = referenceStep();
+for (let i = 0; i < 2; i++) r.step();
+const n = Number(process.argv[3] ?? 5);
+const t = performance.now();
+let l;
+for (let i = 0; i < n; i++) l = r.step();
+console.log(b.name, ((performance.now() - t) / n).toFixed(1), 'ms/step', l, tf.memory().numTensors);
