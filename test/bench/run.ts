@@ -1,5 +1,6 @@
-// npm run bench: import throughput against sqlite3's own CSV import, then cohort
-// building and sequence encoding at 17,000 patients. Prints numbers; asserts nothing.
+// npm run bench: import throughput against sqlite3's own CSV import; cohort building and
+// sequence encoding at 17,000 patients; the reference training step on every backend
+// against PyTorch; the real models on the ICU cohort. Prints numbers; asserts nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -85,4 +86,56 @@ for (const mode of ['irregular', 'grid'] as const) {
       `encode all in batches of 1,024 ${r.encodeSeconds.toFixed(2)} s (${Math.round(r.patients / r.encodeSeconds).toLocaleString('en-US')} patients/s); ` +
       `peak memory ${(r.maxRssKiB / 1024).toFixed(0)} MiB`,
   );
+}
+
+// Training speed: the reference step on every backend that starts, and in PyTorch.
+console.log('\nReference training step (GRU autoencoder 8 -> 64 over 48 steps, batch 128, Adam, + a GRU discriminator update; ~3 GFLOP):');
+const tsx = import.meta.resolve('tsx');
+const results: { backend: string; device: string; median: number; best: number }[] = [];
+for (const backend of ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']) {
+  const run = spawnSync(process.execPath, ['--import', tsx, join(import.meta.dirname, 'referenceChild.ts'), backend, backend === 'cpu' ? '1' : '7'], { encoding: 'utf8', timeout: 300_000 });
+  if (run.status !== 0) {
+    const why = /Backend "[^"]+" is not available: (.*)/.exec(run.stderr)?.[1] ?? run.stderr.trim().split('\n').pop() ?? 'failed';
+    console.log(`  ${backend}: not available (${why})`);
+    continue;
+  }
+  const r = JSON.parse(run.stdout);
+  results.push(r);
+  console.log(`  ${backend}: ${r.median.toFixed(0)} ms/step (median; best ${r.best.toFixed(0)}) on ${r.device}`);
+}
+
+/** PyTorch on an optimized BLAS, installed with apt when missing (Debian's reference BLAS would flatter us). */
+function pytorch(): { ms: number; threads: number; torch: string } | string {
+  const python = '/usr/bin/python3';
+  const hasTorch = () => spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  if (!hasTorch()) {
+    console.log('  (installing python3-torch and OpenBLAS with apt for the comparison ...)');
+    spawnSync('sh', ['-c', 'apt-get install -y -qq python3-torch libopenblas0-openmp >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq python3-torch libopenblas0-openmp >/dev/null 2>&1)'], { stdio: 'inherit' });
+    if (!hasTorch()) return 'python3-torch is not installed and could not be installed';
+  }
+  const blas = spawnSync('sh', ['-c', 'readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu 2>/dev/null || readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3'], { encoding: 'utf8' }).stdout.trim();
+  if (!/openblas/.test(blas)) return `libblas.so.3 is ${blas || 'unknown'}, not OpenBLAS: install libopenblas0-openmp for a fair comparison`;
+  const run = spawnSync(python, [join(import.meta.dirname, 'reference_step.py'), '2', '10'], { encoding: 'utf8', timeout: 300_000 });
+  if (run.status !== 0) return `PyTorch failed: ${run.stderr.trim().split('\n').pop()}`;
+  return JSON.parse(run.stdout);
+}
+const torch = pytorch();
+if (typeof torch === 'string') console.log(`  PyTorch: ${torch}`);
+else {
+  console.log(`  PyTorch ${torch.torch} (OpenBLAS, ${torch.threads} threads): ${torch.ms.toFixed(0)} ms/step`);
+  for (const r of results) {
+    console.log(`  ratio ${r.backend} / PyTorch: ${(r.median / torch.ms).toFixed(2)}x median, ${(r.best / torch.ms).toFixed(2)}x best (goal: within 2x)`);
+  }
+}
+
+// The real models on the ICU cohort, default configuration, on the fastest backend.
+const modelDb = join(dir, 'models.db');
+for (const suffix of ['', '-wal', '-shm']) rmSync(modelDb + suffix, { force: true });
+const fastest = results[0]?.backend ?? 'cpu';
+const models = JSON.parse(execFileSync(process.execPath, ['--import', tsx, join(import.meta.dirname, 'modelChild.ts'), modelDb, fastest], { encoding: 'utf8' }));
+console.log(`\nReal models on the ICU cohort (${models.patients} training patients, ${models.steps} steps x ${models.channels} channels), default configuration, ${fastest}:`);
+for (const family of ['vae', 'timegan']) {
+  const m = models[family];
+  const phases = Object.entries(m.msPerStep as Record<string, number>).map(([k, v]) => `${k} ${v.toFixed(0)} ms/step`).join(', ');
+  console.log(`  ${family} (hidden ${m.hidden}, batch ${m.batch}, ${m.stepsTotal} steps): ${phases}; full training about ${(m.estimatedSeconds / 60).toFixed(1)} min`);
 }
