@@ -13,8 +13,8 @@ import { Rng } from './rng.js';
  */
 export const REFERENCE = { features: 8, hidden: 64, steps: 48, batch: 128 } as const;
 
-export function referenceStep(seed = 1) {
-  const { features: F, hidden: H, steps: T, batch: B } = REFERENCE;
+export function referenceStep(seed = 1, size: { features: number; hidden: number; steps: number; batch: number } = REFERENCE) {
+  const { features: F, hidden: H, steps: T, batch: B } = size;
   const rng = new Rng(seed);
   const p = new Params(rng);
   const encoder = gruParams(p, 'ae.enc', F, H);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
+import { referenceStep } from '../models/referenceStep.js';
 
 /*
  * Picks the fastest backend that proves itself, in order: CUDA through
@@ -62,8 +63,8 @@ async function tryWebGpu(): Promise<Attempt> {
     Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'the WebGPU backend did not start' };
-    const mismatch = await checkAgainstCpu();
-    if (mismatch) return { ok: false, why: `WebGPU results differ from the CPU reference (${mismatch})` };
+    const verdict = await provesItselfAgainstWasm();
+    if (verdict) return { ok: false, why: `WebGPU adapter "${label}": ${verdict}` };
     return { ok: true, tfBackend: 'webgpu', device: `WebGPU: ${label}` };
   } catch (err) {
     return { ok: false, why: absentOr('webgpu / @tensorflow/tfjs-backend-webgpu', err) };
@@ -112,20 +113,37 @@ export async function selectBackend(prefer: BackendName | 'auto' = 'auto'): Prom
   throw new Error(`Backend "${prefer}" is not available: ${tried.map((t) => t.outcome).join('; ')}`);
 }
 
-/** A small seeded matmul + softmax on the candidate backend against the plain cpu backend; '' when they agree. */
-async function checkAgainstCpu(): Promise<string> {
-  const a = Float32Array.from({ length: 64 * 48 }, (_, i) => Math.sin(i * 0.37));
-  const b = Float32Array.from({ length: 48 * 32 }, (_, i) => Math.cos(i * 0.11));
-  const run = () => tf.tidy(() => tf.softmax(tf.matMul(tf.tensor2d(a, [64, 48]), tf.tensor2d(b, [48, 32]))).dataSync());
-  const candidate = Float32Array.from(run());
-  const current = tf.getBackend();
-  await import('@tensorflow/tfjs-backend-cpu');
-  await tf.setBackend('cpu');
-  const reference = run();
-  await tf.setBackend(current);
-  let worst = 0;
-  for (let i = 0; i < reference.length; i++) worst = Math.max(worst, Math.abs(reference[i]! - candidate[i]!));
-  return worst < 1e-4 ? '' : `max difference ${worst.toExponential(2)}`;
+/**
+ * A few seeded training steps (a small reference step) on the candidate
+ * backend and on wasm: the candidate must give the same losses and be faster.
+ * Returns '' when it passes, else why not. Leaves the candidate selected.
+ */
+async function provesItselfAgainstWasm(): Promise<string> {
+  const candidate = tf.getBackend();
+  const size = { features: 8, hidden: 32, steps: 24, batch: 64 };
+  const measure = () => {
+    const r = referenceStep(7, size);
+    try {
+      r.step(); // compile kernels
+      const t0 = performance.now();
+      const losses = [0, 1, 2].map(() => r.step().ae);
+      return { losses, ms: (performance.now() - t0) / 3 };
+    } finally {
+      r.dispose();
+    }
+  };
+  const mine = measure();
+  await import('@tensorflow/tfjs-backend-wasm');
+  if (!(await tf.setBackend('wasm'))) {
+    await tf.setBackend(candidate);
+    return '';
+  }
+  const reference = measure();
+  await tf.setBackend(candidate);
+  const worst = Math.max(...mine.losses.map((l, i) => Math.abs(l - reference.losses[i]!) / Math.max(1e-6, Math.abs(reference.losses[i]!))));
+  if (!(worst < 1e-3)) return `its losses differ from wasm's (relative ${worst.toExponential(2)})`;
+  if (mine.ms >= reference.ms) return `slower than wasm (${mine.ms.toFixed(0)} ms against ${reference.ms.toFixed(0)} ms per step)`;
+  return '';
 }
 
 function absentOr(pkg: string, err: unknown): string {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contract, events } from '../../preload/contract.js';
 import { storeMethods } from '../../main/ipc/storeMethods.js';
+import { train } from '../../main/training/engine.js';
 import { COHORTS } from '../support/cohorts.js';
 import { freshStore, importWorkedExample } from '../support/store.js';
 
@@ -35,6 +36,15 @@ describe('the contract as the store answers it (what the app and the test bridge
     expect(preview.measurements.map((m) => m.name)).toEqual(['a1c', 'chol', 'crea', 'albuminuria']);
     expect(contract.previewEncoding.result.parse(api.previewEncoding('steno2_death', '3', undefined)).settings.mode).toBe('irregular');
     expect(contract.listDatasets.result.parse(api.listDatasets())).toHaveLength(1);
+
+    // A short run, then what the Train step reads: runs, the loss history, a generated set.
+    const run = await train(db, { cohort: 'steno2_death', family: 'vae', config: { hidden: 8, steps: 12, batchSize: 16 }, checkpointEvery: 6 });
+    const runs = contract.listRuns.result.parse(api.listRuns());
+    expect(runs).toEqual([expect.objectContaining({ id: run.runId, cohort: 'steno2_death@1', family: 'vae', status: 'completed', step: 12, totalSteps: 12 })]);
+    expect(contract.trainingLosses.result.parse(api.trainingLosses(run.runId)).map((l) => l.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const generated = contract.generateSynthetic.result.parse(await api.generateSynthetic(run.runId, 25, 3));
+    expect(generated).toMatchObject({ patients: 25, dataset: 'steno2_death_vae_r1_s1' });
+    expect(api.listDatasets().map((d) => d.name)).toEqual(['steno2', 'steno2_death_vae_r1_s1']);
   });
 
   it('rejects malformed definitions at the contract, naming the field', () => {
