@@ -119,9 +119,14 @@ export function disposeWeights(lw: LossWeights): void {
  * logits for binary and categorical) against targets: mean squared error +
  * binary cross-entropy + categorical cross-entropy, each averaged over what counts.
  */
-export function partLoss(part: PartSpec, logits: tf.Tensor2D, target: tf.Tensor2D, lw: LossWeights): tf.Scalar {
+export function partLoss(part: PartSpec, logits: tf.Tensor2D, target: tf.Tensor2D, lw: LossWeights, logVar?: tf.Tensor1D): tf.Scalar {
   const terms: tf.Scalar[] = [];
-  if (lw.realTotal > 0) terms.push(tf.div(tf.sum(tf.mul(lw.real, tf.square(tf.sub(logits, target)))), lw.realTotal));
+  if (lw.realTotal > 0) {
+    const squared = tf.square(tf.sub(logits, target));
+    // With a learned log-variance per channel, the Gaussian negative log-likelihood (up to a constant).
+    const nll = logVar ? tf.mul(0.5, tf.add(tf.mul(squared, tf.exp(tf.neg(logVar))), logVar)) : squared;
+    terms.push(tf.div(tf.sum(tf.mul(lw.real, nll)), lw.realTotal));
+  }
   if (lw.binaryTotal > 0) {
     // Stable logistic loss: max(x, 0) - x y + log(1 + exp(-|x|)).
     const bce = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, target)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
@@ -140,14 +145,20 @@ export function partLoss(part: PartSpec, logits: tf.Tensor2D, target: tf.Tensor2
   return sumAll(terms);
 }
 
-/** Turns raw head outputs into values the decoder reads: probabilities sampled to 0/1 and one-hots. */
-export function sampleOutputs(part: PartSpec, logits: Float32Array, rows: number, rng: Rng): Float32Array {
+/**
+ * Turns raw head outputs into values the decoder reads: probabilities sampled
+ * to 0/1 and one-hots; real values drawn around their mean with the learned
+ * standard deviation per channel when there is one (`sd`), else the mean.
+ */
+export function sampleOutputs(part: PartSpec, logits: Float32Array, rows: number, rng: Rng, sd?: Float32Array): Float32Array {
   const w = part.width;
   const out = new Float32Array(rows * w);
   for (let n = 0; n < rows; n++) {
     const row = n * w;
     for (const g of part.groups) {
-      if (g.kind === 'real') for (let k = 0; k < g.width; k++) out[row + g.offset + k] = logits[row + g.offset + k]!;
+      if (g.kind === 'real') {
+        for (let k = 0; k < g.width; k++) out[row + g.offset + k] = logits[row + g.offset + k]! + (sd ? sd[g.offset + k]! * rng.normal() : 0);
+      }
       else if (g.kind === 'binary') out[row + g.offset] = rng.next() < 1 / (1 + Math.exp(-logits[row + g.offset]!)) ? 1 : 0;
       else {
         let max = -Infinity;

@@ -90,10 +90,19 @@ function splitRows(t: tf.Tensor, parts: number): tf.Tensor2D[] {
   return Array.from({ length: parts }, (_, i) => tf.tensor2d(data.subarray(i * size, (i + 1) * size), [rows / parts, cols]));
 }
 
-/** tanh(x) = 2 sigmoid(2x) - 1: the wasm backend's sigmoid is ~10x faster than its tanh. */
-function fastTanh(x: tf.Tensor): tf.Tensor {
-  return tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1);
-}
+/**
+ * Kernels called directly, without the op wrappers' argument checks and 2D->3D
+ * reshapes (2-8 us a call, thousands of calls a step): only in the sequence
+ * op's loops, where every shape is known to fit.
+ */
+const k = {
+  add: (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel('Add', { a, b }) as tf.Tensor,
+  sub: (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel('Sub', { a, b }) as tf.Tensor,
+  mul: (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel('Multiply', { a, b }) as tf.Tensor,
+  sigmoid: (x: tf.Tensor) => tf.engine().runKernel('Sigmoid', { x }) as tf.Tensor,
+  square: (x: tf.Tensor) => tf.engine().runKernel('Square', { x }) as tf.Tensor,
+  matMul: (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }) as tf.Tensor,
+};
 
 /** Sums over rows as a [1, rows] x [rows, n] matmul: on wasm ~40x faster than tf.sum(x, 0). */
 function columnSums(x: tf.Tensor): tf.Tensor {
@@ -134,21 +143,24 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
     const rs2: tf.Tensor[] = [];
     const prev: tf.Tensor[] = [];
     const rh: tf.Tensor[] = [];
+    const one = tf.scalar(1);
+    const two = tf.scalar(2);
     let h: tf.Tensor = h0!;
     for (let t = 0; t < T; t++) {
       prev.push(h);
-      const zt = tf.sigmoid(tf.add(zs[t]!, tf.matMul(h, uz!)));
-      const rt = tf.sigmoid(tf.add(rs[t]!, tf.matMul(h, ur!)));
-      const rht = tf.mul(rt, h);
-      const ct = fastTanh(tf.add(cs[t]!, tf.matMul(rht, uh!)));
-      const ut = tf.mul(zt, keeps[t]!);
-      const diff = tf.sub(ct, h);
-      h = tf.add(h, tf.mul(ut, diff));
+      const zt = k.sigmoid(k.add(zs[t]!, k.matMul(h, uz!)));
+      const rt = k.sigmoid(k.add(rs[t]!, k.matMul(h, ur!)));
+      const rht = k.mul(rt, h);
+      // tanh(x) = 2 sigmoid(2x) - 1: the wasm backend's sigmoid is ~10x faster than its tanh.
+      const ct = k.sub(k.mul(k.sigmoid(k.mul(k.add(cs[t]!, k.matMul(rht, uh!)), two)), two), one);
+      const ut = k.mul(zt, keeps[t]!);
+      const diff = k.sub(ct, h);
+      h = k.add(h, k.mul(ut, diff));
       hs.push(h);
-      preH.push(tf.sub(ut, tf.mul(ut, tf.square(ct)))); // dh -> d(candidate pre-activation): u (1 - c^2)
-      preZ.push(tf.mul(diff, tf.sub(ut, tf.mul(ut, zt)))); // dh -> d(update pre-activation): (c - h) z (1 - z) keep
-      preR.push(tf.mul(prev[t]!, tf.sub(rt, tf.square(rt)))); // d(r h) -> d(reset pre-activation): h r (1 - r)
-      carry.push(tf.sub(1, ut)); // dh -> dh_prev, directly
+      preH.push(k.sub(ut, k.mul(ut, k.square(ct)))); // dh -> d(candidate pre-activation): u (1 - c^2)
+      preZ.push(k.mul(diff, k.sub(ut, k.mul(ut, zt)))); // dh -> d(update pre-activation): (c - h) z (1 - z) keep
+      preR.push(k.mul(prev[t]!, k.sub(rt, k.square(rt)))); // d(r h) -> d(reset pre-activation): h r (1 - r)
+      carry.push(k.sub(one, ut)); // dh -> dh_prev, directly
       rs2.push(rt);
       rh.push(rht);
     }
@@ -174,15 +186,15 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
         const gh: tf.Tensor[] = new Array(T);
         let dh: tf.Tensor = dys[T - 1]!;
         for (let t = T - 1; t >= 0; t--) {
-          if (t < T - 1) dh = tf.add(dh, dys[t]!);
-          const dc = tf.mul(dh, preH[t]!);
-          const dz = tf.mul(dh, preZ[t]!);
-          const dRh = tf.matMul(dc, uhT);
-          const dr = tf.mul(dRh, preR[t]!);
+          if (t < T - 1) dh = k.add(dh, dys[t]!);
+          const dc = k.mul(dh, preH[t]!);
+          const dz = k.mul(dh, preZ[t]!);
+          const dRh = k.matMul(dc, uhT);
+          const dr = k.mul(dRh, preR[t]!);
           gz[t] = dz;
           gr[t] = dr;
           gh[t] = dc;
-          dh = tf.add(tf.add(tf.mul(dh, carries[t]!), tf.mul(dRh, rsT[t]!)), tf.add(tf.matMul(dz, uzT), tf.matMul(dr, urT)));
+          dh = k.add(k.add(k.mul(dh, carries[t]!), k.mul(dRh, rsT[t]!)), k.add(k.matMul(dz, uzT), k.matMul(dr, urT)));
         }
         const DZ = tf.concat(gz, 0);
         const DR = tf.concat(gr, 0);

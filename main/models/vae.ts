@@ -43,6 +43,11 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model 
   const dec = gruParams(p, 'dec.gru', C + S + Z, H);
   const stepHead = denseParams(p, 'dec.step', H, C);
   const outcomeHead = mlpParams(p, 'dec.outcome', [H + Z + S, H, O]);
+  // A learned log-variance per real channel: a Gaussian likelihood, sampled at generation, so
+  // generated values keep the spread (and tails) of the real ones instead of their conditional mean.
+  const stepLogVar = p.bias('dec.step.logvar', C) as tf.Variable<tf.Rank.R1>;
+  const staticLogVar = p.bias('dec.static.logvar', S) as tf.Variable<tf.Rank.R1>;
+  const outcomeLogVar = p.bias('dec.outcome.logvar', O) as tf.Variable<tf.Rank.R1>;
   const optimizer = adam(config.learningRate);
   const vars = p.of('enc.', 'dec.');
 
@@ -74,9 +79,9 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model 
           const ds = runGru(dec, tf.concat([previous, tileSteps(statics), tileSteps(z)], 1), T, keep, h0);
           const stepLogits = dense(stepHead, ds.all);
           const outcomeLogits = mlp(outcomeHead, tf.concat([ds.last, z, statics], 1));
-          const step = partLoss(spec.step, stepLogits, x, stepW);
-          const stat = partLoss(spec.statics, mlp(staticHead, z), statics, staticW);
-          const outcome = partLoss(spec.outcome, outcomeLogits, outcomes, outcomeW);
+          const step = partLoss(spec.step, stepLogits, x, stepW, stepLogVar);
+          const stat = partLoss(spec.statics, mlp(staticHead, z), statics, staticW, staticLogVar);
+          const outcome = partLoss(spec.outcome, outcomeLogits, outcomes, outcomeW, outcomeLogVar);
           const length = tf.mean(tf.neg(tf.sum(tf.mul(tf.logSoftmax(mlp(lengthHead, z)), lengthTarget), 1))) as tf.Scalar;
           const kl = tf.mean(tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logVar), tf.square(mu)), tf.exp(logVar)), 1))) as tf.Scalar;
           const total = sumAll([step, stat, outcome, length, tf.mul(kl, config.beta) as tf.Scalar]);
@@ -92,8 +97,10 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model 
 
   function generate(n: number, sampler: Rng): GeneratedBatch {
     const z = tf.tensor2d(sampler.normals(n * Z), [n, Z]);
+    const sd = (lv: tf.Variable) => readOut(() => tf.exp(tf.mul(lv, 0.5)));
+    const stepSd = sd(stepLogVar);
     try {
-      const statics = sampleOutputs(spec.statics, readOut(() => mlp(staticHead, z)), n, sampler);
+      const statics = sampleOutputs(spec.statics, readOut(() => mlp(staticHead, z)), n, sampler, sd(staticLogVar));
       const lengths = sampleLengths(readOut(() => tf.softmax(mlp(lengthHead, z))), n, T, sampler);
       const sequences = new Float32Array(n * T * C);
       const staticT = tf.tensor2d(statics, [n, S]);
@@ -108,14 +115,14 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model 
         h.dispose();
         h = next;
         const logits = readOut(() => dense(stepHead, h));
-        const sampled = sampleOutputs(spec.step, logits, n, sampler);
+        const sampled = sampleOutputs(spec.step, logits, n, sampler, stepSd);
         for (let b = 0; b < n; b++) if (t < lengths[b]!) sequences.set(sampled.subarray(b * C, (b + 1) * C), (b * T + t) * C);
         prev = sampled;
       }
       const outcomeLogits = readOut(() => mlp(outcomeHead, tf.concat([h, z, staticT], 1) as tf.Tensor2D));
       h.dispose();
       staticT.dispose();
-      return { n, statics, sequences, lengths, outcomes: sampleOutputs(spec.outcome, outcomeLogits, n, sampler) };
+      return { n, statics, sequences, lengths, outcomes: sampleOutputs(spec.outcome, outcomeLogits, n, sampler, sd(outcomeLogVar)) };
     } finally {
       z.dispose();
     }

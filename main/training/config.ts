@@ -6,14 +6,17 @@ export type Family = ModelConfig['family'];
 
 /**
  * Defaults sized to the cohort: wider nets for more patients, about 100
- * passes over the training split (500 to 5,000 steps); every field can be
+ * passes over the training split (500 to 5,000 steps; at least 1,500 for
+ * TimeGAN); every field can be
  * overridden. TimeGAN spends 40% of its steps on the embedding, 20% on the
  * supervisor and 40% on joint training.
  */
 export function defaultConfig(family: Family, trainPatients: number, overrides: Partial<ModelConfig> & { steps?: number } = {}): ModelConfig {
   const batchSize = Math.min(64, Math.max(8, trainPatients));
   const hidden = trainPatients < 500 ? 32 : trainPatients < 5000 ? 64 : 96;
-  const steps = overrides.steps ?? Math.min(5000, Math.max(500, Math.ceil((100 * trainPatients) / batchSize)));
+  // The GAN needs more steps than the VAE to get past its embedding and find an equilibrium.
+  const least = family === 'timegan' ? 1500 : 500;
+  const steps = overrides.steps ?? Math.min(5000, Math.max(least, Math.ceil((100 * trainPatients) / batchSize)));
   if (family === 'vae') {
     return { family, hidden, latent: 16, beta: 0.1, learningRate: 2e-3, batchSize, steps, ...(overrides as Partial<VaeConfig>) };
   }

@@ -62,6 +62,7 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   const violations = noViolations();
   const margin = req.margin ?? 0.1;
   const outcomeTypes = cohort.definition.outcome.events;
+  const outcomeEvents = enc.events.filter((f) => outcomeTypes.includes(f.type) || cohort.definition.outcome.competing.includes(f.type));
 
   const datasets = new DatasetRepository(db);
   const source = datasets.find(cohort.dataset)!;
@@ -97,7 +98,13 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
           truncated: false,
         };
         enforceIncreasingTimes(encoded.sequence, encoded.length, enc, violations);
+        // The outcome head says whether and when the outcome event happens; a per-step outcome
+        // event would end the timeline early, so those channels are read from the outcome instead.
+        for (const f of outcomeEvents) for (let k = 0; k < encoded.length; k++) encoded.sequence[k * enc.stepWidth + f.offset] = 0;
         const tl = repair(decodePatient(encoded, enc), enc, ranges, margin, violations, outcomeTypes);
+        if (tl.outcome.status !== 0 && outcomeEvents.some((f) => f.type === tl.outcome.eventType)) {
+          tl.events.push({ time: tl.indexTime + tl.outcome.days, type: tl.outcome.eventType! });
+        }
         const patientId = writer.insertPatient(datasetId, `SYN-${String(done + b + 1).padStart(6, '0')}`);
         writer.setIndexTime(patientId, tl.indexTime);
         for (const [vid, v] of tl.statics) writer.insertStatic(patientId, newId.get(vid)!, v.num, v.txt);

@@ -94,12 +94,19 @@ export function repair(tl: PatientTimeline, enc: Encoding, ranges: ObservedRange
       outcome = { days: death.time - indexTime, status: 1, eventType: death.type };
     }
   }
-  // Follow-up no longer than observed (widened by the margin), and never before the last record.
+  // Follow-up no longer than observed (widened by the margin): records beyond it are dropped,
+  // and the end of follow-up is never before the last record.
+  const pad = (ranges.followUp[1] - ranges.followUp[0]) * margin;
+  const longest = indexTime + ranges.followUp[1] + pad;
+  const tooLate = measurements.filter((m) => m.time > longest).length + events.filter((e) => e.time > longest).length;
+  if (tooLate) {
+    counts['out-of-range']++;
+    measurements = measurements.filter((m) => m.time <= longest);
+    events = events.filter((e) => e.time <= longest);
+  }
   const lastRecord = Math.max(indexTime, ...measurements.map((m) => m.time), ...events.map((e) => e.time)) - indexTime;
   const days = clamp(outcome.days, [ranges.followUp[0], ranges.followUp[1]], 'out-of-range');
-  if (days !== outcome.days) {
-    outcome = { ...outcome, days: Math.max(lastRecord, round(days, enc.timeDecimals)) };
-  }
+  if (days !== outcome.days || days < lastRecord) outcome = { ...outcome, days: Math.max(lastRecord, round(days, enc.timeDecimals)) };
   const end = indexTime + outcome.days;
   const beyond = measurements.filter((m) => m.time > end).length + events.filter((e) => e.time > end).length;
   if (beyond) {
