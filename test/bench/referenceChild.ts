@@ -3,7 +3,13 @@ import { referenceStep } from '../../main/models/referenceStep.js';
 import { selectBackend, type BackendName } from '../../main/training/backend.js';
 
 const [name, stepsArg] = process.argv.slice(2) as [BackendName, string];
-const choice = await selectBackend(name);
+let choice;
+try {
+  choice = await selectBackend(name);
+} catch (err) {
+  process.stdout.write(JSON.stringify({ unavailable: (err as Error).message.replace(/^Backend "[^"]+" is not available: /, '') }));
+  process.exit(0);
+}
 const r = referenceStep();
 const steps = Number(stepsArg);
 r.step(); // warm-up: kernels compiled, optimizer slots made

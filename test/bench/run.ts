@@ -95,11 +95,14 @@ const results: { backend: string; device: string; median: number; best: number }
 for (const backend of ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']) {
   const run = spawnSync(process.execPath, ['--import', tsx, join(import.meta.dirname, 'referenceChild.ts'), backend, backend === 'cpu' ? '1' : '15'], { encoding: 'utf8', timeout: 300_000 });
   if (run.status !== 0) {
-    const why = /Backend "[^"]+" is not available: (.*)/.exec(run.stderr)?.[1] ?? run.stderr.trim().split('\n').pop() ?? 'failed';
-    console.log(`  ${backend}: not available (${why})`);
+    console.log(`  ${backend}: failed (${run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`})`);
     continue;
   }
   const r = JSON.parse(run.stdout);
+  if (r.unavailable) {
+    console.log(`  ${backend}: not available (${r.unavailable})`);
+    continue;
+  }
   results.push(r);
   console.log(`  ${backend}: ${r.median.toFixed(0)} ms/step (median; best ${r.best.toFixed(0)}) on ${r.device}`);
 }
