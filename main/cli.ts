@@ -18,6 +18,9 @@ import { BACKENDS, type BackendName } from './training/backend.js';
 import { TrainingError } from './training/engine.js';
 import { generateSyntheticSet } from './training/generate.js';
 import { listRuns } from './training/runs.js';
+import { EvaluationError, evaluate } from './evaluation/evaluate.js';
+import { writeReport } from './evaluation/report.js';
+import { printEvaluation } from './cli/evaluateCommand.js';
 import { DbFromFutureError, openDatabase } from './store/database.js';
 
 const USAGE = `synthehr: SynthEHR Studio from the command line
@@ -45,6 +48,9 @@ Usage:
   synthehr runs [--db FILE]                    training runs with status, step and backend
   synthehr generate RUN --patients N [--seed N] [--margin X]
                                                synthetic patients as a new dataset (see inspect)
+  synthehr evaluate SET [--out DIR] [--sensitive VARIABLE] [--json]
+                                               fidelity, survival and privacy of a synthetic set
+                                               against its cohort; writes the report (default ./reports)
   synthehr demo [--db FILE]                    the pipeline, headless, on the bundled demo cohort
                                                (resources/demo; default store .synthehr/demo.db)
 
@@ -82,6 +88,8 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       resume: { type: 'string' },
       patients: { type: 'string' },
       margin: { type: 'string' },
+      out: { type: 'string' },
+      sensitive: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -228,6 +236,20 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         });
         if (values.json) out(JSON.stringify(result, null, 2));
         else printGenerated(out, result, dbPath);
+        return 0;
+      } finally {
+        db.close();
+      }
+    }
+    case 'evaluate': {
+      const set = rest[0];
+      if (!set) throw new UsageError('evaluate needs a synthetic SET (its dataset name, see synthehr datasets)');
+      const db = openDatabase(dbPath);
+      try {
+        const report = evaluate(db, set, { sensitive: values.sensitive });
+        const paths = writeReport(report, resolve(values.out ?? 'reports'));
+        if (values.json) out(JSON.stringify(report, null, 2));
+        else printEvaluation(out, report, paths);
         return 0;
       } finally {
         db.close();
@@ -404,7 +426,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`synthehr: ${err.message}\n\n${USAGE}`);
       return 2;
     }
-    const known = [ImportError, MappingError, DbFromFutureError, DatasetNotFoundError, CohortDefinitionError, CohortNotFoundError, PatientNotInCohortError, TrainingError];
+    const known = [ImportError, MappingError, DbFromFutureError, DatasetNotFoundError, CohortDefinitionError, CohortNotFoundError, PatientNotInCohortError, TrainingError, EvaluationError];
     if (known.some((k) => err instanceof k) || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       process.stderr.write(`synthehr: ${(err as Error).message}\n`);
       return 1;

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAPPINGS, ROOT, tempDir } from '../support/store.js';
@@ -65,6 +66,31 @@ describe('synthehr CLI (the package bin)', () => {
     for (const stage of ['import', 'inspect', 'cohort']) expect(demo.stdout).toMatch(new RegExp(`\\[demo\\] ${stage}: \\d+\\.\\d\\d s`));
     expect(demo.stdout).toContain('Cohort "demo_death" version 1');
     expect(demo.stdout).toContain(`[demo] store: ${db}`);
+  });
+
+  it('evaluates a synthetic set and writes a report that draws every chart in Chromium', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'eval.db');
+    expect(run('import', '--db', db, '--mapping', join(MAPPINGS, 'steno2.mapping.json')).status).toBe(0);
+    expect(run('cohort', 'create', '--db', db, '--definition', join(ROOT, 'resources/cohorts/steno2-death.cohort.json')).status).toBe(0);
+    expect(run('train', 'steno2_death', '--model', 'vae', '--steps', '40', '--hidden', '12', '--db', db).status).toBe(0);
+    expect(run('generate', '1', '--patients', '80', '--db', db).status).toBe(0);
+    const evaluated = run('evaluate', 'steno2_death_vae_r1_s1', '--db', db, '--out', join(dir, 'reports'), '--sensitive', 'sex');
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    expect(evaluated.stdout).toMatch(/privacy +membership inference AUC \(distance to closest synthetic\) +[\d.]+ +0\.500 +<= 0\.6 +(PASS|WARN|FAIL)/);
+    expect(evaluated.stdout).toMatch(/Data: train 127 \(what the model saw\), holdout 31 \(never seen; the baseline\), synthetic 80/);
+    const html = join(dir, 'reports', 'steno2_death_vae_r1_s1.report.html');
+    expect(evaluated.stdout).toContain(html);
+    const report = JSON.parse(readFileSync(join(dir, 'reports', 'steno2_death_vae_r1_s1.report.json'), 'utf8'));
+    expect(report.metrics.length).toBeGreaterThan(30);
+    if (existsSync('/usr/bin/chromium')) {
+      // Offline, no server: the page must draw from the file alone.
+      const dump = spawnSync('/usr/bin/chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=20000', '--dump-dom', `file://${html}`], { encoding: 'utf8', timeout: 60_000 });
+      const drawn = /data-charts-drawn="(\d+)"/.exec(dump.stdout)?.[1];
+      const expected = 1 + report.fidelity.numeric.length + report.fidelity.categorical.length + 2 + 2 + 1;
+      expect(Number(drawn)).toBe(expected);
+      expect((dump.stdout.match(/class="main-svg"/g) ?? []).length).toBeGreaterThanOrEqual(expected);
+    }
   });
 
   it('explains failures without a stack trace', () => {

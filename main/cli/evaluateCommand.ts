@@ -1,0 +1,32 @@
+import { num, table } from '../common/format.js';
+import type { EvaluationReport } from '../evaluation/evaluate.js';
+
+type Out = (s: string) => void;
+
+const fmt = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '' : Math.abs(x) >= 100 ? num(Math.round(x)) : x.toFixed(3));
+
+export function printEvaluation(out: Out, r: EvaluationReport, paths: { json: string; html: string }): void {
+  out(`Evaluation of "${r.syntheticSet.dataset}" (${num(r.syntheticSet.patients)} synthetic patients, ${r.run ? `${r.run.family} run ${r.run.id}, ${r.run.backend}` : 'run deleted'}) against cohort ${r.cohort.name}@${r.cohort.version}`);
+  out(`Data: train ${num(r.dataUse.train)} (what the model saw), holdout ${num(r.dataUse.holdout)} (never seen; the baseline), synthetic ${num(r.dataUse.synthetic)}`);
+  out('');
+  out(
+    table(
+      ['group', 'metric', 'value', 'baseline', 'pass if', 'verdict'],
+      r.metrics.map((m) => [
+        m.group,
+        m.variable ? `${m.name} [${m.variable}]` : m.name,
+        fmt(m.value),
+        fmt(m.baseline),
+        `${m.threshold.better === 'lower' ? '<=' : '>='} ${m.threshold.pass}`,
+        m.verdict.toUpperCase(),
+      ]),
+      [false, false, true, true, false, false],
+    ),
+  );
+  const s = r.survival;
+  out(`\nSurvival: censoring ${(s.real.censoringRate * 100).toFixed(1)}% real vs ${(s.synthetic.censoringRate * 100).toFixed(1)}% synthetic; RMST to day ${num(Math.round(s.tau))}: ${num(Math.round(s.real.rmst))} vs ${num(Math.round(s.synthetic.rmst))} days; log-rank chi-square ${s.logRank.chiSquare.toFixed(2)}, p ${s.logRank.p.toFixed(3)}`);
+  out(`Verdicts: ${r.verdicts.pass} pass, ${r.verdicts.warn} warn, ${r.verdicts.fail} fail${r.verdicts['n/a'] ? `, ${r.verdicts['n/a']} n/a` : ''}`);
+  const v = Object.entries(r.syntheticSet.violations).filter(([, n]) => n > 0);
+  if (v.length) out(`Plausibility repairs at generation: ${v.map(([k, n]) => `${k} ${num(n)}`).join(', ')}`);
+  out(`\nReport: ${paths.html}\n        ${paths.json}`);
+}

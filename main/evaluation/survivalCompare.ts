@@ -1,0 +1,67 @@
+import { kaplanMeier, type KaplanMeier } from '../cohort/survival.js';
+import { chiSquare1Tail } from './stats.js';
+
+export interface Sample {
+  days: number[];
+  /** 1 = event, else censored. */
+  status: number[];
+}
+
+/** Log-rank test of two survival samples: chi-square with 1 df and its p-value. */
+export function logRank(a: Sample, b: Sample): { chiSquare: number; p: number } {
+  const times = [...new Set([...a.days.filter((_, i) => a.status[i] === 1), ...b.days.filter((_, i) => b.status[i] === 1)])].sort((x, y) => x - y);
+  let observedMinusExpected = 0;
+  let variance = 0;
+  for (const t of times) {
+    const atRiskA = a.days.filter((d) => d >= t).length;
+    const atRiskB = b.days.filter((d) => d >= t).length;
+    const eventsA = a.days.filter((d, i) => d === t && a.status[i] === 1).length;
+    const eventsB = b.days.filter((d, i) => d === t && b.status[i] === 1).length;
+    const n = atRiskA + atRiskB;
+    const d = eventsA + eventsB;
+    if (n < 2) continue;
+    observedMinusExpected += eventsA - (d * atRiskA) / n;
+    variance += (d * (atRiskA / n) * (atRiskB / n) * (n - d)) / (n - 1);
+  }
+  const chiSquare = variance > 0 ? observedMinusExpected ** 2 / variance : 0;
+  return { chiSquare, p: chiSquare1Tail(chiSquare) };
+}
+
+/** Restricted mean survival time up to `tau`: the area under the Kaplan-Meier curve. */
+export function rmst(km: KaplanMeier, tau: number): number {
+  let area = 0;
+  let last = 0;
+  let s = 1;
+  for (const p of km.points) {
+    if (p.time > tau) break;
+    area += s * (p.time - last);
+    last = p.time;
+    s = p.survival;
+  }
+  return area + s * (tau - last);
+}
+
+export interface SurvivalComparison {
+  real: { km: KaplanMeier; censoringRate: number; rmst: number };
+  synthetic: { km: KaplanMeier; censoringRate: number; rmst: number };
+  tau: number;
+  rmstDifference: number;
+  logRank: { chiSquare: number; p: number };
+}
+
+/** Kaplan-Meier of both, log-rank test, RMST difference up to the shorter of the two follow-ups. */
+export function compareSurvival(real: Sample, synthetic: Sample): SurvivalComparison {
+  const kmReal = kaplanMeier(real.days, real.status);
+  const kmSyn = kaplanMeier(synthetic.days, synthetic.status);
+  const tau = Math.min(Math.max(...real.days), Math.max(...synthetic.days));
+  const censoring = (s: Sample) => s.status.filter((x) => x !== 1).length / Math.max(1, s.status.length);
+  const rReal = rmst(kmReal, tau);
+  const rSyn = rmst(kmSyn, tau);
+  return {
+    real: { km: kmReal, censoringRate: censoring(real), rmst: rReal },
+    synthetic: { km: kmSyn, censoringRate: censoring(synthetic), rmst: rSyn },
+    tau,
+    rmstDifference: rSyn - rReal,
+    logRank: logRank(real, synthetic),
+  };
+}
