@@ -246,7 +246,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       if (!set) throw new UsageError('evaluate needs a synthetic SET (its dataset name, see synthehr datasets)');
       const db = openDatabase(dbPath);
       try {
-        const report = evaluate(db, set, { sensitive: values.sensitive });
+        const report = await evaluate(db, set, { sensitive: values.sensitive });
         const paths = writeReport(report, resolve(values.out ?? 'reports'));
         if (values.json) out(JSON.stringify(report, null, 2));
         else printEvaluation(out, report, paths);

@@ -8,6 +8,8 @@ import { realPatients, syntheticPatients, type EvalPatient } from './data.js';
 import { fidelity, type FidelityDetails } from './fidelity.js';
 import { metric, type Metric } from './metric.js';
 import { privacy, type PrivacyResult } from './privacy.js';
+import { discriminativeScore, utility } from './posthoc.js';
+import { selectBackend, type BackendName } from '../training/backend.js';
 import { compareSurvival, type SurvivalComparison } from './survivalCompare.js';
 
 export interface EvaluationReport {
@@ -18,6 +20,15 @@ export interface EvaluationReport {
   run: { id: number; family: string; backend: string; device: string; steps: number } | null;
   /** Which patients every part used. */
   dataUse: { train: number; holdout: number; synthetic: number; note: string };
+  /** The numbers people ask for first. */
+  headline: {
+    discriminativeScore: number;
+    classifierAccuracy: number;
+    predictive: { tstr: number; trtr: number };
+    cIndex: { tstr: number; trtr: number };
+    membershipInferenceAuc: number;
+    dcrShare: number;
+  };
   metrics: Metric[];
   verdicts: { pass: number; warn: number; fail: number; 'n/a': number };
   survival: SurvivalComparison;
@@ -41,7 +52,8 @@ export function findSyntheticSet(db: Db, ref: string): SyntheticSetRow {
  * training patients (what the model saw), with the holdout patients (what it
  * never saw) as the yardstick of how two real samples differ.
  */
-export function evaluate(db: Db, ref: string, options: { sensitive?: string } = {}): EvaluationReport {
+export async function evaluate(db: Db, ref: string, options: { sensitive?: string; posthocSteps?: number; backend?: BackendName | 'auto' } = {}): Promise<EvaluationReport> {
+  await selectBackend(options.backend ?? 'auto');
   const set = findSyntheticSet(db, ref);
   const cohort = showCohort(db, String(set.cohortId));
   const train = realPatients(db, cohort, 'train');
@@ -51,6 +63,8 @@ export function evaluate(db: Db, ref: string, options: { sensitive?: string } = 
   const fid = fidelity(train, holdout, synthetic, cohort.encoding);
   const surv = survival(train, synthetic);
   const priv = privacy(train, holdout, synthetic, cohort.encoding, options.sensitive);
+  const detection = discriminativeScore(train, synthetic, cohort.encoding, { steps: options.posthocSteps });
+  const use = utility(train, holdout, synthetic, cohort.encoding, { steps: options.posthocSteps });
   const survivalData = `train (${train.length}) vs synthetic (${synthetic.length})`;
   const metrics: Metric[] = [
     ...fid.metrics,
@@ -64,6 +78,8 @@ export function evaluate(db: Db, ref: string, options: { sensitive?: string } = 
     }),
     metric({ group: 'survival', name: 'censoring rate difference', value: Math.abs(surv.synthetic.censoringRate - surv.real.censoringRate), threshold: { pass: 0.05, warn: 0.1, better: 'lower' }, data: survivalData }),
     ...priv.metrics,
+    detection.metric,
+    ...use.metrics,
   ];
   const run = new TrainingRepository(db).run(set.runId);
   const verdicts = { pass: 0, warn: 0, fail: 0, 'n/a': 0 };
@@ -78,7 +94,15 @@ export function evaluate(db: Db, ref: string, options: { sensitive?: string } = 
       train: train.length,
       holdout: holdout.length,
       synthetic: synthetic.length,
-      note: 'The model was trained on the train split only. Fidelity and survival compare synthetic with train; holdout vs train is the baseline of two real samples. Privacy measures how much closer synthetic patients are to train patients than unseen holdout patients are.',
+      note: 'The model was trained on the train split only. Fidelity, survival and detection compare synthetic with train; holdout vs train is the baseline of two real samples. Utility fits on synthetic or on train and tests on holdout. Privacy measures how much closer synthetic patients are to train patients than unseen holdout patients are.',
+    },
+    headline: {
+      discriminativeScore: detection.metric.value,
+      classifierAccuracy: detection.accuracy,
+      predictive: use.predictive,
+      cIndex: use.cIndex,
+      membershipInferenceAuc: priv.metrics.find((m) => m.name.startsWith('membership inference'))!.value,
+      dcrShare: priv.metrics.find((m) => m.name.startsWith('DCR: share'))!.value,
     },
     metrics,
     verdicts,

@@ -3,6 +3,9 @@ import { createCohort, type CohortReport } from '../../main/cohort/cohortService
 import { realPatients, type EvalPatient } from '../../main/evaluation/data.js';
 import { evaluate } from '../../main/evaluation/evaluate.js';
 import { fidelity } from '../../main/evaluation/fidelity.js';
+import { discriminativeScore, utility } from '../../main/evaluation/posthoc.js';
+import { selectBackend } from '../../main/training/backend.js';
+import { mulberry32 } from '../../main/cohort/split.js';
 import { privacy } from '../../main/evaluation/privacy.js';
 import { auc, ksStatistic, totalVariation, wasserstein1 } from '../../main/evaluation/stats.js';
 import { logRank, rmst } from '../../main/evaluation/survivalCompare.js';
@@ -81,6 +84,44 @@ describe('fidelity and privacy on known answers (ICU cohort)', () => {
   });
 });
 
+describe('detection and utility on known answers (ICU cohort)', () => {
+  let db: Db;
+  let cohort: CohortReport;
+  beforeAll(async () => {
+    await selectBackend('auto');
+    db = freshStore().db;
+    await importWorkedExample(db, 'icu');
+    cohort = createCohort(db, cohortDefinition('icu-death', { split: { holdout: 0.4, seed: 3 } }));
+  });
+
+  it('independent noise is detected almost always; a second real sample is not', () => {
+    const trainSet = realPatients(db, cohort, 'train');
+    const holdout = realPatients(db, cohort, 'holdout');
+    const noise = mulberry32(5);
+    const noisy = holdout.map((p) => ({
+      key: p.key,
+      timeline: { ...p.timeline, measurements: p.timeline.measurements.map((m) => ({ ...m, num: m.num === null ? null : noise() * 400 - 100 })) },
+    }));
+    const detected = discriminativeScore(trainSet, noisy, cohort.encoding, { steps: 200 });
+    expect(detected.accuracy).toBeGreaterThan(0.9);
+    expect(detected.metric.verdict).toBe('fail');
+    const same = discriminativeScore(trainSet, holdout, cohort.encoding, { steps: 200 });
+    expect(same.metric.value).toBeLessThan(0.1);
+    expect(same.metric.verdict).toBe('pass');
+  });
+
+  it('a model fitted on a second real sample is as useful as one fitted on the training data', () => {
+    const trainSet = realPatients(db, cohort, 'train');
+    const holdout = realPatients(db, cohort, 'holdout');
+    const testSet = holdout.filter((_, i) => i % 2 === 0);
+    const other = holdout.filter((_, i) => i % 2 === 1);
+    const u = utility(trainSet, testSet, other, cohort.encoding, { steps: 150 });
+    expect(u.cIndex.trtr).toBeGreaterThan(0.6);
+    expect(Math.abs(u.cIndex.trtr - u.cIndex.tstr)).toBeLessThan(0.05);
+    expect(u.predictive.tstr / u.predictive.trtr).toBeLessThan(1.15);
+  });
+});
+
 describe('evaluate', () => {
   it('reports every metric with its verdict and the data it used, for a generated set', async () => {
     const { db } = freshStore();
@@ -88,9 +129,10 @@ describe('evaluate', () => {
     createCohort(db, cohortDefinition('steno2-death'));
     const run = await train(db, { cohort: 'steno2_death', family: 'vae', config: { hidden: 16, steps: 60, batchSize: 32 } });
     const set = await generateSyntheticSet(db, { runId: run.runId, patients: 100 });
-    const report = evaluate(db, set.dataset, { sensitive: 'sex' });
+    const report = await evaluate(db, set.dataset, { sensitive: 'sex', posthocSteps: 60 });
     expect(report.dataUse).toMatchObject({ train: 127, holdout: 31, synthetic: 100 });
-    expect(new Set(report.metrics.map((m) => m.group))).toEqual(new Set(['fidelity', 'survival', 'privacy']));
+    expect(new Set(report.metrics.map((m) => m.group))).toEqual(new Set(['fidelity', 'survival', 'privacy', 'detection', 'utility']));
+    expect(report.headline.cIndex.trtr).toBeGreaterThan(0.5);
     for (const m of report.metrics) {
       expect(m.data.length, m.name).toBeGreaterThan(10);
       expect(['pass', 'warn', 'fail', 'n/a']).toContain(m.verdict);
@@ -98,6 +140,6 @@ describe('evaluate', () => {
     expect(report.verdicts.pass + report.verdicts.warn + report.verdicts.fail + report.verdicts['n/a']).toBe(report.metrics.length);
     expect(report.survival.real.km.n).toBe(127);
     expect(report.privacy.dcrSynthetic).toHaveLength(100);
-    expect(() => evaluate(db, 'nope')).toThrow(/No synthetic set "nope"\. Sets: steno2_death_vae_r1_s1\./);
+    await expect(evaluate(db, 'nope')).rejects.toThrow(/No synthetic set "nope"\. Sets: steno2_death_vae_r1_s1\./);
   });
 });
