@@ -17,6 +17,8 @@ import { printGenerated, printRuns, trainInChildProcess } from './cli/trainComma
 import { BACKENDS, type BackendName } from './training/backend.js';
 import { TrainingError } from './training/engine.js';
 import { generateSyntheticSet } from './training/generate.js';
+import { train } from './training/engine.js';
+import { exportCsv } from './export/csvExport.js';
 import { listRuns } from './training/runs.js';
 import { EvaluationError, evaluate } from './evaluation/evaluate.js';
 import { writeReport } from './evaluation/report.js';
@@ -317,7 +319,7 @@ async function cohortCommand(dbPath: string, args: string[], values: { definitio
 
 const PROJECT_ROOT = join(import.meta.dirname, '..');
 
-/** Runs every stage that exists so far on the bundled demo cohort (import, inspect, cohort), timing each. */
+/** The whole pipeline on the bundled demo cohort, headless: import, cohort, train, generate, evaluate, export; each stage timed. */
 async function runDemo(dbPath: string, out: (s: string) => void): Promise<number> {
   mkdirSync(dirname(dbPath), { recursive: true });
   for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
@@ -337,10 +339,35 @@ async function runDemo(dbPath: string, out: (s: string) => void): Promise<number
     printSummary(out, summary, 5);
     out('');
     printCohort(out, cohort);
+    out('');
+    let lastLine = 0;
+    const trained = await stage('train (vae, default configuration)', () =>
+      train(db, { cohort: cohort.name, family: 'vae', seed: 1 }, {
+        onStart: (info) => out(`[demo] training on ${info.backend.name} (${info.backend.device}), ${info.config.family}, ${info.trainPatients} training patients`),
+        onProgress: (p) => {
+          if (Date.now() - lastLine < 5000 && p.step < p.totalSteps) return;
+          lastLine = Date.now();
+          out(`[demo]   step ${p.step}/${p.totalSteps}, loss ${p.losses.total!.toFixed(3)}, ${p.msPerStep.toFixed(0)} ms/step`);
+        },
+      }),
+    );
+    const generated = await stage('generate', () => generateSyntheticSet(db, { runId: trained.runId, patients: cohort.outcome.patients }));
+    const report = await stage('evaluate', () => evaluate(db, generated.dataset));
+    const reportDir = join(dirname(dbPath), 'reports');
+    const paths = writeReport(report, reportDir);
+    const exported = await stage('export csv', () => exportCsv(db, generated.dataset, join(dirname(dbPath), 'export', generated.dataset)));
+    out('');
+    printEvaluation(out, report, paths);
+    const h = report.headline;
+    out(
+      `\n[demo] headline: discriminative score ${h.discriminativeScore.toFixed(3)}; next-visit error TSTR ${h.predictive.tstr.toFixed(3)} / TRTR ${h.predictive.trtr.toFixed(3)}; ` +
+        `C-index TSTR ${h.cIndex.tstr.toFixed(3)} / TRTR ${h.cIndex.trtr.toFixed(3)}; membership-inference AUC ${h.membershipInferenceAuc.toFixed(3)}; DCR share ${h.dcrShare.toFixed(3)}`,
+    );
     out(`\n[demo] store: ${dbPath}`);
-    out(`[demo] explore it: npx synthehr inspect ${result.dataset} --db ${dbPath}`);
-    out(`[demo]             npx synthehr cohort show ${cohort.name} --db ${dbPath}`);
-    out(`[demo]             npx synthehr encode ${cohort.name} --preview 3 --db ${dbPath}`);
+    out(`[demo] report: ${paths.html}`);
+    out(`[demo]         ${paths.json}`);
+    out(`[demo] export: ${exported.dir} (${exported.files.map((f) => `${f.name} ${f.rows} rows`).join(', ')})`);
+    out(`[demo] explore: npx synthehr inspect ${generated.dataset} --db ${dbPath}`);
     return 0;
   } finally {
     db.close();

@@ -63,9 +63,16 @@ describe('synthehr CLI (the package bin)', () => {
     const db = join(tempDir(), 'demo.db');
     const demo = run('demo', '--db', db);
     expect(demo.status).toBe(0);
-    for (const stage of ['import', 'inspect', 'cohort']) expect(demo.stdout).toMatch(new RegExp(`\\[demo\\] ${stage}: \\d+\\.\\d\\d s`));
+    for (const stage of ['import', 'inspect', 'cohort', 'train \\(vae, default configuration\\)', 'generate', 'evaluate', 'export csv']) {
+      expect(demo.stdout).toMatch(new RegExp(`\\[demo\\] ${stage}: \\d+\\.\\d\\d s`));
+    }
     expect(demo.stdout).toContain('Cohort "demo_death" version 1');
     expect(demo.stdout).toContain(`[demo] store: ${db}`);
+    expect(demo.stdout).toMatch(/\[demo\] headline: discriminative score [\d.]+; next-visit error TSTR [\d.]+ \/ TRTR [\d.]+; C-index TSTR [\d.]+ \/ TRTR [\d.]+; membership-inference AUC [\d.]+; DCR share [\d.]+/);
+    const reportPath = /\[demo\] report: (.*\.html)/.exec(demo.stdout)![1]!;
+    expect(existsSync(reportPath)).toBe(true);
+    const exportDir = /\[demo\] export: (\S+) \(patients\.csv 158 rows, measurements\.csv \d+ rows, events\.csv \d+ rows, outcomes\.csv 158 rows\)/.exec(demo.stdout)![1]!;
+    expect(readFileSync(join(exportDir, 'measurements.csv'), 'utf8').split('\n')[0]).toBe('patient,date,variable,value,unit');
   });
 
   it('evaluates a synthetic set and writes a report that draws every chart in Chromium', async () => {
