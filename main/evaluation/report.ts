@@ -85,7 +85,7 @@ ${rows}
   var d = JSON.parse(document.getElementById('data').textContent);
   var real = '#2f6fde', syn = '#e4572e', cfg = { displaylogo: false, responsive: true, displayModeBar: false };
   var drawn = 0;
-  function plot(el, traces, layout) { Plotly.newPlot(el, traces, Object.assign({ margin: { t: 36, r: 12, b: 40, l: 50 }, legend: { orientation: 'h' } }, layout), cfg); drawn++; }
+  function plot(el, traces, layout) { Plotly.newPlot(el, traces, Object.assign({ margin: { t: 36, r: 12, b: 70, l: 50 }, legend: { orientation: 'h', y: -0.32 } }, layout), cfg); drawn++; }
   function div(parent, cls) { var e = document.createElement('div'); e.className = cls || 'chart'; document.getElementById(parent).appendChild(e); return e; }
   function km(points, name, color) {
     var x = [0], y = [1], lo = [1], hi = [1];
