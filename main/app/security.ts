@@ -1,19 +1,6 @@
 import { session, shell, type WebContents } from 'electron';
 import { isAppUrl } from './appProtocol.js';
-
-/** The Content-Security-Policy of every page: no remote code, no eval, no network. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+import { CONTENT_SECURITY_POLICY } from './csp.js';
 
 /** External links the app may hand to the system browser (documentation only). */
 const EXTERNAL_ALLOWLIST = ['https://www.hl7.org/fhir/', 'https://ohdsi.github.io/CommonDataModel/'];
