@@ -292,3 +292,4 @@ export type RunRowDto = z.output<typeof runRow>;
 export type TrainingProgressDto = z.output<typeof trainingProgress>;
 export type TrainingStateDto = z.output<typeof trainingState>;
 export const resultSchemas = Object.fromEntries(Object.entries(contract).map(([k, v]) => [k, v.result])) as { [K in keyof Contract]: Contract[K]['result'] };
+export type { CohortDefinitionInput, Criterion } from './cohortDefinition.js';

@@ -1,6 +1,8 @@
-import { AppShell, Group, Title } from '@mantine/core';
+import { AppShell, Group, Tabs, Title } from '@mantine/core';
+import { CohortStep } from './features/cohort/CohortStep';
 import { DataStep } from './features/data/DataStep';
 
+/** The guided flow, one tab per step (keyboard: arrow keys move between tabs). */
 export function App() {
   return (
     <AppShell header={{ height: 56 }} padding="md">
@@ -10,7 +12,18 @@ export function App() {
         </Group>
       </AppShell.Header>
       <AppShell.Main>
-        <DataStep />
+        <Tabs defaultValue="data" keepMounted={false}>
+          <Tabs.List mb="md">
+            <Tabs.Tab value="data">1. Data</Tabs.Tab>
+            <Tabs.Tab value="cohort">2. Cohort</Tabs.Tab>
+          </Tabs.List>
+          <Tabs.Panel value="data">
+            <DataStep />
+          </Tabs.Panel>
+          <Tabs.Panel value="cohort">
+            <CohortStep />
+          </Tabs.Panel>
+        </Tabs>
       </AppShell.Main>
     </AppShell>
   );

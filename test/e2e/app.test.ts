@@ -29,6 +29,32 @@ describe('the app in Chromium', () => {
     await app.screenshot('01-data-imported');
   });
 
+  it('Cohort: builds the README steno2 cohort with criteria and shows attrition, Kaplan-Meier and the split', async () => {
+    const { page } = app;
+    await page.getByRole('tab', { name: '2. Cohort' }).click();
+    await page.getByLabel('Dataset', { exact: true }).first().click();
+    await page.getByRole('option', { name: 'steno2' }).click();
+    const name = page.getByLabel('Cohort name');
+    await name.fill('steno2_death');
+    await page.getByLabel('Index date').first().click();
+    await page.getByRole('option', { name: 'entry_date' }).click();
+    await page.getByLabel('Sequence from day').fill('-90');
+    await page.getByLabel('Count an outcome dated after the end of follow-up').check();
+    await page.getByLabel('add a criterion').first().click();
+    await page.getByRole('option', { name: 'Age at index' }).click();
+    await page.getByLabel('add a criterion').first().click();
+    await page.getByRole('option', { name: 'At least N visits' }).click();
+    await page.getByLabel('from day', { exact: true }).fill('-90');
+    await page.getByRole('button', { name: 'Create cohort' }).click();
+    await page.getByText('censoring rate').first().waitFor({ timeout: 30_000 });
+    const text = await page.locator('body').innerText();
+    expect(text).toMatch(/158\s+patients · 91\s+events · 0 competing · 67 censored · censoring rate 42\.4%/);
+    expect(text).toMatch(/split: train 127 · holdout 31/);
+    expect(await page.locator('[aria-label^="Attrition chart"] .main-svg').count()).toBeGreaterThan(0);
+    expect(await page.locator('[aria-label^="Kaplan-Meier curve"] .main-svg').count()).toBeGreaterThan(0);
+    await app.screenshot('02-cohort-created');
+  });
+
   it('refuses a malformed call at the contract, as main does', async () => {
     const error = await app.page.evaluate(async () => {
       try {

@@ -1,5 +1,5 @@
 import { Alert, Button, Group, Progress, Stack, Table, Text, Title } from '@mantine/core';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DatasetRowDto, DatasetSummaryDto, ImportProgressDto } from '../../../preload/contract';
 import { api } from '../../api';
 import { DatasetSummaryView } from './DatasetSummaryView';
@@ -11,15 +11,18 @@ export function DataStep() {
   const [progress, setProgress] = useState<ImportProgressDto>();
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ color: string; text: string }>();
+  // Progress events can arrive after the outcome: only an import in flight shows them.
+  const importing = useRef(false);
 
   const refresh = useCallback(async () => setDatasets(await api().listDatasets()), []);
   useEffect(() => {
     void refresh();
-    return api().onImportProgress(setProgress);
+    return api().onImportProgress((p) => importing.current && setProgress(p));
   }, [refresh]);
 
   const runImport = async () => {
     setBusy(true);
+    importing.current = true;
     setMessage(undefined);
     try {
       const outcome = await api().importFromMapping();
@@ -31,6 +34,7 @@ export function DataStep() {
         setMessage({ color: 'red', text: outcome.message });
       }
     } finally {
+      importing.current = false;
       setBusy(false);
       setProgress(undefined);
     }

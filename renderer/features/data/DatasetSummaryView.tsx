@@ -1,17 +1,11 @@
 import { Badge, Stack, Table, Text, Title } from '@mantine/core';
-import { format } from 'date-fns';
 import type { DatasetSummaryDto } from '../../../preload/contract';
-
-const dayToDate = (days: number) => {
-  const d = new Date(Math.round(days) * 86_400_000);
-  // Stored days are UTC calendar days; show that day in the user's locale.
-  return format(new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()), 'P');
-};
+import { formatDay } from '../../format';
 
 /** Per-variable statistics, visits, follow-up, events and import warnings of one dataset. */
 export function DatasetSummaryView({ summary }: { summary: DatasetSummaryDto }) {
   const calendar = summary.dataset.timeBasis === 'calendar';
-  const show = (v: number, kind: string) => (kind === 'date' && calendar ? dayToDate(v) : v.toLocaleString(undefined, { maximumFractionDigits: 2 }));
+  const show = (v: number, kind: string) => (kind === 'date' && calendar ? formatDay(v) : v.toLocaleString(undefined, { maximumFractionDigits: 2 }));
   const warnings = summary.imports.flatMap((i) => i.warnings);
   return (
     <Stack>
