@@ -222,6 +222,42 @@ export const trainingProgress = z.object({
 /** A run's process started, finished, stopped or failed. */
 export const trainingState = z.object({ runId: z.number(), status: z.enum(['running', 'cancelled', 'completed', 'failed']), message: z.string().optional() });
 
+const metricRow = z.object({
+  group: z.enum(['fidelity', 'survival', 'privacy', 'detection', 'utility']),
+  name: z.string(),
+  variable: z.string().optional(),
+  value: z.number().nullable(),
+  baseline: z.number().nullable().optional(),
+  threshold: z.object({ pass: z.number(), warn: z.number(), better: z.enum(['lower', 'higher']) }),
+  verdict: z.enum(['pass', 'warn', 'fail', 'n/a']),
+  data: z.string(),
+  note: z.string().optional(),
+});
+
+/** The evaluation report as the Evaluate step shows it (the full JSON and HTML are written beside the store). */
+const evaluationView = z.object({
+  syntheticSet: z.object({ id: z.number(), dataset: z.string(), patients: z.number() }),
+  cohort: z.object({ name: z.string(), version: z.number() }),
+  dataUse: z.object({ train: z.number(), holdout: z.number(), synthetic: z.number(), note: z.string() }),
+  headline: z.object({
+    discriminativeScore: z.number(),
+    classifierAccuracy: z.number(),
+    predictive: z.object({ tstr: z.number(), trtr: z.number() }),
+    cIndex: z.object({ tstr: z.number(), trtr: z.number() }),
+    membershipInferenceAuc: z.number(),
+    dcrShare: z.number(),
+  }),
+  metrics: z.array(metricRow),
+  verdicts: z.object({ pass: z.number(), warn: z.number(), fail: z.number(), 'n/a': z.number() }),
+  survival: z.object({
+    real: z.array(kmPoint),
+    synthetic: z.array(kmPoint),
+    logRankP: z.number(),
+  }),
+  numeric: z.array(z.object({ variable: z.string(), kind: z.string(), real: z.array(z.number()), synthetic: z.array(z.number()) })),
+  reportPaths: z.object({ html: z.string(), json: z.string() }),
+});
+
 const violationCounts = z.record(z.string(), z.number());
 const generateResult = z.object({
   syntheticSetId: z.number(),
@@ -259,6 +295,9 @@ export const contract = {
   resumeTraining: method('training:resume', z.tuple([z.number().int().min(1)]), z.object({ runId: z.number() })),
   /** Stops a run after its next checkpoint. */
   cancelTraining: method('training:cancel', z.tuple([z.number().int().min(1)]), z.object({ cancelling: z.boolean() })),
+  /** Evaluates a synthetic set (by dataset name) against its cohort; writes the report files in main's reports folder. */
+  evaluate: method('evaluation:run', z.tuple([z.string().min(1).max(200), z.string().max(200).optional()]), evaluationView),
+  listSyntheticSets: method('evaluation:list-sets', z.tuple([]), z.array(z.object({ id: z.number(), dataset: z.string(), runId: z.number(), patients: z.number(), createdAt: z.string() }))),
   generateSynthetic: method('training:generate', z.tuple([z.number().int().min(1), z.number().int().min(1).max(1_000_000), z.number().int().optional()]), generateResult),
 } as const;
 
@@ -289,6 +328,7 @@ export type EncodingPreviewDto = z.output<typeof encodingPreview>;
 export type CohortProgressDto = z.output<typeof cohortProgress>;
 export type TrainRequestDto = z.output<typeof trainRequest>;
 export type RunRowDto = z.output<typeof runRow>;
+export type EvaluationViewDto = z.output<typeof evaluationView>;
 export type TrainingProgressDto = z.output<typeof trainingProgress>;
 export type TrainingStateDto = z.output<typeof trainingState>;
 export const resultSchemas = Object.fromEntries(Object.entries(contract).map(([k, v]) => [k, v.result])) as { [K in keyof Contract]: Contract[K]['result'] };

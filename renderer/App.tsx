@@ -1,6 +1,8 @@
 import { AppShell, Group, Tabs, Title } from '@mantine/core';
 import { CohortStep } from './features/cohort/CohortStep';
 import { DataStep } from './features/data/DataStep';
+import { EvaluateStep } from './features/evaluate/EvaluateStep';
+import { TrainStep } from './features/train/TrainStep';
 
 /** The guided flow, one tab per step (keyboard: arrow keys move between tabs). */
 export function App() {
@@ -16,12 +18,20 @@ export function App() {
           <Tabs.List mb="md">
             <Tabs.Tab value="data">1. Data</Tabs.Tab>
             <Tabs.Tab value="cohort">2. Cohort</Tabs.Tab>
+            <Tabs.Tab value="train">3. Train</Tabs.Tab>
+            <Tabs.Tab value="evaluate">4. Evaluate</Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value="data">
             <DataStep />
           </Tabs.Panel>
           <Tabs.Panel value="cohort">
             <CohortStep />
+          </Tabs.Panel>
+          <Tabs.Panel value="train">
+            <TrainStep />
+          </Tabs.Panel>
+          <Tabs.Panel value="evaluate">
+            <EvaluateStep />
           </Tabs.Panel>
         </Tabs>
       </AppShell.Main>

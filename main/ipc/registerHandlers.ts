@@ -16,6 +16,8 @@ const STORE_METHODS: StoreMethod[] = [
   'listRuns',
   'trainingLosses',
   'generateSynthetic',
+  'evaluate',
+  'listSyntheticSets',
 ];
 
 /**

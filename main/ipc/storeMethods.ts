@@ -4,7 +4,12 @@ import { cohortRowView, cohortView, previewView } from '../cohort/cohortView.js'
 import { createCohort, listCohorts, showCohort } from '../cohort/cohortService.js';
 import { listDatasets, summarizeDataset } from '../ingest/datasetSummary.js';
 import { previewEncoding } from '../sequence/preview.js';
+import { dirname, join } from 'node:path';
+import { evaluate } from '../evaluation/evaluate.js';
+import { writeReport } from '../evaluation/report.js';
+import { evaluationView } from '../evaluation/view.js';
 import type { Db } from '../store/database.js';
+import { SyntheticRepository } from '../store/repositories/syntheticRepository.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { generateSyntheticSet } from '../training/generate.js';
 import { listRuns, runView } from '../training/runs.js';
@@ -22,7 +27,7 @@ type Implementation = {
  * The contract implemented against one store connection, in plain Node: run in
  * the app's store utility process, and by the renderer tests' bridge.
  */
-export function storeMethods(db: Db, emit: Emit) {
+export function storeMethods(db: Db, emit: Emit, reportsDir = join(dirname(db.name), 'reports')) {
   return {
     listDatasets: () => listDatasets(db),
     inspectDataset: (nameOrId) => summarizeDataset(db, nameOrId),
@@ -33,5 +38,10 @@ export function storeMethods(db: Db, emit: Emit) {
     listRuns: () => listRuns(db).map(runView),
     trainingLosses: (runId) => new TrainingRepository(db).losses(runId),
     generateSynthetic: (runId, patients, seed) => generateSyntheticSet(db, { runId, patients, seed }),
+    evaluate: async (set, sensitive) => {
+      const report = await evaluate(db, set, { sensitive });
+      return evaluationView(report, writeReport(report, reportsDir));
+    },
+    listSyntheticSets: () => new SyntheticRepository(db).list().map((s) => ({ id: s.id, dataset: s.datasetName, runId: s.runId, patients: s.patients, createdAt: s.createdAt })),
   } satisfies Implementation;
 }

@@ -55,6 +55,38 @@ describe('the app in Chromium', () => {
     await app.screenshot('02-cohort-created');
   });
 
+  it('Train: trains a small VAE with live losses, then generates synthetic patients', async () => {
+    const { page } = app;
+    await page.getByRole('tab', { name: '3. Train' }).click();
+    await page.getByLabel('Cohort', { exact: true }).first().click();
+    await page.getByRole('option', { name: 'steno2_death@1' }).click();
+    await page.getByLabel('Steps').fill('60');
+    await page.getByLabel('Hidden units').fill('12');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.getByText('Run 1 completed.').waitFor({ timeout: 60_000 });
+    const text = await page.locator('body').innerText();
+    expect(text).toMatch(/vae: step 60 of 60 · \d+ ms\/step · ETA/);
+    expect(text).toMatch(/backend (wasm|cpu|tensorflow|tensorflow-gpu|webgpu) on /);
+    expect(await page.locator('[aria-label="Training losses by step"] .main-svg').count()).toBeGreaterThan(0);
+    await app.screenshot('03-train-completed');
+    await page.getByLabel('Patients to generate').fill('80');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.getByText('Generated 80 synthetic patients as "steno2_death_vae_r1_s1"').waitFor({ timeout: 30_000 });
+  });
+
+  it('Evaluate: opens the report of the generated set', async () => {
+    const { page } = app;
+    await page.getByRole('tab', { name: '4. Evaluate' }).click();
+    await page.getByRole('button', { name: 'Evaluate' }).click();
+    await page.getByText(/Discriminative score/).waitFor({ timeout: 90_000 });
+    const text = await page.locator('body').innerText();
+    expect(text).toMatch(/\d+ pass/i);
+    expect(text).toMatch(/Train 127 · holdout 31 · synthetic 80/);
+    expect(text).toContain('membership inference AUC');
+    expect(await page.locator('[aria-label="Kaplan-Meier curves of real and synthetic patients"] .main-svg').count()).toBeGreaterThan(0);
+    await app.screenshot('04-evaluate-report');
+  });
+
   it('refuses a malformed call at the contract, as main does', async () => {
     const error = await app.page.evaluate(async () => {
       try {

@@ -1,0 +1,182 @@
+import { Alert, Badge, Button, Group, NumberInput, Progress, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { CohortRowDto, RunRowDto, TrainingProgressDto } from '../../../preload/contract';
+import { api } from '../../api';
+import { Plot } from '../../charts/Plot';
+
+const errorText = (err: unknown) => String((err as Error).message ?? err).replace(/^Error invoking remote method '[^']+': /, '');
+
+function eta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '–';
+  return seconds < 90 ? `${Math.round(seconds)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+/** Step 3: train a generator off the UI thread, watch its losses, stop and resume it, generate patients. */
+export function TrainStep() {
+  const [cohorts, setCohorts] = useState<CohortRowDto[]>([]);
+  const [runs, setRuns] = useState<RunRowDto[]>([]);
+  const [cohort, setCohort] = useState<string | null>(null);
+  const [family, setFamily] = useState<string | null>('vae');
+  const [steps, setSteps] = useState<number | ''>('');
+  const [hidden, setHidden] = useState<number | ''>('');
+  const [patients, setPatients] = useState<number | ''>('');
+  const [active, setActive] = useState<number>();
+  const [progress, setProgress] = useState<TrainingProgressDto>();
+  const [history, setHistory] = useState<{ step: number; losses: Record<string, number> }[]>([]);
+  const [message, setMessage] = useState<{ color: string; text: string }>();
+  const activeRef = useRef<number | undefined>(undefined);
+
+  const refresh = useCallback(async () => {
+    setCohorts(await api().listCohorts());
+    setRuns(await api().listRuns());
+  }, []);
+  useEffect(() => {
+    void refresh();
+    const offProgress = api().onTrainingProgress((p) => {
+      if (p.runId !== activeRef.current) return;
+      setProgress(p);
+      setHistory((h) => [...h, { step: p.step, losses: p.losses }]);
+    });
+    const offState = api().onTrainingState((s) => {
+      void refresh();
+      if (s.status === 'failed') setMessage({ color: 'red', text: `Run ${s.runId} failed: ${s.message ?? ''}` });
+      if (s.status === 'completed') setMessage({ color: 'green', text: `Run ${s.runId} completed.` });
+      if (s.status === 'cancelled') setMessage({ color: 'yellow', text: `Run ${s.runId} stopped at its last checkpoint; it can be resumed.` });
+    });
+    return () => {
+      offProgress();
+      offState();
+    };
+  }, [refresh]);
+
+  const watch = async (runId: number) => {
+    activeRef.current = runId;
+    setActive(runId);
+    setHistory((await api().trainingLosses(runId)).map((l) => ({ step: l.step, losses: l.losses })));
+  };
+  const start = async () => {
+    if (!cohort || (family !== 'vae' && family !== 'timegan')) return;
+    setMessage(undefined);
+    try {
+      const { runId } = await api().startTraining({ cohort, family, ...(steps ? { steps } : {}), ...(hidden ? { hidden } : {}) });
+      await watch(runId);
+      await refresh();
+    } catch (err) {
+      setMessage({ color: 'red', text: errorText(err) });
+    }
+  };
+  const resume = async (runId: number) => {
+    try {
+      await api().resumeTraining(runId);
+      await watch(runId);
+      await refresh();
+    } catch (err) {
+      setMessage({ color: 'red', text: errorText(err) });
+    }
+  };
+  const generate = async (run: RunRowDto) => {
+    const n = patients || cohorts.find((c) => `${c.name}@${c.version}` === run.cohort)?.patients || 100;
+    try {
+      const r = await api().generateSynthetic(run.id, n);
+      setMessage({ color: 'green', text: `Generated ${r.patients} synthetic patients as "${r.dataset}" (${r.measurements} measurements). Evaluate them in the next step.` });
+    } catch (err) {
+      setMessage({ color: 'red', text: errorText(err) });
+    }
+  };
+
+  const lossNames = [...new Set(history.flatMap((h) => Object.keys(h.losses)))];
+  const activeRun = runs.find((r) => r.id === active);
+  return (
+    <Stack>
+      <Title order={2}>Train</Title>
+      <Group align="end">
+        <Select label="Cohort" placeholder="Choose a cohort" w={240} data={cohorts.map((c) => `${c.name}@${c.version}`)} value={cohort} onChange={setCohort} />
+        <Select label="Model" w={220} data={[{ value: 'vae', label: 'Sequential VAE' }, { value: 'timegan', label: 'TimeGAN-family GAN' }]} value={family} onChange={setFamily} />
+        <NumberInput label="Steps" description="empty: sized to the cohort" w={170} min={1} value={steps} onChange={(v) => setSteps(typeof v === 'number' ? v : '')} />
+        <NumberInput label="Hidden units" description="empty: sized to the cohort" w={170} min={2} value={hidden} onChange={(v) => setHidden(typeof v === 'number' ? v : '')} />
+        <Button onClick={start} disabled={!cohort}>
+          Start training
+        </Button>
+      </Group>
+      {message && <Alert color={message.color}>{message.text}</Alert>}
+      {activeRun && (
+        <Stack gap={6}>
+          <Group gap="md">
+            <Text fw={600}>Run {activeRun.id}</Text>
+            <Badge variant="light">{activeRun.status}</Badge>
+            <Text size="sm">
+              backend <b>{progress?.backend ?? activeRun.backend}</b> on {progress?.device ?? activeRun.device}
+            </Text>
+          </Group>
+          {progress && (
+            <>
+              <Progress value={(100 * progress.step) / progress.totalSteps} aria-label="training progress" />
+              <Text size="sm" aria-live="polite">
+                {progress.phase}: step {progress.step.toLocaleString()} of {progress.totalSteps.toLocaleString()} · {progress.msPerStep.toFixed(0)} ms/step · ETA {eta(progress.etaSeconds)}
+              </Text>
+            </>
+          )}
+          {history.length > 0 && (
+            <Plot
+              label="Training losses by step"
+              data={lossNames.map((name) => ({ x: history.map((h) => h.step), y: history.map((h) => h.losses[name] ?? null), name, mode: 'lines' }))}
+              layout={{ title: { text: 'Losses' }, xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'loss' } } }}
+            />
+          )}
+        </Stack>
+      )}
+      <Group align="end">
+        <NumberInput label="Patients to generate" description="empty: as many as the cohort" w={200} min={1} value={patients} onChange={(v) => setPatients(typeof v === 'number' ? v : '')} />
+      </Group>
+      <Table>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Run</Table.Th>
+            <Table.Th>Cohort</Table.Th>
+            <Table.Th>Model</Table.Th>
+            <Table.Th>Status</Table.Th>
+            <Table.Th ta="right">Step</Table.Th>
+            <Table.Th>Backend</Table.Th>
+            <Table.Th />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {runs.map((r) => (
+            <Table.Tr key={r.id}>
+              <Table.Td>{r.id}</Table.Td>
+              <Table.Td>{r.cohort}</Table.Td>
+              <Table.Td>{r.family}</Table.Td>
+              <Table.Td>{r.status}</Table.Td>
+              <Table.Td ta="right">
+                {r.step.toLocaleString()} / {r.totalSteps.toLocaleString()}
+              </Table.Td>
+              <Table.Td>{r.backend}</Table.Td>
+              <Table.Td>
+                <Group gap={4}>
+                  <Button size="compact-sm" variant="subtle" onClick={() => void watch(r.id)}>
+                    Losses
+                  </Button>
+                  {r.status === 'running' && (
+                    <Button size="compact-sm" variant="light" color="red" onClick={() => void api().cancelTraining(r.id)}>
+                      Cancel
+                    </Button>
+                  )}
+                  {(r.status === 'cancelled' || r.status === 'failed') && (
+                    <Button size="compact-sm" variant="light" onClick={() => void resume(r.id)}>
+                      Resume
+                    </Button>
+                  )}
+                  {r.step > 0 && r.status !== 'running' && (
+                    <Button size="compact-sm" variant="light" color="green" onClick={() => void generate(r)}>
+                      Generate
+                    </Button>
+                  )}
+                </Group>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Stack>
+  );
+}
