@@ -288,6 +288,8 @@ export const contract = {
   showCohort: method('cohorts:show', z.tuple([cohortRef]), cohortView),
   /** One patient (source id) encoded with the cohort's settings, or with other timestep settings fitted for the preview. */
   previewEncoding: method('cohorts:preview-encoding', z.tuple([cohortRef, z.string().min(1).max(200), timestepOverrides.optional()]), encodingPreview),
+  /** A cohort's patients (source ids), for choosing one to preview. */
+  cohortPatients: method('cohorts:patients', z.tuple([cohortRef]), z.array(z.object({ key: z.string(), split: z.enum(['train', 'holdout']), days: z.number(), status: z.number() }))),
   listRuns: method('training:list-runs', z.tuple([]), z.array(runRow)),
   trainingLosses: method('training:losses', z.tuple([z.number().int().min(1)]), z.array(lossRow)),
   /** Starts a run in its own utility process; progress on `trainingProgress`, outcome on `trainingState`. */

@@ -19,6 +19,7 @@ const api = {
   createCohort: (definition) => ipcRenderer.invoke(contract.createCohort.channel, definition),
   showCohort: (ref) => ipcRenderer.invoke(contract.showCohort.channel, ref),
   previewEncoding: (ref, patient, timesteps) => ipcRenderer.invoke(contract.previewEncoding.channel, ref, patient, timesteps),
+  cohortPatients: (ref) => ipcRenderer.invoke(contract.cohortPatients.channel, ref),
   listRuns: () => ipcRenderer.invoke(contract.listRuns.channel),
   trainingLosses: (runId) => ipcRenderer.invoke(contract.trainingLosses.channel, runId),
   startTraining: (request) => ipcRenderer.invoke(contract.startTraining.channel, request),

@@ -2,6 +2,7 @@ import { AppShell, Group, Tabs, Title } from '@mantine/core';
 import { CohortStep } from './features/cohort/CohortStep';
 import { DataStep } from './features/data/DataStep';
 import { EvaluateStep } from './features/evaluate/EvaluateStep';
+import { TimeStep } from './features/time/TimeStep';
 import { TrainStep } from './features/train/TrainStep';
 
 /** The guided flow, one tab per step (keyboard: arrow keys move between tabs). */
@@ -18,14 +19,18 @@ export function App() {
           <Tabs.List mb="md">
             <Tabs.Tab value="data">1. Data</Tabs.Tab>
             <Tabs.Tab value="cohort">2. Cohort</Tabs.Tab>
-            <Tabs.Tab value="train">3. Train</Tabs.Tab>
-            <Tabs.Tab value="evaluate">4. Evaluate</Tabs.Tab>
+            <Tabs.Tab value="time">3. Time</Tabs.Tab>
+            <Tabs.Tab value="train">4. Train</Tabs.Tab>
+            <Tabs.Tab value="evaluate">5. Evaluate</Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value="data">
             <DataStep />
           </Tabs.Panel>
           <Tabs.Panel value="cohort">
             <CohortStep />
+          </Tabs.Panel>
+          <Tabs.Panel value="time">
+            <TimeStep />
           </Tabs.Panel>
           <Tabs.Panel value="train">
             <TrainStep />

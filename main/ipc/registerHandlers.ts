@@ -13,6 +13,7 @@ const STORE_METHODS: StoreMethod[] = [
   'createCohort',
   'showCohort',
   'previewEncoding',
+  'cohortPatients',
   'listRuns',
   'trainingLosses',
   'generateSynthetic',

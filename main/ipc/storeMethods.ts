@@ -10,6 +10,7 @@ import { writeReport } from '../evaluation/report.js';
 import { evaluationView } from '../evaluation/view.js';
 import type { Db } from '../store/database.js';
 import { SyntheticRepository } from '../store/repositories/syntheticRepository.js';
+import { CohortSequenceRepository } from '../store/repositories/cohortSequenceRepository.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { generateSyntheticSet } from '../training/generate.js';
 import { listRuns, runView } from '../training/runs.js';
@@ -35,6 +36,7 @@ export function storeMethods(db: Db, emit: Emit, reportsDir = join(dirname(db.na
     createCohort: (definition) => cohortView(createCohort(db, definition, (stage) => emit('cohortProgress', { name: definition.name, stage }))),
     showCohort: (ref) => cohortView(showCohort(db, ref)),
     previewEncoding: (ref, patient, timesteps) => previewView(previewEncoding(db, showCohort(db, ref).id, patient, timesteps)),
+    cohortPatients: (ref) => new CohortSequenceRepository(db).members(showCohort(db, ref).id).map((m) => ({ key: m.sourceKey, split: m.split, days: m.outcomeDays, status: m.status })),
     listRuns: () => listRuns(db).map(runView),
     trainingLosses: (runId) => new TrainingRepository(db).losses(runId),
     generateSynthetic: (runId, patients, seed) => generateSyntheticSet(db, { runId, patients, seed }),

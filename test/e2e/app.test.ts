@@ -55,9 +55,26 @@ describe('the app in Chromium', () => {
     await app.screenshot('02-cohort-created');
   });
 
+  it('Time: previews one patient before and after encoding, irregular and on a grid', async () => {
+    const { page } = app;
+    await page.getByRole('tab', { name: '3. Time' }).click();
+    await page.getByLabel('Cohort', { exact: true }).first().click();
+    await page.getByRole('option', { name: 'steno2_death@1' }).click();
+    await page.getByText(/decoded back:/).waitFor({ timeout: 20_000 });
+    expect(await page.locator('body').innerText()).toMatch(/\d+ step\(s\) · 14 channels per step · decoded back: identical/);
+    expect(await page.locator('[aria-label$="measurements over time, events and the end of follow-up"] .main-svg').count()).toBeGreaterThan(0);
+    await app.screenshot('03-time-irregular');
+    await page.getByText('Regular grid').click();
+    await page.getByLabel('Bin width (days)').fill('365');
+    await page.getByText(/channels per step/).waitFor();
+    await page.waitForFunction(() => /13 channels per step/.test((globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText), undefined, { timeout: 20_000 });
+    expect(await page.locator('body').innerText()).toMatch(/decoded back: identical/);
+    await app.screenshot('03-time-grid');
+  });
+
   it('Train: trains a small VAE with live losses, then generates synthetic patients', async () => {
     const { page } = app;
-    await page.getByRole('tab', { name: '3. Train' }).click();
+    await page.getByRole('tab', { name: '4. Train' }).click();
     await page.getByLabel('Cohort', { exact: true }).first().click();
     await page.getByRole('option', { name: 'steno2_death@1' }).click();
     await page.getByLabel('Steps').fill('60');
@@ -68,7 +85,7 @@ describe('the app in Chromium', () => {
     expect(text).toMatch(/vae: step 60 of 60 · \d+ ms\/step · ETA/);
     expect(text).toMatch(/backend (wasm|cpu|tensorflow|tensorflow-gpu|webgpu) on /);
     expect(await page.locator('[aria-label="Training losses by step"] .main-svg').count()).toBeGreaterThan(0);
-    await app.screenshot('03-train-completed');
+    await app.screenshot('04-train-completed');
     await page.getByLabel('Patients to generate').fill('80');
     await page.getByRole('button', { name: 'Generate' }).click();
     await page.getByText('Generated 80 synthetic patients as "steno2_death_vae_r1_s1"').waitFor({ timeout: 30_000 });
@@ -76,7 +93,7 @@ describe('the app in Chromium', () => {
 
   it('Evaluate: opens the report of the generated set', async () => {
     const { page } = app;
-    await page.getByRole('tab', { name: '4. Evaluate' }).click();
+    await page.getByRole('tab', { name: '5. Evaluate' }).click();
     await page.getByRole('button', { name: 'Evaluate' }).click();
     await page.getByText(/Discriminative score/).waitFor({ timeout: 90_000 });
     const text = await page.locator('body').innerText();
@@ -84,7 +101,7 @@ describe('the app in Chromium', () => {
     expect(text).toMatch(/Train 127 · holdout 31 · synthetic 80/);
     expect(text).toContain('membership inference AUC');
     expect(await page.locator('[aria-label="Kaplan-Meier curves of real and synthetic patients"] .main-svg').count()).toBeGreaterThan(0);
-    await app.screenshot('04-evaluate-report');
+    await app.screenshot('05-evaluate-report');
   });
 
   it('refuses a malformed call at the contract, as main does', async () => {
