@@ -269,6 +269,23 @@ const generateResult = z.object({
   seconds: z.number(),
 });
 
+const filePreview = z.object({
+  /** An opaque handle: main keeps the path, the renderer never sees or supplies one. */
+  fileId: z.string(),
+  name: z.string(),
+  sizeBytes: z.number(),
+  header: z.array(z.string()),
+  rows: z.array(z.array(z.string())),
+  kinds: z.record(z.string(), z.enum(['numeric', 'categorical', 'binary', 'date'])),
+  sampledRows: z.number(),
+});
+
+/** An import mapping whose files are handles from pickImportFiles (checked in full by main's mapping schema). */
+const wizardMapping = z.looseObject({
+  dataset: z.string().min(1).max(200),
+  files: z.array(z.looseObject({ path: z.string().min(1).max(100) })).min(1).max(50),
+});
+
 interface MethodSpec<A extends z.ZodTuple, R extends z.ZodType> {
   channel: string;
   args: A;
@@ -281,6 +298,10 @@ export const contract = {
   inspectDataset: method('datasets:inspect', z.tuple([z.string().min(1).max(200)]), datasetSummary),
   /** Main shows an open dialog for the mapping file; the renderer never supplies a path. */
   importFromMapping: method('import:from-mapping', z.tuple([]), importOutcome),
+  /** Main shows an open dialog for CSV files and returns a preview of each, by handle. */
+  pickImportFiles: method('import:pick-files', z.tuple([]), z.array(filePreview)),
+  /** Imports with a mapping built in the wizard, its files named by handle. */
+  importWithMapping: method('import:with-mapping', z.tuple([wizardMapping]), importOutcome),
   listCohorts: method('cohorts:list', z.tuple([]), z.array(cohortRow)),
   /** Builds and stores the next version of a cohort (off the main thread); progress on `cohortProgress`. */
   createCohort: method('cohorts:create', z.tuple([cohortDefinitionSchema]), cohortView),
@@ -324,6 +345,7 @@ export type DatasetRowDto = z.output<typeof datasetRow>;
 export type DatasetSummaryDto = z.output<typeof datasetSummary>;
 export type ImportProgressDto = z.output<typeof importProgress>;
 export type ImportOutcomeDto = z.output<typeof importOutcome>;
+export type FilePreviewDto = z.output<typeof filePreview>;
 export type CohortRowDto = z.output<typeof cohortRow>;
 export type CohortViewDto = z.output<typeof cohortView>;
 export type EncodingPreviewDto = z.output<typeof encodingPreview>;

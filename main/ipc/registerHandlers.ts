@@ -1,4 +1,9 @@
-import { dialog, type BrowserWindow } from 'electron';
+import { app, dialog, type BrowserWindow } from 'electron';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { previewCsvFile } from '../ingest/filePreview.js';
+import { writeWizardMapping } from '../ingest/wizardMapping.js';
 import { contract, events } from '../../preload/contract.js';
 import { runImportInUtilityProcess } from '../app/importRunner.js';
 import type { StoreClient } from '../app/storeClient.js';
@@ -33,6 +38,38 @@ export function registerHandlers(store: StoreClient, training: TrainingRunner, d
   handle(contract.startTraining, (request) => training.start(request), trusted);
   handle(contract.resumeTraining, (runId) => training.resume(runId), trusted);
   handle(contract.cancelTraining, (runId) => training.cancel(runId), trusted);
+  // Files chosen in the wizard, by handle: the renderer never holds a path.
+  const chosen = new Map<string, string>();
+  handle(
+    contract.pickImportFiles,
+    async () => {
+      const win = window();
+      const options = { title: 'Choose the CSV files of a dataset', filters: [{ name: 'CSV files', extensions: ['csv'] }], properties: ['openFile' as const, 'multiSelections' as const] };
+      const choice = await (win ? dialog.showOpenDialog(win, options) : dialog.showOpenDialog(options));
+      if (choice.canceled) return [];
+      return Promise.all(
+        choice.filePaths.map(async (path) => {
+          const fileId = randomUUID();
+          chosen.set(fileId, path);
+          return { fileId, ...(await previewCsvFile(path)) };
+        }),
+      );
+    },
+    trusted,
+  );
+  handle(
+    contract.importWithMapping,
+    async (mapping) => {
+      let mappingPath: string;
+      try {
+        mappingPath = writeWizardMapping(mapping, (id) => chosen.get(id), mkdtempSync(join(app.getPath('temp'), 'synthehr-wizard-')));
+      } catch (err) {
+        return { status: 'failed' as const, message: (err as Error).message };
+      }
+      return runImportInUtilityProcess(dbPath, mappingPath, (progress) => window()?.webContents.send(events.importProgress.channel, progress));
+    },
+    trusted,
+  );
   handle(
     contract.importFromMapping,
     async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../main/app/csp.js';
 import { MAPPINGS, ROOT, tempDir } from '../support/store.js';
+import { SHARED_DATASETS } from '../support/syntheticLabs.js';
 import { launchApp, type AppUnderTest } from './bridge.js';
 
 // The renderer in Debian's Chromium against the real services (test/e2e/bridge.ts).
@@ -27,6 +28,26 @@ describe('the app in Chromium', () => {
     expect(body).toContain('a1c');
     expect(body).toMatch(/censoring rate 41\.9%/i);
     await app.screenshot('01-data-imported');
+  });
+
+  it('Data: imports the ICU files through the wizard (preview, inferred kinds, column roles)', async () => {
+    const { page } = app;
+    app.dialog.files = [join(SHARED_DATASETS, 'icu_patient.csv'), join(SHARED_DATASETS, 'icu_daily.csv')];
+    await page.getByRole('button', { name: 'Choose CSV files…' }).click();
+    await page.getByText('icu_patient.csv').waitFor();
+    await page.getByLabel('Dataset name').fill('icu_wizard');
+    await page.getByLabel('icu_patient follow-up end column').first().click();
+    await page.getByRole('option', { name: 'Survdays' }).click();
+    await page.getByLabel('icu_patient outcome column').first().click();
+    await page.getByRole('option', { name: 'PatientDied' }).click();
+    // The ICU number is a label, not a quantity.
+    await page.getByLabel('icu_patient CombinedicuID kind').first().click();
+    await page.getByRole('option', { name: 'categorical' }).click();
+    await app.screenshot('01b-import-wizard');
+    await page.getByRole('button', { name: 'Import 2 file(s)' }).click();
+    await page.getByText('Imported "icu_wizard": 2000 patients, 37594 measurements').waitFor({ timeout: 30_000 });
+    expect(await page.locator('body').innerText()).toMatch(/censoring rate 79\.0%/);
+    await app.screenshot('01c-import-wizard-done');
   });
 
   it('Cohort: builds the README steno2 cohort with criteria and shows attrition, Kaplan-Meier and the split', async () => {

@@ -11,6 +11,9 @@ import { storeMethods, type StoreMethod } from '../../main/ipc/storeMethods.js';
 import { validateCall } from '../../main/ipc/validateCall.js';
 import { importDataset } from '../../main/ingest/importer.js';
 import { loadMapping } from '../../main/ingest/mapping.js';
+import { previewCsvFile } from '../../main/ingest/filePreview.js';
+import { writeWizardMapping } from '../../main/ingest/wizardMapping.js';
+import { randomUUID } from 'node:crypto';
 import { openDatabase, type Db } from '../../main/store/database.js';
 import { resume, train } from '../../main/training/engine.js';
 import { ROOT } from '../support/store.js';
@@ -39,8 +42,8 @@ function serveRenderer(): Promise<{ server: Server; origin: string }> {
 export interface AppUnderTest {
   page: Page;
   db: Db;
-  /** What the main-process file dialog "chooses" next (a mapping path), or null for cancel. */
-  dialog: { next: string | null };
+  /** What the main-process file dialogs "choose" next: a mapping path (or null: cancel), CSV files. */
+  dialog: { next: string | null; files: string[] };
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -55,7 +58,8 @@ export async function launchApp(dbPath: string): Promise<AppUnderTest> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-  const dialog = { next: null as string | null };
+  const dialog = { next: null as string | null, files: [] as string[] };
+  const chosen = new Map<string, string>();
   const emit = (event: keyof typeof events, payload: unknown) => {
     void page.evaluate(([e, p]) => (globalThis as unknown as { __synthehrEmit: (e: string, p: unknown) => void }).__synthehrEmit(e as string, p), [event, payload] as const).catch(() => {});
   };
@@ -87,6 +91,22 @@ export async function launchApp(dbPath: string): Promise<AppUnderTest> {
       if (!dialog.next) return { status: 'cancelled' as const };
       try {
         const r = await importDataset(db, loadMapping(dialog.next), { onProgress: (p) => emit('importProgress', p) });
+        return { status: 'imported' as const, dataset: r.dataset, patients: r.patients, measurements: r.measurements, warningCount: r.warningCount, seconds: r.seconds };
+      } catch (err) {
+        return { status: 'failed' as const, message: (err as Error).message };
+      }
+    },
+    pickImportFiles: () =>
+      Promise.all(
+        dialog.files.map(async (path) => {
+          const fileId = randomUUID();
+          chosen.set(fileId, path);
+          return { fileId, ...(await previewCsvFile(path)) };
+        }),
+      ),
+    importWithMapping: async (mapping: { files: { path: string }[] } & Record<string, unknown>) => {
+      try {
+        const r = await importDataset(db, loadMapping(writeWizardMapping(mapping, (id) => chosen.get(id))), { onProgress: (p) => emit('importProgress', p) });
         return { status: 'imported' as const, dataset: r.dataset, patients: r.patients, measurements: r.measurements, warningCount: r.warningCount, seconds: r.seconds };
       } catch (err) {
         return { status: 'failed' as const, message: (err as Error).message };

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DatasetRowDto, DatasetSummaryDto, ImportProgressDto } from '../../../preload/contract';
 import { api } from '../../api';
 import { DatasetSummaryView } from './DatasetSummaryView';
+import { ImportWizard } from './ImportWizard';
 
 /** Step 1: import a dataset through a mapping file and look at what was stored. */
 export function DataStep() {
@@ -48,6 +49,14 @@ export function DataStep() {
           Import from a mapping file…
         </Button>
       </Group>
+      <ImportWizard
+        onImported={async (outcome) => {
+          if (outcome.status !== 'imported') return;
+          setMessage({ color: 'green', text: `Imported "${outcome.dataset}": ${outcome.patients} patients, ${outcome.measurements} measurements, ${outcome.warningCount} warnings, in ${outcome.seconds.toFixed(1)} s.` });
+          await refresh();
+          setSelected(await api().inspectDataset(outcome.dataset));
+        }}
+      />
       {progress && (
         <Stack gap={4} aria-live="polite">
           <Text size="sm">
