@@ -176,6 +176,18 @@ export const cohortProgress = z.object({ name: z.string(), stage: z.enum(['selec
 
 const cohortRef = z.string().min(1).max(200);
 
+/** One patient of any dataset, real or synthetic, for the timeline viewer. */
+const patientTimeline = z.object({
+  dataset: z.string(),
+  key: z.string(),
+  keys: z.array(z.string()),
+  timeBasis: z.enum(['calendar', 'relative']),
+  indexTime: z.number(),
+  measurements: z.array(z.object({ name: z.string(), kind: z.string(), unit: z.string().nullable() })),
+  steps: z.array(z.object({ time: z.number(), values: z.record(z.string(), z.union([z.string(), z.number(), z.null()])), events: z.array(z.string()) })),
+  outcome: z.object({ days: z.number(), status: z.number(), eventType: z.string().nullable() }),
+});
+
 export const BACKEND_NAMES = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 
 const trainRequest = z.strictObject({
@@ -238,6 +250,8 @@ const metricRow = z.object({
 const evaluationView = z.object({
   syntheticSet: z.object({ id: z.number(), dataset: z.string(), patients: z.number() }),
   cohort: z.object({ name: z.string(), version: z.number() }),
+  /** The dataset the cohort's real patients come from. */
+  realDataset: z.string(),
   dataUse: z.object({ train: z.number(), holdout: z.number(), synthetic: z.number(), note: z.string() }),
   headline: z.object({
     discriminativeScore: z.number(),
@@ -303,6 +317,8 @@ export const contract = {
   /** Imports with a mapping built in the wizard, its files named by handle. */
   importWithMapping: method('import:with-mapping', z.tuple([wizardMapping]), importOutcome),
   listCohorts: method('cohorts:list', z.tuple([]), z.array(cohortRow)),
+  /** A patient's timeline (the first patient when no key is given). */
+  patientTimeline: method('datasets:patient-timeline', z.tuple([z.string().min(1).max(200), z.string().max(200).optional()]), patientTimeline),
   /** Builds and stores the next version of a cohort (off the main thread); progress on `cohortProgress`. */
   createCohort: method('cohorts:create', z.tuple([cohortDefinitionSchema]), cohortView),
   /** `name`, `name@version` or id. */
@@ -347,6 +363,7 @@ export type ImportProgressDto = z.output<typeof importProgress>;
 export type ImportOutcomeDto = z.output<typeof importOutcome>;
 export type FilePreviewDto = z.output<typeof filePreview>;
 export type CohortRowDto = z.output<typeof cohortRow>;
+export type PatientTimelineDto = z.output<typeof patientTimeline>;
 export type CohortViewDto = z.output<typeof cohortView>;
 export type EncodingPreviewDto = z.output<typeof encodingPreview>;
 export type CohortProgressDto = z.output<typeof cohortProgress>;

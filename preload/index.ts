@@ -17,6 +17,7 @@ const api = {
   importFromMapping: () => ipcRenderer.invoke(contract.importFromMapping.channel),
   pickImportFiles: () => ipcRenderer.invoke(contract.pickImportFiles.channel),
   importWithMapping: (mapping) => ipcRenderer.invoke(contract.importWithMapping.channel, mapping),
+  patientTimeline: (dataset, key) => ipcRenderer.invoke(contract.patientTimeline.channel, dataset, key),
   listCohorts: () => ipcRenderer.invoke(contract.listCohorts.channel),
   createCohort: (definition) => ipcRenderer.invoke(contract.createCohort.channel, definition),
   showCohort: (ref) => ipcRenderer.invoke(contract.showCohort.channel, ref),

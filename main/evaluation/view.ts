@@ -7,6 +7,7 @@ export function evaluationView(r: EvaluationReport, reportPaths: { html: string;
   return {
     syntheticSet: { id: r.syntheticSet.id, dataset: r.syntheticSet.dataset, patients: r.syntheticSet.patients },
     cohort: { name: r.cohort.name, version: r.cohort.version },
+    realDataset: r.cohort.dataset,
     dataUse: r.dataUse,
     headline: r.headline,
     metrics: r.metrics.map((m) => ({ ...m, value: finite(m.value) ?? null, baseline: finite(m.baseline) })),

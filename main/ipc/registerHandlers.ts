@@ -15,6 +15,7 @@ const STORE_METHODS: StoreMethod[] = [
   'listDatasets',
   'inspectDataset',
   'listCohorts',
+  'patientTimeline',
   'createCohort',
   'showCohort',
   'previewEncoding',

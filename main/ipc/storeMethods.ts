@@ -3,6 +3,7 @@ import type { Contract, Events } from '../../preload/contract.js';
 import { cohortRowView, cohortView, previewView } from '../cohort/cohortView.js';
 import { createCohort, listCohorts, showCohort } from '../cohort/cohortService.js';
 import { listDatasets, summarizeDataset } from '../ingest/datasetSummary.js';
+import { patientTimeline } from '../ingest/patientTimeline.js';
 import { previewEncoding } from '../sequence/preview.js';
 import { dirname, join } from 'node:path';
 import { evaluate } from '../evaluation/evaluate.js';
@@ -33,6 +34,7 @@ export function storeMethods(db: Db, emit: Emit, reportsDir = join(dirname(db.na
     listDatasets: () => listDatasets(db),
     inspectDataset: (nameOrId) => summarizeDataset(db, nameOrId),
     listCohorts: () => listCohorts(db).map(cohortRowView),
+    patientTimeline: (dataset, key) => patientTimeline(db, dataset, key),
     createCohort: (definition) => cohortView(createCohort(db, definition, (stage) => emit('cohortProgress', { name: definition.name, stage }))),
     showCohort: (ref) => cohortView(showCohort(db, ref)),
     previewEncoding: (ref, patient, timesteps) => previewView(previewEncoding(db, showCohort(db, ref).id, patient, timesteps)),

@@ -1,4 +1,4 @@
-import type { EncodingPreviewDto } from '../../preload/contract';
+import type { PatientTimelineDto } from '../../preload/contract';
 import { Plot } from './Plot';
 
 const toIso = (days: number) => new Date(Math.round(days) * 86_400_000).toISOString().slice(0, 10);
@@ -8,7 +8,10 @@ const toIso = (days: number) => new Date(Math.round(days) * 86_400_000).toISOStr
  * units), categorical values as labelled markers, events as vertical marks,
  * the end of follow-up with its outcome. Calendar datasets on a date axis.
  */
-export function PatientTimeline({ preview, title }: { preview: EncodingPreviewDto; title: string }) {
+/** What the chart needs: an encoding preview and a dataset patient's timeline both have it. */
+export type TimelineLike = Pick<PatientTimelineDto, 'timeBasis' | 'indexTime' | 'measurements' | 'steps' | 'outcome'>;
+
+export function PatientTimeline({ preview, title }: { preview: TimelineLike; title: string }) {
   const calendar = preview.timeBasis === 'calendar';
   const x = (time: number) => (calendar ? toIso(time) : time - preview.indexTime);
   const traces: unknown[] = [];

@@ -27,6 +27,7 @@ describe('the app in Chromium', () => {
     const body = await page.locator('body').innerText();
     expect(body).toContain('a1c');
     expect(body).toMatch(/censoring rate 41\.9%/i);
+    expect(await page.locator('[aria-label$="measurements over time, events and the end of follow-up"] .main-svg').count()).toBeGreaterThan(0);
     await app.screenshot('01-data-imported');
   });
 
@@ -122,6 +123,9 @@ describe('the app in Chromium', () => {
     expect(text).toMatch(/Train 127 · holdout 31 · synthetic 80/);
     expect(text).toContain('membership inference AUC');
     expect(await page.locator('[aria-label="Kaplan-Meier curves of real and synthetic patients"] .main-svg').count()).toBeGreaterThan(0);
+    // The timeline viewer shows a synthetic and a real patient side by side.
+    await page.getByText('steno2_death_vae_r1_s1, patient SYN-000001').first().waitFor();
+    await page.getByText('steno2, patient 1').first().waitFor();
     await app.screenshot('05-evaluate-report');
   });
 

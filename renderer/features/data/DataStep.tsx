@@ -4,6 +4,7 @@ import type { DatasetRowDto, DatasetSummaryDto, ImportProgressDto } from '../../
 import { api } from '../../api';
 import { DatasetSummaryView } from './DatasetSummaryView';
 import { ImportWizard } from './ImportWizard';
+import { PatientBrowser } from '../../charts/PatientBrowser';
 
 /** Step 1: import a dataset through a mapping file and look at what was stored. */
 export function DataStep() {
@@ -100,6 +101,7 @@ export function DataStep() {
           </Table.Tbody>
         </Table>
       )}
+      {selected && <PatientBrowser key={selected.dataset.name} dataset={selected.dataset.name} title="Patient timeline" />}
       {selected && <DatasetSummaryView summary={selected} />}
     </Stack>
   );

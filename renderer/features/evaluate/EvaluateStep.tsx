@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import type { EvaluationViewDto } from '../../../preload/contract';
 import { api } from '../../api';
 import { kmTraces, Plot } from '../../charts/Plot';
+import { PatientBrowser } from '../../charts/PatientBrowser';
 
 const VERDICT_COLOR = { pass: 'green', warn: 'yellow', fail: 'red', 'n/a': 'gray' } as const;
 const SYNTHETIC = '#e4572e';
@@ -65,6 +66,10 @@ export function EvaluateStep() {
             data={[...kmTraces(report.survival.real, 'real (train)'), ...kmTraces(report.survival.synthetic, 'synthetic', SYNTHETIC)]}
             layout={{ title: { text: `Survival (log-rank p ${report.survival.logRankP.toFixed(3)})` }, xaxis: { title: { text: 'days from index' } }, yaxis: { range: [0, 1.02], title: { text: 'survival' } } }}
           />
+          <SimpleGrid cols={{ base: 1, lg: 2 }}>
+            <PatientBrowser dataset={report.syntheticSet.dataset} title="A synthetic patient" />
+            <PatientBrowser dataset={report.realDataset} title="A real patient" />
+          </SimpleGrid>
           <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
             {report.numeric
               .filter((n) => n.kind === 'numeric')
