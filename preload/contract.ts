@@ -312,6 +312,8 @@ export const contract = {
   inspectDataset: method('datasets:inspect', z.tuple([z.string().min(1).max(200)]), datasetSummary),
   /** Main shows an open dialog for the mapping file; the renderer never supplies a path. */
   importFromMapping: method('import:from-mapping', z.tuple([]), importOutcome),
+  /** Stops the running import; its transaction is rolled back, the store stays as it was. */
+  cancelImport: method('import:cancel', z.tuple([]), z.object({ cancelling: z.boolean() })),
   /** Main shows an open dialog for CSV files and returns a preview of each, by handle. */
   pickImportFiles: method('import:pick-files', z.tuple([]), z.array(filePreview)),
   /** Imports with a mapping built in the wizard, its files named by handle. */

@@ -15,6 +15,7 @@ const api = {
   listDatasets: () => ipcRenderer.invoke(contract.listDatasets.channel),
   inspectDataset: (nameOrId) => ipcRenderer.invoke(contract.inspectDataset.channel, nameOrId),
   importFromMapping: () => ipcRenderer.invoke(contract.importFromMapping.channel),
+  cancelImport: () => ipcRenderer.invoke(contract.cancelImport.channel),
   pickImportFiles: () => ipcRenderer.invoke(contract.pickImportFiles.channel),
   importWithMapping: (mapping) => ipcRenderer.invoke(contract.importWithMapping.channel, mapping),
   patientTimeline: (dataset, key) => ipcRenderer.invoke(contract.patientTimeline.channel, dataset, key),

@@ -19,6 +19,8 @@ export interface ImportProgress {
 
 export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
+  /** Aborting stops the import at the next chunk; nothing of it stays in the store. */
+  signal?: AbortSignal;
 }
 
 export interface ImportedFile {
@@ -87,8 +89,10 @@ export async function importDataset(db: Db, mapping: ResolvedMapping, options: I
         path: file.absolutePath,
         onHeader: (header) => importer.onHeader(header),
         onRow: (fields, line) => importer.onRow(fields, line),
-        onProgress: (bytesRead, bytesTotal, rows) =>
-          options.onProgress?.({ file: file.name, fileIndex, fileCount: ordered.length, bytesRead, bytesTotal, rows }),
+        onProgress: (bytesRead, bytesTotal, rows) => {
+          options.signal?.throwIfAborted();
+          options.onProgress?.({ file: file.name, fileIndex, fileCount: ordered.length, bytesRead, bytesTotal, rows });
+        },
       });
       importer.finish();
       files.push({ name: file.name, path: file.absolutePath, sizeBytes: statSync(file.absolutePath).size, sha256: read.sha256, rows: read.rows });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { previewCsvFile } from '../ingest/filePreview.js';
 import { writeWizardMapping } from '../ingest/wizardMapping.js';
 import { contract, events } from '../../preload/contract.js';
-import { runImportInUtilityProcess } from '../app/importRunner.js';
+import { cancelRunningImport, runImportInUtilityProcess } from '../app/importRunner.js';
 import type { StoreClient } from '../app/storeClient.js';
 import type { TrainingRunner } from '../app/trainingRunner.js';
 import { handle } from './handle.js';
@@ -39,6 +39,7 @@ export function registerHandlers(store: StoreClient, training: TrainingRunner, d
   handle(contract.startTraining, (request) => training.start(request), trusted);
   handle(contract.resumeTraining, (runId) => training.resume(runId), trusted);
   handle(contract.cancelTraining, (runId) => training.cancel(runId), trusted);
+  handle(contract.cancelImport, () => cancelRunningImport(), trusted);
   // Files chosen in the wizard, by handle: the renderer never holds a path.
   const chosen = new Map<string, string>();
   handle(

@@ -17,7 +17,7 @@ import { generateSyntheticSet } from '../training/generate.js';
 import { listRuns, runView } from '../training/runs.js';
 
 /** Contract methods answered from the store (the import and training runs have processes of their own). */
-export type StoreMethod = Exclude<keyof Contract, 'importFromMapping' | 'pickImportFiles' | 'importWithMapping' | 'startTraining' | 'resumeTraining' | 'cancelTraining'>;
+export type StoreMethod = Exclude<keyof Contract, 'importFromMapping' | 'pickImportFiles' | 'importWithMapping' | 'cancelImport' | 'startTraining' | 'resumeTraining' | 'cancelTraining'>;
 export type StoreEvent = keyof Events;
 export type Emit = <E extends StoreEvent>(event: E, payload: z.output<Events[E]['payload']>) => void;
 

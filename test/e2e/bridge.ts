@@ -86,15 +86,24 @@ export async function launchApp(dbPath: string): Promise<AppUnderTest> {
     });
 
   // Main-side implementations of the methods that are not plain store calls.
+  let importing: AbortController | undefined;
+  const runImport = async (mappingPath: () => string) => {
+    importing = new AbortController();
+    try {
+      const r = await importDataset(db, loadMapping(mappingPath()), { onProgress: (p) => emit('importProgress', p), signal: importing.signal });
+      return { status: 'imported' as const, dataset: r.dataset, patients: r.patients, measurements: r.measurements, warningCount: r.warningCount, seconds: r.seconds };
+    } catch (err) {
+      if (importing.signal.aborted) return { status: 'cancelled' as const };
+      return { status: 'failed' as const, message: (err as Error).message };
+    } finally {
+      importing = undefined;
+    }
+  };
   const special = {
-    importFromMapping: async () => {
-      if (!dialog.next) return { status: 'cancelled' as const };
-      try {
-        const r = await importDataset(db, loadMapping(dialog.next), { onProgress: (p) => emit('importProgress', p) });
-        return { status: 'imported' as const, dataset: r.dataset, patients: r.patients, measurements: r.measurements, warningCount: r.warningCount, seconds: r.seconds };
-      } catch (err) {
-        return { status: 'failed' as const, message: (err as Error).message };
-      }
+    importFromMapping: async () => (dialog.next ? runImport(() => dialog.next!) : { status: 'cancelled' as const }),
+    cancelImport: () => {
+      importing?.abort();
+      return { cancelling: importing !== undefined };
     },
     pickImportFiles: () =>
       Promise.all(
@@ -106,8 +115,8 @@ export async function launchApp(dbPath: string): Promise<AppUnderTest> {
       ),
     importWithMapping: async (mapping: { files: { path: string }[] } & Record<string, unknown>) => {
       try {
-        const r = await importDataset(db, loadMapping(writeWizardMapping(mapping, (id) => chosen.get(id))), { onProgress: (p) => emit('importProgress', p) });
-        return { status: 'imported' as const, dataset: r.dataset, patients: r.patients, measurements: r.measurements, warningCount: r.warningCount, seconds: r.seconds };
+        const path = writeWizardMapping(mapping, (id) => chosen.get(id));
+        return runImport(() => path);
       } catch (err) {
         return { status: 'failed' as const, message: (err as Error).message };
       }

@@ -15,6 +15,7 @@ export function DataStep() {
   const [message, setMessage] = useState<{ color: string; text: string }>();
   // Progress events can arrive after the outcome: only an import in flight shows them.
   const importing = useRef(false);
+  const cancelRequested = useRef(false);
 
   const refresh = useCallback(async () => setDatasets(await api().listDatasets()), []);
   useEffect(() => {
@@ -25,6 +26,7 @@ export function DataStep() {
   const runImport = async () => {
     setBusy(true);
     importing.current = true;
+    cancelRequested.current = false;
     setMessage(undefined);
     try {
       const outcome = await api().importFromMapping();
@@ -32,6 +34,8 @@ export function DataStep() {
         setMessage({ color: 'green', text: `Imported "${outcome.dataset}": ${outcome.patients} patients, ${outcome.measurements} measurements, ${outcome.warningCount} warnings, in ${outcome.seconds.toFixed(1)} s.` });
         await refresh();
         setSelected(await api().inspectDataset(outcome.dataset));
+      } else if (outcome.status === 'cancelled') {
+        if (cancelRequested.current) setMessage({ color: 'yellow', text: 'Import cancelled: nothing was stored.' });
       } else if (outcome.status === 'failed') {
         setMessage({ color: 'red', text: outcome.message });
       }
@@ -63,7 +67,20 @@ export function DataStep() {
           <Text size="sm">
             Importing {progress.file} ({progress.fileIndex + 1}/{progress.fileCount}): {progress.rows.toLocaleString()} rows
           </Text>
-          <Progress value={(100 * progress.bytesRead) / Math.max(1, progress.bytesTotal)} />
+          <Group>
+            <Progress style={{ flex: 1 }} value={(100 * progress.bytesRead) / Math.max(1, progress.bytesTotal)} />
+            <Button
+              size="compact-sm"
+              variant="light"
+              color="red"
+              onClick={() => {
+                cancelRequested.current = true;
+                void api().cancelImport();
+              }}
+            >
+              Cancel import
+            </Button>
+          </Group>
         </Stack>
       )}
       {message && (

@@ -100,6 +100,7 @@ export function ImportWizard({ onImported }: { onImported: (outcome: ImportOutco
     try {
       const outcome = await api().importWithMapping(mappingOf(name, basis, plans));
       if (outcome.status === 'failed') setError(outcome.message);
+      else if (outcome.status === 'cancelled') setError('Import cancelled: nothing was stored.');
       else {
         onImported(outcome);
         setPlans([]);
@@ -196,7 +197,14 @@ export function ImportWizard({ onImported }: { onImported: (outcome: ImportOutco
               Import {plans.length} file(s)
             </Button>
           </Group>
-          {progress && <Progress value={(100 * progress.bytesRead) / Math.max(1, progress.bytesTotal)} aria-label="import progress" />}
+          {progress && (
+            <Group>
+              <Progress style={{ flex: 1 }} value={(100 * progress.bytesRead) / Math.max(1, progress.bytesTotal)} aria-label="import progress" />
+              <Button size="compact-sm" variant="light" color="red" onClick={() => void api().cancelImport()}>
+                Cancel import
+              </Button>
+            </Group>
+          )}
         </>
       )}
       {error && (
