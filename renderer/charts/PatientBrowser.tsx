@@ -1,7 +1,7 @@
 import { Alert, Group, Select, Stack } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { PatientTimelineDto } from '../../preload/contract';
-import { api } from '../api';
+import { api, errorMessage } from '../api';
 import { PatientTimeline } from './PatientTimeline';
 
 /** Pick a patient of a dataset (real or synthetic) and see the timeline. */
@@ -14,7 +14,7 @@ export function PatientBrowser({ dataset, title }: { dataset: string; title: str
     api()
       .patientTimeline(dataset, key)
       .then(setTimeline)
-      .catch((err: Error) => setError(err.message.replace(/^Error invoking remote method '[^']+': /, '')));
+      .catch((err: Error) => setError(errorMessage(err)));
   }, [dataset, key]);
   if (error) return <Alert color="red">{error}</Alert>;
   if (!timeline) return null;

@@ -1,7 +1,7 @@
 import { Alert, Button, Checkbox, Group, MultiSelect, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CohortDefinitionInput, CohortRowDto, CohortViewDto, DatasetRowDto, DatasetSummaryDto } from '../../../preload/contract';
-import { api } from '../../api';
+import { api, errorMessage } from '../../api';
 import { CohortResultView } from './CohortResultView';
 import { CriteriaBuilder } from './CriteriaBuilder';
 
@@ -66,7 +66,7 @@ export function CohortStep({ onCohort }: { onCohort?: (c: CohortViewDto) => void
       onCohort?.(view);
       await refresh();
     } catch (err) {
-      setError(String((err as Error).message).replace(/^Error invoking remote method '[^']+': /, ''));
+      setError(errorMessage(err));
     } finally {
       creating.current = false;
       setBusy(undefined);

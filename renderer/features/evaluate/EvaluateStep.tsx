@@ -1,7 +1,7 @@
 import { Alert, Badge, Button, Group, Select, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { EvaluationViewDto } from '../../../preload/contract';
-import { api } from '../../api';
+import { api, errorMessage } from '../../api';
 import { kmTraces, Plot } from '../../charts/Plot';
 import { PatientBrowser } from '../../charts/PatientBrowser';
 
@@ -30,7 +30,7 @@ export function EvaluateStep() {
     try {
       setReport(await api().evaluate(set));
     } catch (err) {
-      setError(String((err as Error).message).replace(/^Error invoking remote method '[^']+': /, ''));
+      setError(errorMessage(err));
     } finally {
       setBusy(false);
     }

@@ -1,7 +1,7 @@
 import { Alert, Button, Checkbox, Group, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { CohortRowDto, CohortViewDto, EncodingPreviewDto } from '../../../preload/contract';
-import { api } from '../../api';
+import { api, errorMessage } from '../../api';
 import { PatientTimeline } from '../../charts/PatientTimeline';
 import { Plot } from '../../charts/Plot';
 
@@ -41,7 +41,7 @@ export function TimeStep() {
     api()
       .previewEncoding(cohort, patient, overrides)
       .then(setPreview)
-      .catch((err: Error) => setError(err.message.replace(/^Error invoking remote method '[^']+': /, '')));
+      .catch((err: Error) => setError(errorMessage(err)));
   }, [cohort, patient, mode, binDays, carry]);
 
   const es = view?.encodingSummary;

@@ -1,10 +1,9 @@
 import { Alert, Badge, Button, Group, NumberInput, Progress, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CohortRowDto, RunRowDto, TrainingProgressDto } from '../../../preload/contract';
-import { api } from '../../api';
+import { api, errorMessage } from '../../api';
 import { Plot } from '../../charts/Plot';
 
-const errorText = (err: unknown) => String((err as Error).message ?? err).replace(/^Error invoking remote method '[^']+': /, '');
 
 function eta(seconds: number): string {
   if (!Number.isFinite(seconds)) return '–';
@@ -62,7 +61,7 @@ export function TrainStep() {
       await watch(runId);
       await refresh();
     } catch (err) {
-      setMessage({ color: 'red', text: errorText(err) });
+      setMessage({ color: 'red', text: errorMessage(err) });
     }
   };
   const resume = async (runId: number) => {
@@ -71,7 +70,7 @@ export function TrainStep() {
       await watch(runId);
       await refresh();
     } catch (err) {
-      setMessage({ color: 'red', text: errorText(err) });
+      setMessage({ color: 'red', text: errorMessage(err) });
     }
   };
   const generate = async (run: RunRowDto) => {
@@ -80,7 +79,7 @@ export function TrainStep() {
       const r = await api().generateSynthetic(run.id, n);
       setMessage({ color: 'green', text: `Generated ${r.patients} synthetic patients as "${r.dataset}" (${r.measurements} measurements). Evaluate them in the next step.` });
     } catch (err) {
-      setMessage({ color: 'red', text: errorText(err) });
+      setMessage({ color: 'red', text: errorMessage(err) });
     }
   };
 
