@@ -19,6 +19,7 @@ import { TrainingError } from './training/engine.js';
 import { generateSyntheticSet } from './training/generate.js';
 import { train } from './training/engine.js';
 import { exportCsv } from './export/csvExport.js';
+import { ExportRefusedError, exportSyntheticSet } from './export/exportSet.js';
 import { listRuns } from './training/runs.js';
 import { EvaluationError, evaluate } from './evaluation/evaluate.js';
 import { writeReport } from './evaluation/report.js';
@@ -53,6 +54,9 @@ Usage:
   synthehr evaluate SET [--out DIR] [--sensitive VARIABLE] [--json]
                                                fidelity, survival and privacy of a synthetic set
                                                against its cohort; writes the report (default ./reports)
+  synthehr export SET --format csv|fhir|omop [--out DIR] [--override REASON]
+                                               the set with its data card, after the privacy gate
+                                               (default ./exports); every export is audit-logged
   synthehr demo [--db FILE]                    the pipeline, headless, on the bundled demo cohort
                                                (resources/demo; default store .synthehr/demo.db)
 
@@ -92,6 +96,8 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       margin: { type: 'string' },
       out: { type: 'string' },
       sensitive: { type: 'string' },
+      format: { type: 'string' },
+      override: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -252,6 +258,25 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         const paths = writeReport(report, resolve(values.out ?? 'reports'));
         if (values.json) out(JSON.stringify(report, null, 2));
         else printEvaluation(out, report, paths);
+        return 0;
+      } finally {
+        db.close();
+      }
+    }
+    case 'export': {
+      const set = rest[0];
+      if (!set) throw new UsageError('export needs a synthetic SET (its dataset name)');
+      if (values.format !== 'csv' && values.format !== 'fhir' && values.format !== 'omop') throw new UsageError('export needs --format csv, fhir or omop');
+      const db = openDatabase(dbPath);
+      try {
+        const result = await exportSyntheticSet(db, { set, format: values.format, directory: resolve(values.out ?? 'exports'), overrideReason: values.override });
+        if (values.json) out(JSON.stringify(result, null, 2));
+        else {
+          out(`Exported "${set}" as ${values.format} to ${result.directory}`);
+          out(table(['file', 'rows'], result.files.map((f) => [f.name, num(f.rows)]), [false, true]));
+          out(result.gate.passed ? 'Privacy gate: passed' : `Privacy gate: FAILED (${result.gate.failures.join('; ')}); exported under the override "${result.overrideReason}"`);
+          out(`Data card: ${result.dataCard.markdown}\nAudit log entry ${result.auditId}`);
+        }
         return 0;
       } finally {
         db.close();
@@ -453,7 +478,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`synthehr: ${err.message}\n\n${USAGE}`);
       return 2;
     }
-    const known = [ImportError, MappingError, DbFromFutureError, DatasetNotFoundError, CohortDefinitionError, CohortNotFoundError, PatientNotInCohortError, TrainingError, EvaluationError];
+    const known = [ImportError, MappingError, DbFromFutureError, DatasetNotFoundError, CohortDefinitionError, CohortNotFoundError, PatientNotInCohortError, TrainingError, EvaluationError, ExportRefusedError];
     if (known.some((k) => err instanceof k) || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       process.stderr.write(`synthehr: ${(err as Error).message}\n`);
       return 1;

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { levelOf } from '../cohort/levels.js';
@@ -74,5 +74,22 @@ export async function exportCsv(db: Db, datasetName: string, dir: string): Promi
     ['patient', calendar ? 'followup_end' : 'followup_end_day', 'event', 'event_type'],
     repo.outcomes(dataset.id).map((o) => [keyOf.get(o.patientId)!, when(o.followupEnd), o.eventTime === null ? 0 : 1, o.eventType]),
   );
+  // A mapping that imports these files back (README "Import mapping"): the export round-trips.
+  const outcomeTypes = repo.outcomes(dataset.id).map((o) => o.eventType).filter((t): t is string => t !== null);
+  const commonType = [...new Set(outcomeTypes)].sort((a, b) => outcomeTypes.filter((t) => t === b).length - outcomeTypes.filter((t) => t === a).length)[0] ?? 'death';
+  const settings = (vs: typeof variables) => Object.fromEntries(vs.map((v) => [v.name, { kind: v.kind, ...(v.unit ? { unit: v.unit } : {}) }]));
+  const timeCol = calendar ? 'date' : 'day';
+  const mapping = {
+    dataset: `${dataset.name}_reimport`,
+    description: `Re-import of the CSV export of ${dataset.name}.`,
+    time: calendar ? { basis: 'calendar' } : { basis: 'relative', unit: 'days' },
+    files: [
+      { path: 'patients.csv', id: 'patient', patients: true, index: 'index_date', ...(statics.length ? { static: settings(statics) } : {}) },
+      { path: 'measurements.csv', id: 'patient', measurements: { layout: 'long', time: timeCol, variable: 'variable', value: 'value', unit: 'unit', variables: settings(variables.filter((v) => v.role === 'measurement')) } },
+      { path: 'events.csv', id: 'patient', eventRows: { time: timeCol, type: 'type' } },
+      { path: 'outcomes.csv', id: 'patient', followUp: { end: calendar ? 'followup_end' : 'followup_end_day', eventIndicator: 'event', eventType: commonType } },
+    ],
+  };
+  writeFileSync(join(dir, 'import.mapping.json'), JSON.stringify(mapping, null, 2));
   return { dir, files };
 }

@@ -84,6 +84,7 @@ export class FileImporter {
     const required: string[] = [f.id, ...columnEntries(f.static).map(([c]) => c)];
     if (f.index) required.push(timeColumnName(f.index));
     if (f.events) required.push(...Object.keys(f.events));
+    if (f.eventRows) required.push(timeColumnName(f.eventRows.time), f.eventRows.type);
     if (f.followUp) {
       required.push(timeColumnName(f.followUp.end));
       if (f.followUp.event) required.push(timeColumnName(f.followUp.event));
@@ -213,6 +214,7 @@ export class FileImporter {
     if (f.index) this.importIndex(patient, f.index, fields, line);
     if (f.followUp) this.importFollowUp(patient, fields, line);
     if (f.events) this.importEvents(patient, f.events, fields, line);
+    if (f.eventRows) this.importEventRow(patient, f.eventRows, fields, line);
     const m = f.measurements;
     if (m?.layout === 'wide') this.importWideVisit(patient, m.time, fields, line);
     else if (m?.layout === 'long') this.importLongValue(patient, m, fields, line);
@@ -315,6 +317,16 @@ export class FileImporter {
         this.warn('event-after-followup-end', line, column, raw, `patient "${p.key}": ${type} event after the end of follow-up`);
       }
     }
+  }
+
+  private importEventRow(p: PatientState, spec: { time: TimeColumn; type: string }, fields: string[], line: number): void {
+    const column = timeColumnName(spec.time);
+    const raw = fields[this.col.get(column)!]!;
+    const type = fields[this.col.get(spec.type)!]!.trim();
+    if (this.ctx.isMissing(raw) || this.ctx.isMissing(type)) return;
+    const t = this.parseTime(column, raw, line);
+    this.ctx.writer.insertEvent(p.id, t, type, column);
+    if (isDeath(type)) p.death = Math.min(p.death ?? Infinity, t);
   }
 
   private importWideVisit(p: PatientState, timeSpec: TimeColumn, fields: string[], line: number): void {

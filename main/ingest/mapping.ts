@@ -77,6 +77,8 @@ const fileSpec = z.strictObject({
   measurements: z.discriminatedUnion('layout', [wideMeasurements, longMeasurements]).optional(),
   /** Event columns: column name to event type, e.g. {"doCVD1": "CVD"}. */
   events: z.record(z.string().min(1), z.string().min(1)).optional(),
+  /** Or one event per row: the column with its time and the column with its type. */
+  eventRows: z.strictObject({ time: timeColumn, type: z.string().min(1) }).optional(),
   followUp: followUp.optional(),
 });
 
