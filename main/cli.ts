@@ -20,6 +20,9 @@ import { generateSyntheticSet } from './training/generate.js';
 import { train } from './training/engine.js';
 import { exportCsv } from './export/csvExport.js';
 import { ExportRefusedError, exportSyntheticSet } from './export/exportSet.js';
+import { createReviewSession, ReviewError } from './review/session.js';
+import { exportSessionFile, importAnswersFile } from './review/sessionFile.js';
+import { reviewResults, type ReviewResults } from './review/results.js';
 import { listRuns } from './training/runs.js';
 import { EvaluationError, evaluate } from './evaluation/evaluate.js';
 import { writeReport } from './evaluation/report.js';
@@ -57,6 +60,11 @@ Usage:
   synthehr export SET --format csv|fhir|omop [--out DIR] [--override REASON]
                                                the set with its data card, after the privacy gate
                                                (default ./exports); every export is audit-logged
+  synthehr review create SET [--cases N] [--synthetic-share X] [--seed N]
+                                               a blinded, shuffled mix of synthetic and real holdout cases
+  synthehr review export SESSION --out FILE    the cases for a reviewer elsewhere (no identifiers, no truth)
+  synthehr review import FILE                  a reviewer's answers file
+  synthehr review results SESSION [--json]     accuracy, sensitivity, specificity, binomial test, kappa
   synthehr demo [--db FILE]                    the pipeline, headless, on the bundled demo cohort
                                                (resources/demo; default store .synthehr/demo.db)
 
@@ -98,6 +106,8 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       sensitive: { type: 'string' },
       format: { type: 'string' },
       override: { type: 'string' },
+      cases: { type: 'string' },
+      'synthetic-share': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -282,6 +292,45 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         db.close();
       }
     }
+    case 'review': {
+      const [sub, arg] = rest;
+      const db = openDatabase(dbPath);
+      try {
+        if (sub === 'create') {
+          if (!arg) throw new UsageError('review create needs a synthetic SET');
+          const s = createReviewSession(db, {
+            set: arg,
+            cases: values.cases === undefined ? undefined : Math.round(positive(values.cases, '--cases')),
+            syntheticShare: values['synthetic-share'] === undefined ? undefined : Number(values['synthetic-share']),
+            seed: values.seed === undefined ? undefined : Math.round(Number(values.seed)),
+          });
+          out(values.json ? JSON.stringify(s, null, 2) : `Review session ${s.id} (${s.token}): ${s.cases} cases, ${s.real} real holdout and ${s.synthetic} synthetic, shuffled and blinded.\nGive it to reviewers with: synthehr review export ${s.id} --out FILE`);
+          return 0;
+        }
+        if (sub === 'export') {
+          if (!arg || !values.out) throw new UsageError('review export needs a SESSION and --out FILE');
+          const r = exportSessionFile(db, arg, resolve(values.out));
+          out(`Wrote ${r.cases} cases to ${resolve(values.out)} (no identifiers, dates shifted, no answers).`);
+          return 0;
+        }
+        if (sub === 'import') {
+          if (!arg) throw new UsageError('review import needs an answers FILE');
+          const r = importAnswersFile(db, resolve(arg));
+          out(`Imported ${r.answers} answers of ${r.reviewer} into session ${r.session}.`);
+          return 0;
+        }
+        if (sub === 'results') {
+          if (!arg) throw new UsageError('review results needs a SESSION');
+          const r = reviewResults(db, arg);
+          if (values.json) out(JSON.stringify(r, null, 2));
+          else printReview(out, r);
+          return 0;
+        }
+        throw new UsageError('review needs create, export, import or results');
+      } finally {
+        db.close();
+      }
+    }
     case 'demo':
       return runDemo(resolve(values.db ?? join(PROJECT_ROOT, '.synthehr', 'demo.db')), out);
     default:
@@ -399,6 +448,20 @@ async function runDemo(dbPath: string, out: (s: string) => void): Promise<number
   }
 }
 
+function printReview(out: (s: string) => void, r: ReviewResults): void {
+  out(`Review session ${r.session.id}: ${r.session.cases} cases (${r.session.real} real, ${r.session.synthetic} synthetic)`);
+  const p = (x: number) => (Number.isFinite(x) ? pct(x) : '-');
+  out(
+    table(
+      ['reviewer', 'answered', 'accuracy', 'sensitivity', 'specificity', 'binomial p'],
+      [...r.reviewers, r.pooled].map((x) => [x.reviewer, x.answered, p(x.accuracy), p(x.sensitivity), p(x.specificity), x.pValue.toPrecision(3)]),
+      [false, true, true, true, true, true],
+    ),
+  );
+  out(`Fleiss' kappa between reviewers: ${r.fleissKappa === null ? '- (fewer than two reviewers)' : r.fleissKappa.toFixed(3)}`);
+  out(`Most flagged: ${r.flaggedFeatures.slice(0, 8).map((f) => `${f.feature} (${f.count})`).join(', ') || 'none'}`);
+}
+
 function printSummary(out: (s: string) => void, s: DatasetSummary, warningLimit: number): void {
   const d = s.dataset;
   const calendar = d.timeBasis === 'calendar';
@@ -478,7 +541,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`synthehr: ${err.message}\n\n${USAGE}`);
       return 2;
     }
-    const known = [ImportError, MappingError, DbFromFutureError, DatasetNotFoundError, CohortDefinitionError, CohortNotFoundError, PatientNotInCohortError, TrainingError, EvaluationError, ExportRefusedError];
+    const known = [ImportError, MappingError, DbFromFutureError, DatasetNotFoundError, CohortDefinitionError, CohortNotFoundError, PatientNotInCohortError, TrainingError, EvaluationError, ExportRefusedError, ReviewError];
     if (known.some((k) => err instanceof k) || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       process.stderr.write(`synthehr: ${(err as Error).message}\n`);
       return 1;

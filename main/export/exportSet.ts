@@ -6,6 +6,8 @@ import type { Db } from '../store/database.js';
 import { DatasetRepository } from '../store/repositories/datasetRepository.js';
 import { ExportAuditRepository } from '../store/repositories/exportAuditRepository.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
+import { ReviewRepository } from '../store/repositories/reviewRepository.js';
+import { reviewResults } from '../review/results.js';
 import { exportCsv } from './csvExport.js';
 import { loadExportData } from './exportData.js';
 import { writeFhir } from './fhirExport.js';
@@ -101,8 +103,19 @@ function dataCard(db: Db, setName: string, report: EvaluationReport, gate: GateR
       gate,
       override: reason ? { reason } : null,
     },
-    review: { status: 'no clinician review session has been scored for this set yet' },
+    review: reviewSummary(db, report.syntheticSet.id),
     notes: format === 'omop' ? ['OMOP concept ids are 0 where no standard vocabulary is mapped; *_source_value columns carry the names. year_of_birth falls back to the index year when no birth date exists.'] : [],
+  };
+}
+
+function reviewSummary(db: Db, syntheticSetId: number) {
+  const session = new ReviewRepository(db).latestForSet(syntheticSetId);
+  if (session === undefined) return { status: 'no clinician review session has been run for this set' };
+  const r = reviewResults(db, String(session));
+  if (r.pooled.answered === 0) return { status: `review session ${session} has no answers yet` };
+  return {
+    status: `review session ${session}: ${r.reviewers.length} reviewer(s), ${r.pooled.answered} answers; pooled accuracy ${(r.pooled.accuracy * 100).toFixed(1)}% (binomial p ${r.pooled.pValue.toPrecision(3)}), sensitivity ${(r.pooled.sensitivity * 100).toFixed(1)}%, specificity ${(r.pooled.specificity * 100).toFixed(1)}%${r.fleissKappa === null ? '' : `, Fleiss' kappa ${r.fleissKappa.toFixed(3)}`}`,
+    results: r,
   };
 }
 

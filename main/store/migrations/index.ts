@@ -3,10 +3,11 @@ import { importLogAndTimeViews } from './002-import-log-and-time-views.js';
 import { cohorts } from './003-cohorts.js';
 import { training } from './004-training.js';
 import { exportAudit } from './005-export-audit.js';
+import { review } from './006-review.js';
 import type { Migration } from './types.js';
 
 /** Every schema step, in order. Append only: a shipped step is never edited. */
-export const migrations: readonly Migration[] = [coreTables, importLogAndTimeViews, cohorts, training, exportAudit];
+export const migrations: readonly Migration[] = [coreTables, importLogAndTimeViews, cohorts, training, exportAudit, review];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version;
 

@@ -1,0 +1,59 @@
+import type { Db } from '../database.js';
+
+export interface ReviewCaseRow {
+  position: number;
+  truth: 'real' | 'synthetic';
+  patientId: number;
+  caseJson: string;
+}
+
+export interface ReviewAnswerRow {
+  position: number;
+  reviewer: string;
+  answer: 'real' | 'synthetic';
+  confidence: number;
+  flags: string[];
+}
+
+export class ReviewRepository {
+  constructor(private readonly db: Db) {}
+
+  create(syntheticSetId: number, token: string, seed: number, cases: ReviewCaseRow[]): number {
+    return this.db.transaction(() => {
+      const id = Number(
+        this.db.prepare('INSERT INTO review_sessions (synthetic_set_id, token, seed, created_at) VALUES (?, ?, ?, ?)').run(syntheticSetId, token, seed, new Date().toISOString()).lastInsertRowid,
+      );
+      const insert = this.db.prepare('INSERT INTO review_cases VALUES (?, ?, ?, ?, ?)');
+      for (const c of cases) insert.run(id, c.position, c.truth, c.patientId, c.caseJson);
+      return id;
+    })();
+  }
+
+  session(ref: string) {
+    return this.db
+      .prepare('SELECT id, synthetic_set_id AS syntheticSetId, token, seed, created_at AS createdAt FROM review_sessions WHERE CAST(id AS TEXT) = ? OR token = ?')
+      .get(ref, ref) as { id: number; syntheticSetId: number; token: string; seed: number; createdAt: string } | undefined;
+  }
+
+  cases(sessionId: number): ReviewCaseRow[] {
+    return this.db.prepare('SELECT position, truth, patient_id AS patientId, case_json AS caseJson FROM review_cases WHERE session_id = ? ORDER BY position').all(sessionId) as ReviewCaseRow[];
+  }
+
+  /** Saves answers (a later answer of a reviewer to a case replaces the earlier one). */
+  answer(sessionId: number, answers: ReviewAnswerRow[]): void {
+    const upsert = this.db.prepare('INSERT OR REPLACE INTO review_answers VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const a of answers) upsert.run(sessionId, a.position, a.reviewer, a.answer, a.confidence, JSON.stringify(a.flags), new Date().toISOString());
+    })();
+  }
+
+  answers(sessionId: number): ReviewAnswerRow[] {
+    return (
+      this.db.prepare('SELECT position, reviewer, answer, confidence, flags_json AS flagsJson FROM review_answers WHERE session_id = ? ORDER BY reviewer, position').all(sessionId) as (Omit<ReviewAnswerRow, 'flags'> & { flagsJson: string })[]
+    ).map(({ flagsJson, ...a }) => ({ ...a, flags: JSON.parse(flagsJson) as string[] }));
+  }
+
+  latestForSet(syntheticSetId: number) {
+    return this.db.prepare('SELECT id FROM review_sessions WHERE synthetic_set_id = ? ORDER BY id DESC LIMIT 1').pluck().get(syntheticSetId) as number | undefined;
+  }
+}
