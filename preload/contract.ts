@@ -272,6 +272,31 @@ const evaluationView = z.object({
   reportPaths: z.object({ html: z.string(), json: z.string() }),
 });
 
+const reviewCase = z.object({
+  position: z.number(),
+  label: z.string(),
+  indexDate: z.string().nullable(),
+  statics: z.array(z.object({ name: z.string(), value: z.string() })),
+  measurements: z.array(z.object({ name: z.string(), unit: z.string().nullable(), kind: z.string() })),
+  steps: z.array(z.object({ day: z.number(), date: z.string().nullable(), values: z.record(z.string(), z.union([z.string(), z.number()])), events: z.array(z.string()) })),
+  outcome: z.object({ day: z.number(), status: z.string() }),
+});
+const reviewerScore = z.object({ reviewer: z.string(), answered: z.number(), correct: z.number(), accuracy: z.number().nullable(), sensitivity: z.number().nullable(), specificity: z.number().nullable(), pValue: z.number() });
+const reviewResults = z.object({
+  session: z.object({ id: z.number(), token: z.string(), cases: z.number(), real: z.number(), synthetic: z.number() }),
+  reviewers: z.array(reviewerScore),
+  pooled: reviewerScore,
+  fleissKappa: z.number().nullable(),
+  flaggedFeatures: z.array(z.object({ feature: z.string(), count: z.number() })),
+});
+const exportResult = z.object({
+  directory: z.string(),
+  files: z.array(z.object({ name: z.string(), rows: z.number() })),
+  gate: z.object({ passed: z.boolean(), failures: z.array(z.string()) }),
+  overrideReason: z.string().nullable(),
+  dataCard: z.string(),
+});
+
 const violationCounts = z.record(z.string(), z.number());
 const generateResult = z.object({
   syntheticSetId: z.number(),
@@ -339,6 +364,18 @@ export const contract = {
   /** Evaluates a synthetic set (by dataset name) against its cohort; writes the report files in main's reports folder. */
   evaluate: method('evaluation:run', z.tuple([z.string().min(1).max(200), z.string().max(200).optional()]), evaluationView),
   listSyntheticSets: method('evaluation:list-sets', z.tuple([]), z.array(z.object({ id: z.number(), dataset: z.string(), runId: z.number(), patients: z.number(), createdAt: z.string() }))),
+  createReviewSession: method('review:create', z.tuple([z.string().min(1).max(200), z.number().int().min(2).max(500).optional()]), z.object({ id: z.number(), token: z.string(), cases: z.number(), real: z.number(), synthetic: z.number() })),
+  listReviewSessions: method('review:list', z.tuple([]), z.array(z.object({ id: z.number(), set: z.string(), cases: z.number(), answers: z.number(), createdAt: z.string() }))),
+  /** The cases of a session (no truth) and this reviewer's answers so far: reviewing can stop and resume. */
+  reviewCases: method('review:cases', z.tuple([z.number().int().min(1), z.string().min(1).max(100)]), z.object({ cases: z.array(reviewCase), answered: z.array(z.number()) })),
+  answerReviewCase: method(
+    'review:answer',
+    z.tuple([z.number().int().min(1), z.string().min(1).max(100), z.number().int().min(1), z.enum(['real', 'synthetic']), z.number().int().min(1).max(5), z.array(z.string().max(100)).max(50)]),
+    z.object({ answered: z.number(), total: z.number() }),
+  ),
+  reviewResults: method('review:results', z.tuple([z.number().int().min(1)]), reviewResults),
+  /** Main asks where to write (a folder dialog); the renderer never supplies a path. Refused by the privacy gate without a reason. */
+  exportSynthetic: method('export:run', z.tuple([z.string().min(1).max(200), z.enum(['csv', 'fhir', 'omop']), z.string().max(2000).optional()]), z.union([exportResult, z.object({ cancelled: z.literal(true) })])),
   generateSynthetic: method('training:generate', z.tuple([z.number().int().min(1), z.number().int().min(1).max(1_000_000), z.number().int().optional()]), generateResult),
 } as const;
 
@@ -372,6 +409,8 @@ export type CohortProgressDto = z.output<typeof cohortProgress>;
 export type TrainRequestDto = z.output<typeof trainRequest>;
 export type RunRowDto = z.output<typeof runRow>;
 export type EvaluationViewDto = z.output<typeof evaluationView>;
+export type ReviewCaseDto = z.output<typeof reviewCase>;
+export type ReviewResultsDto = z.output<typeof reviewResults>;
 export type TrainingProgressDto = z.output<typeof trainingProgress>;
 export type TrainingStateDto = z.output<typeof trainingState>;
 export const resultSchemas = Object.fromEntries(Object.entries(contract).map(([k, v]) => [k, v.result])) as { [K in keyof Contract]: Contract[K]['result'] };

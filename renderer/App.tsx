@@ -2,6 +2,8 @@ import { AppShell, Group, Tabs, Title } from '@mantine/core';
 import { CohortStep } from './features/cohort/CohortStep';
 import { DataStep } from './features/data/DataStep';
 import { EvaluateStep } from './features/evaluate/EvaluateStep';
+import { ExportStep } from './features/export/ExportStep';
+import { ReviewStep } from './features/review/ReviewStep';
 import { TimeStep } from './features/time/TimeStep';
 import { TrainStep } from './features/train/TrainStep';
 
@@ -22,6 +24,8 @@ export function App() {
             <Tabs.Tab value="time">3. Time</Tabs.Tab>
             <Tabs.Tab value="train">4. Train</Tabs.Tab>
             <Tabs.Tab value="evaluate">5. Evaluate</Tabs.Tab>
+            <Tabs.Tab value="review">6. Review</Tabs.Tab>
+            <Tabs.Tab value="export">7. Export</Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value="data">
             <DataStep />
@@ -37,6 +41,12 @@ export function App() {
           </Tabs.Panel>
           <Tabs.Panel value="evaluate">
             <EvaluateStep />
+          </Tabs.Panel>
+          <Tabs.Panel value="review">
+            <ReviewStep />
+          </Tabs.Panel>
+          <Tabs.Panel value="export">
+            <ExportStep />
           </Tabs.Panel>
         </Tabs>
       </AppShell.Main>

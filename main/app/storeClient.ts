@@ -2,7 +2,7 @@ import { utilityProcess, type UtilityProcess } from 'electron';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { contract, events, type Contract } from '../../preload/contract.js';
-import type { StoreEvent, StoreMethod } from '../ipc/storeMethods.js';
+import type { InternalStoreMethod, StoreEvent, StoreMethod } from '../ipc/storeMethods.js';
 
 type Reply = { type: 'result'; id: number; ok: true; value: unknown } | { type: 'result'; id: number; ok: false; message: string; name: string };
 type EventMessage = { type: 'event'; event: StoreEvent; payload: unknown };
@@ -15,7 +15,7 @@ type EventMessage = { type: 'event'; event: StoreEvent; payload: unknown };
 export class StoreClient {
   private child: UtilityProcess | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { method: StoreMethod; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { method: string; schema: z.ZodType; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
   constructor(
     private readonly dbPath: string,
@@ -23,10 +23,19 @@ export class StoreClient {
   ) {}
 
   call<K extends StoreMethod>(method: K, args: unknown[]): Promise<z.output<Contract[K]['result']>> {
+    return this.send(method, args, contract[method].result) as Promise<z.output<Contract[K]['result']>>;
+  }
+
+  /** A store-process method outside the contract (main supplies its arguments), its reply checked against `schema`. */
+  callInternal<S extends z.ZodType>(method: InternalStoreMethod, args: unknown[], schema: S): Promise<z.output<S>> {
+    return this.send(method, args, schema) as Promise<z.output<S>>;
+  }
+
+  private send(method: string, args: unknown[], schema: z.ZodType): Promise<unknown> {
     const child = this.worker();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { method, schema, resolve, reject });
       child.postMessage({ id, method, args });
     });
   }
@@ -49,7 +58,7 @@ export class StoreClient {
       if (!call) return;
       this.pending.delete(m.id);
       if (!m.ok) return call.reject(Object.assign(new Error(m.message), { name: m.name }));
-      const checked = contract[call.method].result.safeParse(m.value);
+      const checked = call.schema.safeParse(m.value);
       if (checked.success) call.resolve(checked.data);
       else call.reject(new Error(`${call.method}: the store returned a malformed result (${checked.error.issues[0]?.message ?? 'invalid'})`));
     });

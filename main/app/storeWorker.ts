@@ -1,18 +1,18 @@
 // Entry of the utility process that owns the app's store connection: every
 // query and every slow store job (cohorts) runs here, off the Electron main thread.
-import { storeMethods, type StoreMethod } from '../ipc/storeMethods.js';
+import { internalStoreMethods, storeMethods, type InternalStoreMethod, type StoreMethod } from '../ipc/storeMethods.js';
 import { openDatabase } from '../store/database.js';
 
 interface Request {
   id: number;
-  method: StoreMethod;
+  method: StoreMethod | InternalStoreMethod;
   args: unknown[];
 }
 
 const dbPath = process.argv[2];
 if (!dbPath) throw new Error('storeWorker: no database path');
 const db = openDatabase(dbPath);
-const methods = storeMethods(db, (event, payload) => process.parentPort.postMessage({ type: 'event', event, payload }));
+const methods = { ...storeMethods(db, (event, payload) => process.parentPort.postMessage({ type: 'event', event, payload })), ...internalStoreMethods(db) };
 
 process.parentPort.on('message', async ({ data }: { data: Request }) => {
   try {

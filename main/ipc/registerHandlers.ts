@@ -25,6 +25,11 @@ const STORE_METHODS: StoreMethod[] = [
   'generateSynthetic',
   'evaluate',
   'listSyntheticSets',
+  'createReviewSession',
+  'listReviewSessions',
+  'reviewCases',
+  'answerReviewCase',
+  'reviewResults',
 ];
 
 /**
@@ -40,6 +45,18 @@ export function registerHandlers(store: StoreClient, training: TrainingRunner, d
   handle(contract.resumeTraining, (runId) => training.resume(runId), trusted);
   handle(contract.cancelTraining, (runId) => training.cancel(runId), trusted);
   handle(contract.cancelImport, () => cancelRunningImport(), trusted);
+  handle(
+    contract.exportSynthetic,
+    async (set, format, reason) => {
+      const win = window();
+      const options = { title: 'Choose a folder for the export', properties: ['openDirectory' as const, 'createDirectory' as const] };
+      const choice = await (win ? dialog.showOpenDialog(win, options) : dialog.showOpenDialog(options));
+      const directory = choice.filePaths[0];
+      if (choice.canceled || !directory) return { cancelled: true as const };
+      return store.callInternal('exportTo', [set, format, directory, reason], contract.exportSynthetic.result);
+    },
+    trusted,
+  );
   // Files chosen in the wizard, by handle: the renderer never holds a path.
   const chosen = new Map<string, string>();
   handle(

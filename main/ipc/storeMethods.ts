@@ -11,13 +11,17 @@ import { writeReport } from '../evaluation/report.js';
 import { evaluationView } from '../evaluation/view.js';
 import type { Db } from '../store/database.js';
 import { SyntheticRepository } from '../store/repositories/syntheticRepository.js';
+import { ReviewRepository } from '../store/repositories/reviewRepository.js';
+import { createReviewSession, type ReviewCase } from '../review/session.js';
+import { reviewResults } from '../review/results.js';
+import { exportSyntheticSet } from '../export/exportSet.js';
 import { CohortSequenceRepository } from '../store/repositories/cohortSequenceRepository.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { generateSyntheticSet } from '../training/generate.js';
 import { listRuns, runView } from '../training/runs.js';
 
 /** Contract methods answered from the store (the import and training runs have processes of their own). */
-export type StoreMethod = Exclude<keyof Contract, 'importFromMapping' | 'pickImportFiles' | 'importWithMapping' | 'cancelImport' | 'startTraining' | 'resumeTraining' | 'cancelTraining'>;
+export type StoreMethod = Exclude<keyof Contract, 'importFromMapping' | 'pickImportFiles' | 'importWithMapping' | 'cancelImport' | 'exportSynthetic' | 'startTraining' | 'resumeTraining' | 'cancelTraining'>;
 export type StoreEvent = keyof Events;
 export type Emit = <E extends StoreEvent>(event: E, payload: z.output<Events[E]['payload']>) => void;
 
@@ -46,6 +50,40 @@ export function storeMethods(db: Db, emit: Emit, reportsDir = join(dirname(db.na
       const report = await evaluate(db, set, { sensitive });
       return evaluationView(report, writeReport(report, reportsDir));
     },
+    createReviewSession: (set, cases) => createReviewSession(db, { set, cases }),
+    listReviewSessions: () => new ReviewRepository(db).list(),
+    reviewCases: (session, reviewer) => {
+      const repo = new ReviewRepository(db);
+      return {
+        cases: repo.cases(session).map((c) => JSON.parse(c.caseJson) as ReviewCase),
+        answered: repo.answers(session).filter((a) => a.reviewer === reviewer).map((a) => a.position),
+      };
+    },
+    answerReviewCase: (session, reviewer, position, answer, confidence, flags) => {
+      const repo = new ReviewRepository(db);
+      repo.answer(session, [{ position, reviewer, answer, confidence, flags }]);
+      return { answered: repo.answers(session).filter((a) => a.reviewer === reviewer).length, total: repo.cases(session).length };
+    },
+    reviewResults: (session) => {
+      const r = reviewResults(db, String(session));
+      const finite = (s: typeof r.pooled) => ({ ...s, accuracy: Number.isFinite(s.accuracy) ? s.accuracy : null, sensitivity: Number.isFinite(s.sensitivity) ? s.sensitivity : null, specificity: Number.isFinite(s.specificity) ? s.specificity : null });
+      return { ...r, reviewers: r.reviewers.map(finite), pooled: finite(r.pooled) };
+    },
     listSyntheticSets: () => new SyntheticRepository(db).list().map((s) => ({ id: s.id, dataset: s.datasetName, runId: s.runId, patients: s.patients, createdAt: s.createdAt })),
   } satisfies Implementation;
 }
+
+/**
+ * Store-process work that main asks for on the renderer's behalf, with
+ * arguments only main may supply (a folder chosen in its dialog): not in the
+ * contract, so the renderer cannot call it.
+ */
+export function internalStoreMethods(db: Db) {
+  return {
+    exportTo: async (set: string, format: 'csv' | 'fhir' | 'omop', directory: string, reason?: string) => {
+      const r = await exportSyntheticSet(db, { set, format, directory, overrideReason: reason });
+      return { directory: r.directory, files: r.files.map((f) => ({ name: f.name, rows: f.rows })), gate: r.gate, overrideReason: r.overrideReason, dataCard: r.dataCard.markdown };
+    },
+  };
+}
+export type InternalStoreMethod = keyof ReturnType<typeof internalStoreMethods>;

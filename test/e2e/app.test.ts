@@ -129,6 +129,45 @@ describe('the app in Chromium', () => {
     await app.screenshot('05-evaluate-report');
   });
 
+  it('Review: a scripted reviewer answers a blinded session with the keyboard and sees the results', async () => {
+    const { page } = app;
+    await page.getByRole('tab', { name: '6. Review' }).click();
+    await page.getByLabel('Synthetic set').first().click();
+    await page.getByRole('option', { name: 'steno2_death_vae_r1_s1' }).click();
+    await page.getByRole('button', { name: 'New session (10 blinded cases)' }).click();
+    await page.getByLabel('Reviewer').fill('dr-scripted');
+    await page.getByRole('button', { name: 'Start or resume' }).click();
+    await page.getByRole('heading', { name: 'Case 1' }).waitFor();
+    await app.screenshot('06-review-case');
+    for (let i = 1; i <= 10; i++) {
+      await page.getByRole('heading', { name: `Case ${i}`, exact: true }).waitFor();
+      await page.locator('body').click({ position: { x: 5, y: 5 } });
+      await page.keyboard.press(i % 2 ? 'KeyS' : 'KeyR');
+      await page.keyboard.press('Digit4');
+      await page.keyboard.press('Enter');
+    }
+    await page.getByText('Results of session 1').waitFor({ timeout: 20_000 });
+    const text = await page.locator('body').innerText();
+    expect(text).toMatch(/10 cases \(5 real, 5 synthetic\)/);
+    expect(text).toMatch(/dr-scripted\s+10\s+\d+\.\d%/);
+    await app.screenshot('06-review-results');
+  });
+
+  it('Export: writes FHIR with its data card past the privacy gate', async () => {
+    const { page } = app;
+    app.dialog.folder = tempDir();
+    await page.getByRole('tab', { name: '7. Export' }).click();
+    await page.getByLabel('Synthetic set').first().click();
+    await page.getByRole('option', { name: 'steno2_death_vae_r1_s1' }).click();
+    await page.getByLabel('Format').first().click();
+    await page.getByRole('option', { name: 'FHIR R4 (NDJSON)' }).click();
+    await page.getByLabel('Override reason').fill('end-to-end test export');
+    await page.getByRole('button', { name: 'Export…' }).click();
+    await page.getByText(/Exported to .*steno2_death_vae_r1_s1\.fhir/).waitFor({ timeout: 60_000 });
+    expect(await page.locator('body').innerText()).toMatch(/Patient\.ndjson\s+80 rows/);
+    await app.screenshot('07-export');
+  });
+
   it('refuses a malformed call at the contract, as main does', async () => {
     const error = await app.page.evaluate(async () => {
       try {

@@ -7,7 +7,7 @@ import { extname, join, normalize } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { contract, events } from '../../preload/contract.js';
 import { CONTENT_SECURITY_POLICY } from '../../main/app/csp.js';
-import { storeMethods, type StoreMethod } from '../../main/ipc/storeMethods.js';
+import { internalStoreMethods, storeMethods, type StoreMethod } from '../../main/ipc/storeMethods.js';
 import { validateCall } from '../../main/ipc/validateCall.js';
 import { importDataset } from '../../main/ingest/importer.js';
 import { loadMapping } from '../../main/ingest/mapping.js';
@@ -43,7 +43,7 @@ export interface AppUnderTest {
   page: Page;
   db: Db;
   /** What the main-process file dialogs "choose" next: a mapping path (or null: cancel), CSV files. */
-  dialog: { next: string | null; files: string[] };
+  dialog: { next: string | null; files: string[]; folder: string | null };
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -58,7 +58,8 @@ export async function launchApp(dbPath: string): Promise<AppUnderTest> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-  const dialog = { next: null as string | null, files: [] as string[] };
+  const dialog = { next: null as string | null, files: [] as string[], folder: null as string | null };
+  const internal = internalStoreMethods(db);
   const chosen = new Map<string, string>();
   const emit = (event: keyof typeof events, payload: unknown) => {
     void page.evaluate(([e, p]) => (globalThis as unknown as { __synthehrEmit: (e: string, p: unknown) => void }).__synthehrEmit(e as string, p), [event, payload] as const).catch(() => {});
@@ -105,6 +106,7 @@ export async function launchApp(dbPath: string): Promise<AppUnderTest> {
       importing?.abort();
       return { cancelling: importing !== undefined };
     },
+    exportSynthetic: async (set: string, format: 'csv' | 'fhir' | 'omop', reason?: string) => (dialog.folder ? internal.exportTo(set, format, dialog.folder, reason) : { cancelled: true as const }),
     pickImportFiles: () =>
       Promise.all(
         dialog.files.map(async (path) => {

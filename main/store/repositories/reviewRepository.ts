@@ -53,6 +53,16 @@ export class ReviewRepository {
     ).map(({ flagsJson, ...a }) => ({ ...a, flags: JSON.parse(flagsJson) as string[] }));
   }
 
+  list() {
+    return this.db
+      .prepare(
+        `SELECT s.id, d.name AS "set", (SELECT count(*) FROM review_cases c WHERE c.session_id = s.id) AS cases,
+                (SELECT count(*) FROM review_answers a WHERE a.session_id = s.id) AS answers, s.created_at AS createdAt
+           FROM review_sessions s JOIN synthetic_sets y ON y.id = s.synthetic_set_id JOIN datasets d ON d.id = y.dataset_id ORDER BY s.id`,
+      )
+      .all() as { id: number; set: string; cases: number; answers: number; createdAt: string }[];
+  }
+
   latestForSet(syntheticSetId: number) {
     return this.db.prepare('SELECT id FROM review_sessions WHERE synthetic_set_id = ? ORDER BY id DESC LIMIT 1').pluck().get(syntheticSetId) as number | undefined;
   }

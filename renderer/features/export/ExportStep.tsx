@@ -1,0 +1,70 @@
+import { Alert, Button, Group, Select, Stack, Table, Text, Textarea, Title } from '@mantine/core';
+import { useEffect, useState } from 'react';
+import { api, errorMessage } from '../../api';
+
+type Result = Exclude<Awaited<ReturnType<ReturnType<typeof api>['exportSynthetic']>>, { cancelled: true }>;
+
+/** Step 7: write a synthetic set out as CSV, FHIR or OMOP with its data card, past the privacy gate. */
+export function ExportStep() {
+  const [sets, setSets] = useState<string[]>([]);
+  const [set, setSet] = useState<string | null>(null);
+  const [format, setFormat] = useState<string | null>('csv');
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<Result>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    void api().listSyntheticSets().then((s) => setSets(s.map((x) => x.dataset)));
+  }, []);
+  const run = async () => {
+    if (!set || (format !== 'csv' && format !== 'fhir' && format !== 'omop')) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const r = await api().exportSynthetic(set, format, reason.trim() || undefined);
+      if (!('cancelled' in r)) setResult(r);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Stack>
+      <Title order={2}>Export</Title>
+      <Group align="end">
+        <Select label="Synthetic set" w={280} data={sets} value={set} onChange={setSet} />
+        <Select label="Format" w={220} value={format} onChange={setFormat} data={[{ value: 'csv', label: 'CSV' }, { value: 'fhir', label: 'FHIR R4 (NDJSON)' }, { value: 'omop', label: 'OMOP CDM v5.4 (CSV)' }]} />
+        <Button onClick={run} loading={busy} disabled={!set}>
+          Export…
+        </Button>
+      </Group>
+      <Textarea label="Override reason" description="Only needed when the privacy gate refuses; it goes into the audit log and the data card." w={600} value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
+      {error && (
+        <Alert color="red" title="Not exported" style={{ whiteSpace: 'pre-wrap' }}>
+          {error}
+        </Alert>
+      )}
+      {result && (
+        <Stack gap="xs">
+          <Alert color={result.gate.passed ? 'green' : 'yellow'}>
+            Exported to {result.directory}. Privacy gate {result.gate.passed ? 'passed' : `failed (${result.gate.failures.join('; ')}), exported under the override: "${result.overrideReason}"`}. Data card: {result.dataCard}
+          </Alert>
+          <Table>
+            <Table.Tbody>
+              {result.files.map((f) => (
+                <Table.Tr key={f.name}>
+                  <Table.Td>{f.name}</Table.Td>
+                  <Table.Td ta="right">{f.rows.toLocaleString()} rows</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+          <Text size="xs" c="dimmed">
+            The export is recorded in the audit log.
+          </Text>
+        </Stack>
+      )}
+    </Stack>
+  );
+}
