@@ -1,3 +1,4 @@
+import { groupBy } from '../common/groupBy.js';
 import type { Db } from '../store/database.js';
 import { DatasetRepository, type DatasetRow, type VariableRow } from '../store/repositories/datasetRepository.js';
 import { PatientFactsRepository, type StaticValueRow } from '../store/repositories/patientFactsRepository.js';
@@ -251,17 +252,6 @@ function groupStatics(rows: StaticValueRow[]): Map<number, Map<number, StaticVal
     let m = out.get(r.patientId);
     if (!m) out.set(r.patientId, (m = new Map()));
     m.set(r.variableId, r);
-  }
-  return out;
-}
-
-function groupBy<T>(rows: T[], key: (r: T) => number): Map<number, T[]> {
-  const out = new Map<number, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = out.get(k);
-    if (list) list.push(r);
-    else out.set(k, [r]);
   }
   return out;
 }

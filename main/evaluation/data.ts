@@ -1,5 +1,6 @@
 import type { CohortReport } from '../cohort/cohortService.js';
 import { iterateTimelines, type PatientTimeline } from '../sequence/timeline.js';
+import { byPatient } from '../common/groupBy.js';
 import type { Db } from '../store/database.js';
 import { DatasetRepository } from '../store/repositories/datasetRepository.js';
 import { DatasetTimelineRepository } from '../store/repositories/datasetTimelineRepository.js';
@@ -23,11 +24,6 @@ export function syntheticPatients(db: Db, cohort: CohortReport, datasetId: numbe
   const sourceVars = new DatasetRepository(db).variables(new DatasetRepository(db).find(cohort.dataset)!.id);
   const idOf = new Map(sourceVars.map((v) => [v.name, v.id]));
   const repo = new DatasetTimelineRepository(db);
-  const byPatient = <T extends { patientId: number }>(rows: T[]) => {
-    const m = new Map<number, T[]>();
-    for (const r of rows) (m.get(r.patientId) ?? m.set(r.patientId, []).get(r.patientId)!).push(r);
-    return m;
-  };
   const measurements = byPatient(repo.measurements(datasetId));
   const statics = byPatient(repo.statics(datasetId));
   const events = byPatient(repo.events(datasetId));

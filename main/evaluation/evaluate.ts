@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { showCohort } from '../cohort/cohortService.js';
 import type { Db } from '../store/database.js';
 import { SyntheticRepository, type SyntheticSetRow } from '../store/repositories/syntheticRepository.js';
@@ -115,12 +113,4 @@ export async function evaluate(db: Db, ref: string, options: { sensitive?: strin
 function survival(train: EvalPatient[], synthetic: EvalPatient[]): SurvivalComparison {
   const sample = (ps: EvalPatient[]) => ({ days: ps.map((p) => p.timeline.outcome.days), status: ps.map((p) => (p.timeline.outcome.status === 1 ? 1 : 0)) });
   return compareSurvival(sample(train), sample(synthetic));
-}
-
-/** Writes the report as JSON into `dir`; returns the path. */
-export function writeReportJson(report: EvaluationReport, dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${report.syntheticSet.dataset}.report.json`);
-  writeFileSync(path, JSON.stringify(report, null, 2));
-  return path;
 }

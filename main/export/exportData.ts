@@ -1,5 +1,6 @@
 import { levelOf } from '../cohort/levels.js';
 import { daysToIso } from '../ingest/values.js';
+import { byPatient } from '../common/groupBy.js';
 import type { Db } from '../store/database.js';
 import { DatasetRepository, type DatasetRow, type VariableRow } from '../store/repositories/datasetRepository.js';
 import { DatasetTimelineRepository } from '../store/repositories/datasetTimelineRepository.js';
@@ -33,14 +34,9 @@ export function loadExportData(db: Db, datasetName: string): ExportData {
   const kind = new Map(variables.map((v) => [v.name, v.kind]));
   const value = (variable: string, num: number | null, txt: string | null) => (kind.get(variable) === 'numeric' || kind.get(variable) === 'date' ? num : levelOf(num, txt));
   const repo = new DatasetTimelineRepository(db);
-  const group = <T extends { patientId: number }>(rows: T[]) => {
-    const m = new Map<number, T[]>();
-    for (const r of rows) (m.get(r.patientId) ?? m.set(r.patientId, []).get(r.patientId)!).push(r);
-    return m;
-  };
-  const statics = group(repo.statics(dataset.id));
-  const measurements = group(repo.measurements(dataset.id));
-  const events = group(repo.events(dataset.id));
+  const statics = byPatient(repo.statics(dataset.id));
+  const measurements = byPatient(repo.measurements(dataset.id));
+  const events = byPatient(repo.events(dataset.id));
   const outcomes = new Map(repo.outcomes(dataset.id).map((o) => [o.patientId, o]));
   const calendar = dataset.timeBasis === 'calendar';
   return {

@@ -15,11 +15,6 @@ export function sumAll<T extends tf.Tensor>(terms: T[]): T {
   return level[0]!;
 }
 
-/** Concatenates per-step [B, H] states into one time-major [T*B, H] matrix. */
-export function stackTimeMajor(states: tf.Tensor2D[]): tf.Tensor2D {
-  return tf.concat(states, 0);
-}
-
 /** Runs `fn` in a tidy scope and returns its result's values, disposing everything. */
 export function readOut(fn: () => tf.Tensor): Float32Array {
   const t = tf.tidy(fn);

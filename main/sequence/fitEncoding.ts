@@ -60,7 +60,11 @@ export function fitEncoding(input: FitInput): Encoding {
     const v = variables.find((x) => x.name === name);
     if (!v || v.kind !== 'numeric') throw new CohortDefinitionError(`transforms: "${name}" is not a numeric variable.`);
   }
-  const aggregateOf = (id: number) => ts.aggregate[variables.find((v) => v.id === id)!.name] ?? (variables.find((v) => v.id === id)!.kind === 'numeric' ? ts.defaultAggregate : 'last');
+  const variableById = new Map(variables.map((v) => [v.id, v]));
+  const aggregateOf = (id: number) => {
+    const v = variableById.get(id)!;
+    return ts.aggregate[v.name] ?? (v.kind === 'numeric' ? ts.defaultAggregate : 'last');
+  };
   const grid: GridOptions | null = ts.mode === 'grid' ? { binDays: ts.binDays!, fromDays: def.window.fromDays, aggregateOf } : null;
 
   // Pass 1: layout, levels, ranges, moments.
@@ -97,7 +101,7 @@ export function fitEncoding(input: FitInput): Encoding {
       for (const [id, value] of step.values) {
         const m = meas.get(id);
         if (!m) continue;
-        const v = measVars.find((x) => x.id === id)!;
+        const v = variableById.get(id)!;
         if (v.kind === 'numeric') add(m.stats, value.num!, train);
         else if (v.kind === 'date') add(m.stats, value.num! - tl.indexTime, train);
         else m.levels.add(levelOf(value.num, value.txt)!);
@@ -143,7 +147,7 @@ export function fitEncoding(input: FitInput): Encoding {
       prev = step.relTime;
       for (const [id, value] of step.values) {
         const s = meas.get(id)?.stats;
-        const kind = measVars.find((x) => x.id === id)?.kind;
+        const kind = variableById.get(id)?.kind;
         if (s?.log && value.num !== null) addLog(s, kind === 'date' ? value.num - tl.indexTime : value.num, train);
       }
     }

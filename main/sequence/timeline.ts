@@ -1,4 +1,5 @@
 import type { Db } from '../store/database.js';
+import { byPatient } from '../common/groupBy.js';
 import { CohortSequenceRepository } from '../store/repositories/cohortSequenceRepository.js';
 
 export interface StoredValue {
@@ -62,9 +63,9 @@ export function* iterateTimelines(db: Db, q: TimelineQuery): Generator<PatientTi
     const batch = members.slice(i, i + size);
     const lo = batch[0]!.patientId;
     const hi = batch[batch.length - 1]!.patientId;
-    const measurements = groupByPatient(repo.measurements(q.cohortId, q.fromDays, lo, hi));
-    const events = groupByPatient(repo.events(q.cohortId, q.fromDays, lo, hi));
-    const statics = groupByPatient(repo.statics(q.cohortId, lo, hi));
+    const measurements = byPatient(repo.measurements(q.cohortId, q.fromDays, lo, hi));
+    const events = byPatient(repo.events(q.cohortId, q.fromDays, lo, hi));
+    const statics = byPatient(repo.statics(q.cohortId, lo, hi));
     for (const m of batch) {
       yield {
         patientId: m.patientId,
@@ -77,14 +78,4 @@ export function* iterateTimelines(db: Db, q: TimelineQuery): Generator<PatientTi
       };
     }
   }
-}
-
-function groupByPatient<T extends { patientId: number }>(rows: T[]): Map<number, T[]> {
-  const out = new Map<number, T[]>();
-  for (const r of rows) {
-    const list = out.get(r.patientId);
-    if (list) list.push(r);
-    else out.set(r.patientId, [r]);
-  }
-  return out;
 }
