@@ -1,9 +1,9 @@
-import { mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bytes, num, pct, table } from './common/format.js';
-import { importProgressPrinter } from './cli/progress.js';
+import { countProgressPrinter, importProgressPrinter } from './cli/progress.js';
 import { DatasetNotFoundError, listDatasets, summarizeDataset, type DatasetSummary } from './ingest/datasetSummary.js';
 import { ImportError } from './ingest/errors.js';
 import { importDataset } from './ingest/importer.js';
@@ -18,7 +18,6 @@ import { BACKENDS, type BackendName } from './training/backend.js';
 import { TrainingError } from './training/engine.js';
 import { generateSyntheticSet } from './training/generate.js';
 import { train } from './training/engine.js';
-import { exportCsv } from './export/csvExport.js';
 import { ExportRefusedError, exportSyntheticSet } from './export/exportSet.js';
 import { createReviewSession, ReviewError } from './review/session.js';
 import { exportSessionFile, importAnswersFile } from './review/sessionFile.js';
@@ -27,7 +26,8 @@ import { listRuns } from './training/runs.js';
 import { EvaluationError, evaluate } from './evaluation/evaluate.js';
 import { writeReport } from './evaluation/report.js';
 import { printEvaluation } from './cli/evaluateCommand.js';
-import { DbFromFutureError, openDatabase } from './store/database.js';
+import { checkStorePath, DbFromFutureError, openDatabase, StoreOpenError, type Db } from './store/database.js';
+import { integerArg, numberArg, outputFileArg, outputFolderArg, seedArg, UsageError } from './cli/args.js';
 
 const USAGE = `synthehr: SynthEHR Studio from the command line
 
@@ -52,8 +52,10 @@ Usage:
                                                after a checkpoint)
   synthehr train --resume RUN [--backend B]    continue a stopped, failed or killed run
   synthehr runs [--db FILE]                    training runs with status, step and backend
-  synthehr generate RUN --patients N [--seed N] [--margin X]
-                                               synthetic patients as a new dataset (see inspect)
+  synthehr generate RUN --patients N [--seed N] [--margin X] [--force]
+                                               synthetic patients as a new dataset (see inspect);
+                                               --margin: share of the observed range values may pass it
+                                               by (0 to 1, default 0.1); over 100,000 patients needs --force
   synthehr evaluate SET [--out DIR] [--sensitive VARIABLE] [--json]
                                                fidelity, survival and privacy of a synthetic set
                                                against its cohort; writes the report (default ./reports)
@@ -66,15 +68,14 @@ Usage:
   synthehr review import FILE                  a reviewer's answers file
   synthehr review results SESSION [--json]     accuracy, sensitivity, specificity, binomial test, kappa
   synthehr demo [--db FILE]                    the pipeline, headless, on the bundled demo cohort
-                                               (resources/demo; default store .synthehr/demo.db)
+                                               (resources/demo), into a new store: FILE must not exist;
+                                               default a fresh folder .synthehr/demo-DATE-TIME/
 
 Options:
   --db FILE      the store (default: $SYNTHEHR_DB, else ./synthehr.db)
   --json         machine-readable output
   -h, --help     this help
 `;
-
-class UsageError extends Error {}
 
 export async function runCli(argv: string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -108,6 +109,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       override: { type: 'string' },
       cases: { type: 'string' },
       'synthetic-share': { type: 'string' },
+      force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -121,10 +123,9 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     case 'import': {
       if (!values.mapping) throw new UsageError('import needs --mapping FILE');
       const mapping = loadMapping(resolve(values.mapping));
-      const db = openDatabase(dbPath);
       const progress = importProgressPrinter();
       try {
-        const result = await importDataset(db, mapping, { onProgress: progress.update });
+        const result = await importIntoStore(dbPath, (db) => importDataset(db, mapping, { onProgress: progress.update }));
         progress.done();
         if (values.json) {
           out(JSON.stringify(result, null, 2));
@@ -137,11 +138,10 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         return 0;
       } finally {
         progress.done();
-        db.close();
       }
     }
     case 'datasets': {
-      const db = openDatabase(dbPath);
+      const db = openStore(dbPath);
       try {
         const rows = listDatasets(db);
         if (values.json) out(JSON.stringify(rows, null, 2));
@@ -158,11 +158,11 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     case 'inspect': {
       const name = rest[0];
       if (!name) throw new UsageError('inspect needs a DATASET name or id');
-      const db = openDatabase(dbPath);
+      const db = openStore(dbPath);
       try {
         const summary = summarizeDataset(db, name);
         if (values.json) out(JSON.stringify(summary, null, 2));
-        else printSummary(out, summary, values.warnings === undefined ? 10 : Number(values.warnings));
+        else printSummary(out, summary, values.warnings === undefined ? 10 : integerArg(values.warnings, '--warnings', { min: 0 }));
         return 0;
       } finally {
         db.close();
@@ -173,7 +173,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     case 'encode': {
       const ref = rest[0];
       if (!ref || !values.preview) throw new UsageError('encode needs a COHORT and --preview PATIENT');
-      const db = openDatabase(dbPath);
+      const db = openStore(dbPath);
       try {
         const cohort = showCohort(db, ref);
         const timesteps: Record<string, unknown> = {};
@@ -181,9 +181,9 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
           if (values.mode !== 'irregular' && values.mode !== 'grid') throw new UsageError('--mode is irregular or grid');
           timesteps.mode = values.mode;
         }
-        if (values.bin !== undefined) timesteps.binDays = positive(values.bin, '--bin');
+        if (values.bin !== undefined) timesteps.binDays = numberArg(values.bin, '--bin (days)', { min: 1 });
         if (values['carry-forward']) timesteps.carryForward = true;
-        if (values['max-length'] !== undefined) timesteps.maxLength = Math.round(positive(values['max-length'], '--max-length'));
+        if (values['max-length'] !== undefined) timesteps.maxLength = integerArg(values['max-length'], '--max-length');
         const preview = previewEncoding(db, cohort.id, values.preview, timesteps);
         if (values.json) out(JSON.stringify(preview, null, 2));
         else printPreview(out, preview);
@@ -195,23 +195,26 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     case 'train': {
       const backend = values.backend === undefined ? 'auto' : backendName(values.backend);
       if (values.resume !== undefined) {
-        openDatabase(dbPath).close();
-        return trainInChildProcess({ type: 'resume', dbPath, runId: Math.round(positive(values.resume, '--resume')), backend }, out, values.json);
+        const runId = integerArg(values.resume, '--resume');
+        openStore(dbPath).close();
+        return trainInChildProcess({ type: 'resume', dbPath, runId, backend }, out, values.json);
       }
       const cohort = rest[0];
       if (!cohort) throw new UsageError('train needs a COHORT (or --resume RUN)');
       if (values.model !== 'vae' && values.model !== 'timegan') throw new UsageError('train needs --model vae or --model timegan');
-      const db = openDatabase(dbPath);
+      const db = openStore(dbPath);
       try {
         showCohort(db, cohort); // fail here, with the list of cohorts, rather than in the child
       } finally {
         db.close();
       }
       const config: Record<string, number> = {};
-      if (values.steps !== undefined) config.steps = Math.round(positive(values.steps, '--steps'));
-      if (values.hidden !== undefined) config.hidden = Math.round(positive(values.hidden, '--hidden'));
-      if (values.batch !== undefined) config.batchSize = Math.round(positive(values.batch, '--batch'));
-      if (values.lr !== undefined) config.learningRate = positive(values.lr, '--lr');
+      if (values.steps !== undefined) config.steps = integerArg(values.steps, '--steps');
+      if (values.hidden !== undefined) config.hidden = integerArg(values.hidden, '--hidden', { min: 1, max: 4096 });
+      if (values.batch !== undefined) config.batchSize = integerArg(values.batch, '--batch');
+      if (values.lr !== undefined) config.learningRate = numberArg(values.lr, '--lr', { min: 0, max: 1, exclusive: true });
+      const seed = values.seed === undefined ? 1 : seedArg(values.seed);
+      const checkpointEvery = values['checkpoint-every'] === undefined ? 100 : integerArg(values['checkpoint-every'], '--checkpoint-every');
       return trainInChildProcess(
         {
           type: 'start',
@@ -219,10 +222,10 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
           request: {
             cohort,
             family: values.model,
-            seed: values.seed === undefined ? 1 : Math.round(Number(values.seed)),
+            seed,
             backend,
             config,
-            checkpointEvery: values['checkpoint-every'] === undefined ? 100 : Math.round(positive(values['checkpoint-every'], '--checkpoint-every')),
+            checkpointEvery,
           },
         },
         out,
@@ -230,7 +233,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       );
     }
     case 'runs': {
-      const db = openDatabase(dbPath);
+      const db = openStore(dbPath);
       try {
         const runs = listRuns(db);
         if (values.json) out(JSON.stringify(runs, null, 2));
@@ -243,29 +246,39 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     case 'generate': {
       const run = rest[0];
       if (!run || values.patients === undefined) throw new UsageError('generate needs a RUN and --patients N');
-      const db = openDatabase(dbPath);
+      const runId = integerArg(run, 'RUN');
+      const patients = integerArg(values.patients, '--patients');
+      if (patients > PATIENT_CAP && !values.force) {
+        throw new UsageError(`--patients ${num(patients)} is more than ${num(PATIENT_CAP)}: such a set takes long to generate and to evaluate, and fills the store. Add --force to generate it anyway.`);
+      }
+      const request = {
+        runId,
+        patients,
+        seed: values.seed === undefined ? undefined : seedArg(values.seed),
+        margin: values.margin === undefined ? undefined : numberArg(values.margin, '--margin', { min: 0, max: 1 }),
+        backend: values.backend === undefined ? ('auto' as const) : backendName(values.backend),
+      };
+      const db = openStore(dbPath);
+      const progress = countProgressPrinter('generated', 'patients');
       try {
-        const result = await generateSyntheticSet(db, {
-          runId: Math.round(positive(run, 'RUN')),
-          patients: Math.round(positive(values.patients, '--patients')),
-          seed: values.seed === undefined ? undefined : Math.round(Number(values.seed)),
-          margin: values.margin === undefined ? undefined : Number(values.margin),
-          backend: values.backend === undefined ? 'auto' : backendName(values.backend),
-        });
+        const result = await generateSyntheticSet(db, { ...request, onProgress: progress.update });
+        progress.done();
         if (values.json) out(JSON.stringify(result, null, 2));
         else printGenerated(out, result, dbPath);
         return 0;
       } finally {
+        progress.done();
         db.close();
       }
     }
     case 'evaluate': {
       const set = rest[0];
       if (!set) throw new UsageError('evaluate needs a synthetic SET (its dataset name, see synthehr datasets)');
-      const db = openDatabase(dbPath);
+      const outDir = outputFolderArg(resolve(values.out ?? 'reports'), '--out');
+      const db = openStore(dbPath);
       try {
         const report = await evaluate(db, set, { sensitive: values.sensitive });
-        const paths = writeReport(report, resolve(values.out ?? 'reports'));
+        const paths = writeReport(report, outDir);
         if (values.json) out(JSON.stringify(report, null, 2));
         else printEvaluation(out, report, paths);
         return 0;
@@ -277,9 +290,10 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       const set = rest[0];
       if (!set) throw new UsageError('export needs a synthetic SET (its dataset name)');
       if (values.format !== 'csv' && values.format !== 'fhir' && values.format !== 'omop') throw new UsageError('export needs --format csv, fhir or omop');
-      const db = openDatabase(dbPath);
+      const outDir = outputFolderArg(resolve(values.out ?? 'exports'), '--out');
+      const db = openStore(dbPath);
       try {
-        const result = await exportSyntheticSet(db, { set, format: values.format, directory: resolve(values.out ?? 'exports'), overrideReason: values.override });
+        const result = await exportSyntheticSet(db, { set, format: values.format, directory: outDir, overrideReason: values.override });
         if (values.json) out(JSON.stringify(result, null, 2));
         else {
           out(`Exported "${set}" as ${values.format} to ${result.directory}`);
@@ -294,22 +308,22 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     }
     case 'review': {
       const [sub, arg] = rest;
-      const db = openDatabase(dbPath);
+      const db = openStore(dbPath);
       try {
         if (sub === 'create') {
           if (!arg) throw new UsageError('review create needs a synthetic SET');
           const s = createReviewSession(db, {
             set: arg,
-            cases: values.cases === undefined ? undefined : Math.round(positive(values.cases, '--cases')),
-            syntheticShare: values['synthetic-share'] === undefined ? undefined : Number(values['synthetic-share']),
-            seed: values.seed === undefined ? undefined : Math.round(Number(values.seed)),
+            cases: values.cases === undefined ? undefined : integerArg(values.cases, '--cases', { min: 2, max: 1000 }),
+            syntheticShare: values['synthetic-share'] === undefined ? undefined : numberArg(values['synthetic-share'], '--synthetic-share', { min: 0, max: 1, exclusive: true }),
+            seed: values.seed === undefined ? undefined : seedArg(values.seed),
           });
           out(values.json ? JSON.stringify(s, null, 2) : `Review session ${s.id} (${s.token}): ${s.cases} cases, ${s.real} real holdout and ${s.synthetic} synthetic, shuffled and blinded.\nGive it to reviewers with: synthehr review export ${s.id} --out FILE`);
           return 0;
         }
         if (sub === 'export') {
           if (!arg || !values.out) throw new UsageError('review export needs a SESSION and --out FILE');
-          const r = exportSessionFile(db, arg, resolve(values.out));
+          const r = exportSessionFile(db, arg, outputFileArg(resolve(values.out), '--out'));
           out(`Wrote ${r.cases} cases to ${resolve(values.out)} (no identifiers, dates shifted, no answers).`);
           return 0;
         }
@@ -332,7 +346,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       }
     }
     case 'demo':
-      return runDemo(resolve(values.db ?? join(PROJECT_ROOT, '.synthehr', 'demo.db')), out);
+      return runDemo(values.db === undefined ? freshDemoStore() : resolve(values.db), out);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -343,15 +357,64 @@ function backendName(text: string): BackendName | 'auto' {
   throw new UsageError(`--backend is one of auto, ${BACKENDS.join(', ')}`);
 }
 
-function positive(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} needs a positive number, not "${text}"`);
-  return n;
+/** Above this many patients, generate asks for --force. */
+const PATIENT_CAP = 100_000;
+
+/** Every command but import works on a store that exists: a mistyped --db says so instead of creating an empty store. */
+function openStore(dbPath: string): Db {
+  return openDatabase(dbPath, { mustExist: true });
+}
+
+/**
+ * Runs an import into the store at dbPath. A new store is built in a file of
+ * its own and linked into place only when the import succeeds, so a failed or
+ * killed first import leaves no store behind (and never replaces one that
+ * appeared meanwhile: link refuses an existing name).
+ */
+async function importIntoStore<T>(dbPath: string, work: (db: Db) => Promise<T>): Promise<T> {
+  if (existsSync(dbPath)) {
+    const db = openDatabase(dbPath);
+    try {
+      return await work(db);
+    } finally {
+      db.close();
+    }
+  }
+  const partial = `${dbPath}.partial-${process.pid}`;
+  const removePartial = () => {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(partial + suffix, { force: true });
+  };
+  checkStorePath(dbPath, false); // its folder exists, nothing odd there: said before any work
+  let db: Db | undefined = openDatabase(partial);
+  try {
+    const result = await work(db);
+    db.close();
+    db = undefined;
+    try {
+      linkSync(partial, dbPath);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      throw new StoreOpenError(dbPath, 'not-a-file', `A store appeared at ${dbPath} while this import ran; it was left as it is and nothing was imported. Run the import again to add the dataset to it.`);
+    }
+    return result;
+  } finally {
+    db?.close();
+    removePartial();
+  }
+}
+
+/** The demo's default store: a new folder per run under .synthehr/, so that no earlier run or store is touched. */
+function freshDemoStore(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  let dir = join(PROJECT_ROOT, '.synthehr', `demo-${stamp}`);
+  for (let k = 2; existsSync(dir); k++) dir = join(PROJECT_ROOT, '.synthehr', `demo-${stamp}-${k}`);
+  mkdirSync(dir, { recursive: true });
+  return join(dir, 'demo.db');
 }
 
 async function cohortCommand(dbPath: string, args: string[], values: { definition?: string; json?: boolean }, out: (s: string) => void): Promise<number> {
   const [sub, ref] = args;
-  const db = openDatabase(dbPath);
+  const db = openStore(dbPath);
   try {
     switch (sub) {
       case 'create': {
@@ -395,8 +458,10 @@ const PROJECT_ROOT = join(import.meta.dirname, '..');
 
 /** The whole pipeline on the bundled demo cohort, headless: import, cohort, train, generate, evaluate, export; each stage timed. */
 async function runDemo(dbPath: string, out: (s: string) => void): Promise<number> {
+  if (existsSync(dbPath)) {
+    throw new UsageError(`demo writes only to a new store, and ${dbPath} exists; it was left as it is. Give --db a path that does not exist yet, or leave --db out for a fresh folder under .synthehr/.`);
+  }
   mkdirSync(dirname(dbPath), { recursive: true });
-  for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
   const stage = async <T>(name: string, fn: () => T | Promise<T>): Promise<T> => {
     const started = performance.now();
     const result = await fn();
@@ -429,7 +494,8 @@ async function runDemo(dbPath: string, out: (s: string) => void): Promise<number
     const report = await stage('evaluate', () => evaluate(db, generated.dataset));
     const reportDir = join(dirname(dbPath), 'reports');
     const paths = writeReport(report, reportDir);
-    const exported = await stage('export csv', () => exportCsv(db, generated.dataset, join(dirname(dbPath), 'export', generated.dataset)));
+    // Through the privacy gate, with its data card and audit entry, like any export.
+    const exported = await stage('export csv', () => exportSyntheticSet(db, { set: generated.dataset, format: 'csv', directory: join(dirname(dbPath), 'export'), report }));
     out('');
     printEvaluation(out, report, paths);
     const h = report.headline;
@@ -440,7 +506,8 @@ async function runDemo(dbPath: string, out: (s: string) => void): Promise<number
     out(`\n[demo] store: ${dbPath}`);
     out(`[demo] report: ${paths.html}`);
     out(`[demo]         ${paths.json}`);
-    out(`[demo] export: ${exported.dir} (${exported.files.map((f) => `${f.name} ${f.rows} rows`).join(', ')})`);
+    out(`[demo] export: ${exported.directory} (${exported.files.map((f) => `${f.name} ${f.rows} rows`).join(', ')})`);
+    out(`[demo] data card: ${exported.dataCard.markdown}`);
     out(`[demo] explore: npx synthehr inspect ${generated.dataset} --db ${dbPath}`);
     return 0;
   } finally {
@@ -541,8 +608,21 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`synthehr: ${err.message}\n\n${USAGE}`);
       return 2;
     }
-    const known = [ImportError, MappingError, DbFromFutureError, DatasetNotFoundError, CohortDefinitionError, CohortNotFoundError, PatientNotInCohortError, TrainingError, EvaluationError, ExportRefusedError, ReviewError];
-    if (known.some((k) => err instanceof k) || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('ERR_PARSE_ARGS_')) {
+      process.stderr.write(`synthehr: ${(err as Error).message}\nRun synthehr --help for the usage.\n`);
+      return 2;
+    }
+    if (err instanceof StoreOpenError && err.reason === 'missing') {
+      process.stderr.write(`synthehr: ${err.message}\nOnly "synthehr import" creates a store: import a dataset first (synthehr import --mapping FILE --db ${err.path}), or check --db and $SYNTHEHR_DB.\n`);
+      return 1;
+    }
+    if (code === 'SQLITE_BUSY') {
+      process.stderr.write('synthehr: the store is busy: another SynthEHR process (an import, a training run or the app) kept writing to it for over a minute. Nothing was changed; run the command again when that process has finished.\n');
+      return 1;
+    }
+    const known = [ImportError, MappingError, DbFromFutureError, StoreOpenError, DatasetNotFoundError, CohortDefinitionError, CohortNotFoundError, PatientNotInCohortError, TrainingError, EvaluationError, ExportRefusedError, ReviewError];
+    if (known.some((k) => err instanceof k)) {
       process.stderr.write(`synthehr: ${(err as Error).message}\n`);
       return 1;
     }

@@ -90,8 +90,8 @@ export type OutcomeRule = z.infer<typeof outcome>;
 export const timestepsObject = z.strictObject({
   /** `irregular`: one step per visit or event; `grid`: fixed-width bins. */
   mode: z.enum(['irregular', 'grid']).default('irregular'),
-  /** Bin width in days (grid mode). */
-  binDays: z.number().positive().optional(),
+  /** Bin width in days (grid mode); a day at least, the finest time the store keeps reliably for every dataset. */
+  binDays: z.number().min(1, 'a grid bin is at least one day wide').optional(),
   /** How several values in one bin become one, per variable (grid mode). */
   aggregate: z.record(z.string(), z.enum(AGGREGATES)).default({}),
   defaultAggregate: z.enum(AGGREGATES).default('last'),
@@ -106,7 +106,7 @@ export type TimestepSpec = z.infer<typeof timestepsSchema>;
 /** Timestep settings tried on a stored cohort (previews): only what is given changes. */
 export const timestepOverrides = z.strictObject({
   mode: z.enum(['irregular', 'grid']).optional(),
-  binDays: z.number().positive().optional(),
+  binDays: z.number().min(1, 'a grid bin is at least one day wide').optional(),
   aggregate: z.record(z.string(), z.enum(AGGREGATES)).optional(),
   defaultAggregate: z.enum(AGGREGATES).optional(),
   carryForward: z.boolean().optional(),

@@ -6,13 +6,38 @@ export function importProgressPrinter(stream: NodeJS.WriteStream = process.stder
   update: (p: ImportProgress) => void;
   done: () => void;
 } {
+  const printer = progressPrinter(stream);
+  return {
+    update(p) {
+      const share = p.bytesTotal > 0 ? p.bytesRead / p.bytesTotal : 1;
+      printer.update(p.fileIndex * 10 + Math.floor(share * 10), share, `importing ${p.file} (${p.fileIndex + 1}/${p.fileCount}): ${(share * 100).toFixed(0)}% of ${bytes(p.bytesTotal)}, ${p.rows.toLocaleString('en-US')} rows`);
+    },
+    done: printer.done,
+  };
+}
+
+/** Progress of a count on stderr ("generated 2,560/20,000 patients (13%)"), drawn like the import's. */
+export function countProgressPrinter(verb: string, noun: string, stream: NodeJS.WriteStream = process.stderr): {
+  update: (done: number, total: number) => void;
+  done: () => void;
+} {
+  const printer = progressPrinter(stream);
+  return {
+    update(done, total) {
+      const share = total > 0 ? done / total : 1;
+      printer.update(Math.floor(share * 10), share, `${verb} ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} ${noun} (${(share * 100).toFixed(0)}%)`);
+    },
+    done: printer.done,
+  };
+}
+
+/** One rewritten line on a terminal (at most ten redraws a second); elsewhere a line each time `decile` changes. */
+function progressPrinter(stream: NodeJS.WriteStream): { update: (decile: number, share: number, text: string) => void; done: () => void } {
   let lastDraw = 0;
   let lastDecile = -1;
   let drew = false;
   return {
-    update(p) {
-      const share = p.bytesTotal > 0 ? p.bytesRead / p.bytesTotal : 1;
-      const text = `importing ${p.file} (${p.fileIndex + 1}/${p.fileCount}): ${(share * 100).toFixed(0)}% of ${bytes(p.bytesTotal)}, ${p.rows.toLocaleString('en-US')} rows`;
+    update(decile, share, text) {
       if (stream.isTTY) {
         const now = Date.now();
         if (now - lastDraw < 100 && share < 1) return;
@@ -20,7 +45,6 @@ export function importProgressPrinter(stream: NodeJS.WriteStream = process.stder
         stream.write(`\r\x1b[2K${text}`);
         drew = true;
       } else {
-        const decile = p.fileIndex * 10 + Math.floor(share * 10);
         if (decile === lastDecile) return;
         lastDecile = decile;
         stream.write(`${text}\n`);
@@ -28,6 +52,7 @@ export function importProgressPrinter(stream: NodeJS.WriteStream = process.stder
     },
     done() {
       if (drew) stream.write('\n');
+      drew = false;
     },
   };
 }

@@ -27,6 +27,7 @@ export function trainInChildProcess(command: Exclude<TrainCommand, { type: 'canc
   process.once('SIGINT', cancel);
   return new Promise((resolve) => {
     let finished = false;
+    let failed = false;
     child.on('message', (m: { type: string; info?: StartInfo; progress?: TrainProgress; result?: TrainResult; message?: string }) => {
       if (m.type === 'started' && m.info) {
         runId = m.info.runId;
@@ -49,6 +50,7 @@ export function trainInChildProcess(command: Exclude<TrainCommand, { type: 'canc
         else out(`Run ${r.runId} stopped at step ${num(r.steps)} (checkpoint saved). Resume with: synthehr train --resume ${r.runId}`);
       } else if (m.type === 'failed') {
         finished = true;
+        failed = true;
         process.stderr.write(`${tty ? '\n' : ''}synthehr: training failed: ${m.message}\n`);
       }
     });
@@ -59,7 +61,7 @@ export function trainInChildProcess(command: Exclude<TrainCommand, { type: 'canc
         resolve(1);
         return;
       }
-      resolve(code === 0 ? 0 : 1);
+      resolve(code === 0 && !failed ? 0 : 1);
     });
     child.send(command);
   });

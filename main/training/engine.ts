@@ -1,4 +1,5 @@
 import { showCohort } from '../cohort/cohortService.js';
+import { isAlive } from '../common/processAlive.js';
 import { channelSpec } from '../models/channels.js';
 import type { Model } from '../models/model.js';
 import { Rng } from '../models/rng.js';
@@ -169,14 +170,5 @@ async function loop(db: Db, runId: number, model: Model, batchSize: number, data
     throw err;
   } finally {
     model.dispose();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -50,6 +50,8 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   const checkpoint = runs.latestCheckpoint(run.id);
   if (!checkpoint) throw new TrainingError(`Run ${run.id} has no checkpoint yet: train it first.`);
   if (!Number.isInteger(req.patients) || req.patients < 1) throw new TrainingError('The number of patients to generate must be a positive whole number.');
+  if (req.margin !== undefined && !(req.margin >= 0 && req.margin <= 1)) throw new TrainingError(`The margin is a share of the observed range from 0 to 1, not ${req.margin}.`);
+  if (req.seed !== undefined && !(Number.isSafeInteger(req.seed) && req.seed >= 0)) throw new TrainingError(`The seed is a whole number of 0 or more, not ${req.seed}.`);
   await selectBackend(req.backend ?? 'auto');
   const cohort = showCohort(db, String(run.cohortId));
   const enc = cohort.encoding;
@@ -68,7 +70,7 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   const source = datasets.find(cohort.dataset)!;
   const variables = datasets.variables(source.id).filter((v) => enc.statics.some((f) => f.variableId === v.id) || enc.measurements.some((f) => f.variableId === v.id));
   const writer = new ImportWriter(db);
-  const name = `${cohort.name}_${run.family}_r${run.id}_s${new SyntheticRepository(db).countForRun(run.id) + 1}`;
+  const name = freeSetName(datasets, `${cohort.name}_${run.family}_r${run.id}_s`, new SyntheticRepository(db).countForRun(run.id) + 1);
   let measurements = 0;
   let events = 0;
   writer.begin();
@@ -134,4 +136,15 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * The first unused dataset name from `prefix` + number: a name already taken (a
+ * dataset imported under it, or a set whose bookkeeping row is gone) is skipped,
+ * so a run can always generate again.
+ */
+function freeSetName(datasets: DatasetRepository, prefix: string, from: number): string {
+  let k = from;
+  while (datasets.find(`${prefix}${k}`)) k++;
+  return `${prefix}${k}`;
 }

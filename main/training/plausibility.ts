@@ -49,20 +49,19 @@ export const noViolations = (): ViolationCounts => Object.fromEntries(RULES.map(
  * enforced on the gap channel before decoding: see `enforceIncreasingTimes`.)
  */
 export function repair(tl: PatientTimeline, enc: Encoding, ranges: ObservedRanges, margin: number, counts: ViolationCounts, outcomeTypes: string[]): PatientTimeline {
-  const clamp = (x: number, r: [number, number] | undefined, rule: Rule) => {
-    if (!r) return x;
-    const pad = (r[1] - r[0]) * margin;
-    const lo = r[0] - pad;
-    const hi = r[1] + pad;
-    if (x >= lo && x <= hi) return x;
-    counts[rule]++;
-    return Math.min(hi, Math.max(lo, x));
-  };
   const round = (x: number, decimals: number | null) => (decimals === null ? x : Math.round(x * 10 ** decimals) / 10 ** decimals);
+  /** Clamps to the observed range widened by the margin, at the value's precision (see `insideExtremes`). */
+  const clamp = (x: number, r: [number, number] | undefined, rule: Rule, decimals: number | null) => {
+    if (!r) return round(x, decimals);
+    const pad = (r[1] - r[0]) * margin;
+    if (x >= r[0] - pad && x <= r[1] + pad) return round(x, decimals);
+    counts[rule]++;
+    return insideExtremes(round(x < r[0] ? r[0] - pad : r[1] + pad, decimals), r, decimals);
+  };
 
   // The index date itself.
   const indexField = enc.statics.find((f) => f.variableId === null)!;
-  const indexTime = round(clamp(tl.indexTime, ranges.index, 'inconsistent-age-or-date'), indexField.codec.type === 'numeric' ? indexField.codec.decimals : 0);
+  const indexTime = clamp(tl.indexTime, ranges.index, 'inconsistent-age-or-date', indexField.codec.type === 'numeric' ? indexField.codec.decimals : 0);
 
   const statics = new Map(tl.statics);
   for (const f of enc.statics) {
@@ -71,8 +70,8 @@ export function repair(tl: PatientTimeline, enc: Encoding, ranges: ObservedRange
     if (!v) continue;
     if (f.codec.type === 'numeric' && v.num !== null) {
       const decimals = f.codec.decimals;
-      if (f.kind === 'date') statics.set(f.variableId, { num: indexTime + round(clamp(v.num - tl.indexTime, ranges.variables.get(f.variableId), 'inconsistent-age-or-date'), decimals), txt: null });
-      else statics.set(f.variableId, { num: round(clamp(v.num, ranges.variables.get(f.variableId), 'out-of-range'), decimals), txt: null });
+      if (f.kind === 'date') statics.set(f.variableId, { num: indexTime + clamp(v.num - tl.indexTime, ranges.variables.get(f.variableId), 'inconsistent-age-or-date', decimals), txt: null });
+      else statics.set(f.variableId, { num: clamp(v.num, ranges.variables.get(f.variableId), 'out-of-range', decimals), txt: null });
     } else if (f.codec.type !== 'numeric' && !f.codec.levels.includes(v.txt ?? String(v.num))) {
       counts['invalid-category']++;
       statics.delete(f.variableId);
@@ -105,7 +104,7 @@ export function repair(tl: PatientTimeline, enc: Encoding, ranges: ObservedRange
     events = events.filter((e) => e.time <= longest);
   }
   const lastRecord = Math.max(indexTime, ...measurements.map((m) => m.time), ...events.map((e) => e.time)) - indexTime;
-  const days = clamp(outcome.days, [ranges.followUp[0], ranges.followUp[1]], 'out-of-range');
+  const days = clamp(outcome.days, [ranges.followUp[0], ranges.followUp[1]], 'out-of-range', enc.timeDecimals);
   if (days !== outcome.days || days < lastRecord) outcome = { ...outcome, days: Math.max(lastRecord, round(days, enc.timeDecimals)) };
   const end = indexTime + outcome.days;
   const beyond = measurements.filter((m) => m.time > end).length + events.filter((e) => e.time > end).length;
@@ -120,7 +119,7 @@ export function repair(tl: PatientTimeline, enc: Encoding, ranges: ObservedRange
     const f = byId.get(m.variableId)!;
     if (f.codec.type === 'numeric' && m.num !== null) {
       const rel = f.kind === 'date';
-      const x = clamp(rel ? m.num - indexTime : m.num, ranges.variables.get(f.variableId), rel ? 'inconsistent-age-or-date' : 'out-of-range');
+      const x = clamp(rel ? m.num - indexTime : m.num, ranges.variables.get(f.variableId), rel ? 'inconsistent-age-or-date' : 'out-of-range', f.codec.decimals);
       return [{ ...m, num: round(rel ? indexTime + x : x, f.codec.decimals) }];
     }
     if (f.codec.type !== 'numeric' && !f.codec.levels.includes(m.txt ?? String(m.num))) {
@@ -130,6 +129,21 @@ export function repair(tl: PatientTimeline, enc: Encoding, ranges: ObservedRange
     return [m];
   });
   return { patientId: tl.patientId, indexTime, statics, measurements, events, outcome };
+}
+
+/**
+ * A clamped value that lands on a training extreme would copy a real patient's
+ * exact value by construction (always so with margin 0): it is moved one step
+ * of the value's precision inside the range instead (a thousandth of the range
+ * for values kept at full precision). A range narrower than that step is left.
+ */
+export function insideExtremes(x: number, r: [number, number], decimals: number | null): number {
+  const step = decimals === null ? (r[1] - r[0]) / 1000 : 10 ** -decimals;
+  if (r[1] - r[0] <= 2 * step) return x;
+  const snap = (y: number) => (decimals === null ? y : Math.round(y * 10 ** decimals) / 10 ** decimals);
+  if (x === r[1]) return snap(r[1] - step);
+  if (x === r[0]) return snap(r[0] + step);
+  return x;
 }
 
 /**

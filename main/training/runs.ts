@@ -2,11 +2,21 @@ import type { RunRowDto } from '../../preload/contract.js';
 import type { Db } from '../store/database.js';
 import { CohortRepository } from '../store/repositories/cohortRepository.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
+import { isAlive } from '../common/processAlive.js';
 
-/** Every training run with its cohort's name@version. */
+/** Said of a run whose training process ended without saying how (killed, crashed, power cut). */
+export const VANISHED_RUN_MESSAGE = 'The training process ended unexpectedly (killed or crashed); resume from the last checkpoint.';
+
+/**
+ * Every training run with its cohort's name@version. A run still marked
+ * running whose process is gone is marked failed first, so that no run
+ * stays "running" forever after a kill.
+ */
 export function listRuns(db: Db) {
   const cohorts = new CohortRepository(db);
-  return new TrainingRepository(db).runs().map((r) => {
+  const repo = new TrainingRepository(db);
+  for (const r of repo.runs()) if (r.status === 'running' && (r.pid === null || !isAlive(r.pid))) repo.setStatus(r.id, 'failed', VANISHED_RUN_MESSAGE);
+  return repo.runs().map((r) => {
     const c = cohorts.find(String(r.cohortId));
     return { ...r, cohort: c ? `${c.name}@${c.version}` : String(r.cohortId) };
   });

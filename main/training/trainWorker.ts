@@ -1,9 +1,12 @@
 // The training process: an Electron utility process in the app, a Node child
 // process under the CLI; the same code. It owns its store connection, streams
 // progress, and on "cancel" stops after a checkpoint.
-import { openDatabase } from '../store/database.js';
+import { openDatabase, type Db } from '../store/database.js';
+import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import type { BackendName } from './backend.js';
 import { resume, train, type TrainRequest } from './engine.js';
+
+const PARENT_GONE_MESSAGE = 'The process that started training went away (killed or closed); resume from the last checkpoint.';
 
 export type TrainCommand = { type: 'start'; dbPath: string; request: TrainRequest } | { type: 'resume'; dbPath: string; runId: number; backend?: BackendName | 'auto' } | { type: 'cancel' };
 
@@ -16,11 +19,19 @@ const send = (m: unknown) => (electronPort ? electronPort.postMessage(m) : proce
 const onMessage = (fn: (m: TrainCommand) => void) =>
   electronPort ? electronPort.on('message', (e) => fn(e.data as TrainCommand)) : process.on('message', (m) => fn(m as TrainCommand));
 
-// Under the CLI: if the parent goes (killed, crashed), so does training; the last checkpoint stays.
-if (!electronPort) process.on('disconnect', () => process.exit(1));
-
 let stop = false;
 let lastSent = 0;
+/** The run being trained and its store connection, so that a run this process abandons is marked failed. */
+let current: { db: Db; runId?: number } | undefined;
+
+// Under the CLI: if the parent goes (killed, crashed), so does training; the last checkpoint stays
+// and the run is marked failed (resumable), never left "running".
+if (!electronPort) {
+  process.on('disconnect', () => {
+    if (current?.runId !== undefined) new TrainingRepository(current.db).setStatus(current.runId, 'failed', PARENT_GONE_MESSAGE);
+    process.exit(1);
+  });
+}
 onMessage((cmd) => {
   if (cmd.type === 'cancel') {
     stop = true;
@@ -30,9 +41,21 @@ onMessage((cmd) => {
 });
 
 async function run(cmd: Exclude<TrainCommand, { type: 'cancel' }>): Promise<void> {
-  const db = openDatabase(cmd.dbPath);
+  let failed = false;
+  let db: Db | undefined;
+  try {
+    db = openDatabase(cmd.dbPath, { mustExist: true });
+  } catch (err) {
+    send({ type: 'failed', message: (err as Error).message, name: (err as Error).name });
+    setTimeout(() => process.exit(1), 50);
+    return;
+  }
+  current = { db };
   const hooks = {
-    onStart: (info: unknown) => send({ type: 'started', info }),
+    onStart: (info: { runId: number }) => {
+      current!.runId = info.runId;
+      send({ type: 'started', info });
+    },
     onProgress: (p: { step: number; totalSteps: number }) => {
       // At most ~10 messages a second, and always the last step.
       const now = Date.now();
@@ -46,10 +69,12 @@ async function run(cmd: Exclude<TrainCommand, { type: 'cancel' }>): Promise<void
     const result = cmd.type === 'start' ? await train(db, cmd.request, hooks) : await resume(db, cmd.runId, hooks, cmd.backend);
     send({ type: 'done', result });
   } catch (err) {
+    failed = true;
     send({ type: 'failed', message: (err as Error).message, name: (err as Error).name });
   } finally {
+    current = undefined;
     db.close();
-    // Let the last message leave before the process goes.
-    setTimeout(() => process.exit(0), 50);
+    // Let the last message leave before the process goes; a failure exits non-zero.
+    setTimeout(() => process.exit(failed ? 1 : 0), 50);
   }
 }

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../main/store/database.js';
 import { MAPPINGS, ROOT, tempDir } from '../support/store.js';
 
 const bin = join(ROOT, 'build/bin/synthehr.js');
@@ -73,6 +74,10 @@ describe('synthehr CLI (the package bin)', () => {
     expect(existsSync(reportPath)).toBe(true);
     const exportDir = /\[demo\] export: (\S+) \(patients\.csv 158 rows, measurements\.csv \d+ rows, events\.csv \d+ rows, outcomes\.csv 158 rows\)/.exec(demo.stdout)![1]!;
     expect(readFileSync(join(exportDir, 'measurements.csv'), 'utf8').split('\n')[0]).toBe('patient,date,variable,value,unit');
+    // Like any export: past the gate, with its data card.
+    const card = /\[demo\] data card: (\S+DATA_CARD\.md)/.exec(demo.stdout)![1]!;
+    expect(card.startsWith(exportDir)).toBe(true);
+    expect(readFileSync(card, 'utf8')).toContain('# Synthetic data card');
   });
 
   it('evaluates a synthetic set and writes a report that draws every chart in Chromium', async () => {
@@ -102,6 +107,7 @@ describe('synthehr CLI (the package bin)', () => {
 
   it('explains failures without a stack trace', () => {
     const db = join(tempDir(), 'cli.db');
+    openDatabase(db).close(); // an empty store (the CLI itself never makes one: see cliSafety.test.ts)
     const missing = run('inspect', 'nope', '--db', db);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toBe('synthehr: No dataset "nope" in this store. The store is empty: import one first.\n');

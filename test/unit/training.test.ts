@@ -9,6 +9,9 @@ import { sampleBatch } from '../../main/training/batches.js';
 import { defaultConfig } from '../../main/training/config.js';
 import { buildModel, loadTrainingData, resume, train } from '../../main/training/engine.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
+import { noViolations, observedRanges, repair } from '../../main/training/plausibility.js';
+import { showCohort } from '../../main/cohort/cohortService.js';
+import { iterateTimelines } from '../../main/sequence/timeline.js';
 import { openDatabase, type Db } from '../../main/store/database.js';
 import { TrainingRepository } from '../../main/store/repositories/trainingRepository.js';
 import { summarizeDataset } from '../../main/ingest/datasetSummary.js';
@@ -120,7 +123,8 @@ describe('the training engine', () => {
     await waitFor(() => !alive(workerPid));
     const killedAt = watcher.prepare('SELECT step FROM training_runs WHERE id = ?').pluck().get(runId) as number;
     expect(killedAt % 20).toBe(0);
-    expect(watcher.prepare('SELECT status FROM training_runs WHERE id = ?').pluck().get(runId)).toBe('running');
+    // The training process marked its run failed as it went: never left "running".
+    expect(watcher.prepare('SELECT status FROM training_runs WHERE id = ?').pluck().get(runId)).toBe('failed');
     watcher.close();
     db = openDatabase(dbPath);
 
@@ -172,6 +176,34 @@ describe('generation', () => {
     expect(duplicates).toBe(0);
     expect(Object.keys(result.violations)).toEqual(['after-death-or-censoring', 'out-of-range', 'invalid-category', 'inconsistent-age-or-date', 'non-increasing-time']);
     expect(JSON.parse(db.prepare('SELECT violations_json FROM synthetic_sets WHERE id = ?').pluck().get(result.syntheticSetId) as string)).toEqual(result.violations);
+  });
+});
+
+describe('plausibility repair', () => {
+  it('never clamps a value onto a training extreme, even with margin 0', () => {
+    const cohort = showCohort(db, 'steno2_death');
+    const enc = cohort.encoding;
+    const timelines = [...iterateTimelines(db, { cohortId: cohort.id, fromDays: enc.fromDays, split: 'train' })];
+    const ranges = observedRanges(timelines, enc);
+    const numeric = new Set(enc.measurements.filter((f) => f.codec.type === 'numeric' && f.kind !== 'date').map((f) => f.variableId));
+    const patient = timelines.find((t) => t.measurements.some((m) => numeric.has(m.variableId)))!;
+    // Every value far beyond the range, alternately above and below it; follow-up far too long.
+    const wild = {
+      ...patient,
+      measurements: patient.measurements.map((m, i) => (numeric.has(m.variableId) && m.num !== null ? { ...m, num: i % 2 ? 1e6 : -1e6 } : m)),
+      outcome: { ...patient.outcome, days: 1e6 },
+    };
+    const counts = noViolations();
+    const repaired = repair(wild, enc, ranges, 0, counts, cohort.definition.outcome.events);
+    expect(counts['out-of-range']).toBeGreaterThan(0);
+    const clamped = repaired.measurements.filter((m) => numeric.has(m.variableId));
+    expect(clamped.length).toBeGreaterThan(0);
+    for (const m of clamped) {
+      const [lo, hi] = ranges.variables.get(m.variableId)!;
+      expect(m.num).toBeGreaterThan(lo);
+      expect(m.num).toBeLessThan(hi);
+    }
+    expect(repaired.outcome.days).toBeLessThan(ranges.followUp[1]);
   });
 });
 
