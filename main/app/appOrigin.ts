@@ -21,17 +21,30 @@ export function rendererEntryUrl(): string {
 }
 
 
-/** The file an app:// URL names inside the renderer folder, or null for another host or a path escaping the folder. */
-export function appFilePath(rendererDir: string, url: string): string | null {
+/** What an app:// URL names: a file inside the renderer folder, or the status to answer instead. */
+export type AppFile = { status: 200; file: string } | { status: 400 | 404; reason: string };
+
+/**
+ * The file an app:// URL names inside the renderer folder: 404 for another host or
+ * a path escaping the folder, 400 for a path that is not valid percent-encoding
+ * (decodeURIComponent would throw on "%E0%A4%A").
+ */
+export function appFilePath(rendererDir: string, url: string): AppFile {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return null;
+    return { status: 400, reason: 'not a URL' };
   }
-  if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host !== 'studio') return null;
-  const wanted = normalize(decodeURIComponent(parsed.pathname)).replace(/^([/\\])+/, '');
+  if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host !== 'studio') return { status: 404, reason: 'not the app' };
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(parsed.pathname);
+  } catch {
+    return { status: 400, reason: 'malformed percent-encoding' };
+  }
+  const wanted = normalize(pathname).replace(/^([/\\])+/, '');
   const file = join(rendererDir, wanted || 'index.html');
   const rel = relative(rendererDir, file);
-  return rel.startsWith('..') || isAbsolute(rel) ? null : file;
+  return rel.startsWith('..') || isAbsolute(rel) ? { status: 404, reason: 'outside the app folder' } : { status: 200, file };
 }

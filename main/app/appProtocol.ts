@@ -2,7 +2,8 @@ import { net, protocol } from 'electron';
 import { pathToFileURL } from 'node:url';
 
 export { APP_SCHEME, APP_ORIGIN, isAppUrl, rendererEntryUrl } from './appOrigin.js';
-import { APP_SCHEME, appFilePath } from './appOrigin.js';
+import { APP_SCHEME } from './appOrigin.js';
+import { serveAppRequest } from './appServe.js';
 
 /** Must run before the app is ready. */
 export function registerAppScheme(): void {
@@ -11,10 +12,10 @@ export function registerAppScheme(): void {
   ]);
 }
 
-/** Serves the built renderer from app://, refusing any path that escapes its folder. */
+/**
+ * Serves the built renderer from app://: 404 for any path that escapes its folder,
+ * 400 for a malformed URL, and index.html with a fresh style nonce per load (appServe.ts).
+ */
 export function serveRenderer(rendererDir: string): void {
-  protocol.handle(APP_SCHEME, (request) => {
-    const file = appFilePath(rendererDir, request.url);
-    return file ? net.fetch(pathToFileURL(file).toString()) : new Response('Not found', { status: 404 });
-  });
+  protocol.handle(APP_SCHEME, (request) => serveAppRequest(rendererDir, request.url, (file) => net.fetch(pathToFileURL(file).toString())));
 }

@@ -1,6 +1,6 @@
 import { session, shell, type WebContents } from 'electron';
 import { isAppUrl } from './appProtocol.js';
-import { CONTENT_SECURITY_POLICY } from './csp.js';
+import { withCspHeader } from './csp.js';
 
 /** External links the app may hand to the system browser (documentation only). */
 const EXTERNAL_ALLOWLIST = ['https://www.hl7.org/fhir/', 'https://ohdsi.github.io/CommonDataModel/'];
@@ -15,7 +15,8 @@ export function hardenSession(): void {
     callback({ cancel: !local });
   });
   s.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+    // The app's page keeps the policy (with its fresh style nonce) that the app:// handler set; anything else gets the strict one.
+    callback({ responseHeaders: withCspHeader(details.url, details.responseHeaders ?? {}) });
   });
 }
 

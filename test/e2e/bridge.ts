@@ -3,10 +3,12 @@
 // through the same contract and the same argument checks as main/ipc.
 import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { extname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { contract, events } from '../../preload/contract.js';
-import { CONTENT_SECURITY_POLICY } from '../../main/app/csp.js';
+import { APP_ORIGIN } from '../../main/app/appOrigin.js';
+import { serveAppRequest } from '../../main/app/appServe.js';
+import { withCspHeader } from '../../main/app/csp.js';
 import { internalStoreMethods, storeMethods, type StoreMethod } from '../../main/ipc/storeMethods.js';
 import { validateCall } from '../../main/ipc/validateCall.js';
 import { importDataset } from '../../main/ingest/importer.js';
@@ -24,17 +26,20 @@ const RENDERER = join(ROOT, 'out', 'renderer');
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.woff2': 'font/woff2' };
 
-/** Serves the built renderer as the app's protocol handler does: files only, the CSP as a header. */
+/**
+ * Serves the built renderer through the app's own protocol handler (main/app/appServe.ts:
+ * a fresh style nonce per page load, 400/404 as in the app) and the session's header hook
+ * (withCspHeader), with files read from disk where Electron's net.fetch would read them.
+ */
 function serveRenderer(): Promise<{ server: Server; origin: string }> {
+  const readFile = async (file: string) => new Response(readFileSync(file), { headers: { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' } });
   const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    const file = join(RENDERER, path === '/' ? 'index.html' : path);
-    if (!file.startsWith(RENDERER) || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': CONTENT_SECURITY_POLICY });
-    res.end(readFileSync(file));
+    const url = `${APP_ORIGIN}${req.url ?? '/'}`;
+    void serveAppRequest(RENDERER, url, readFile).then(async (response) => {
+      const headers = withCspHeader(url, Object.fromEntries([...response.headers].map(([k, v]) => [k, [v]])));
+      res.writeHead(response.status, headers);
+      res.end(Buffer.from(await response.arrayBuffer()));
+    });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
 }
@@ -44,6 +49,8 @@ export interface AppUnderTest {
   db: Db;
   /** What the main-process file dialogs "choose" next: a mapping path (or null: cancel), CSV files. */
   dialog: { next: string | null; files: string[]; folder: string | null };
+  /** Every Content-Security-Policy violation the page has reported so far (console and securitypolicyviolation events). */
+  cspViolations(): Promise<string[]>;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -161,12 +168,23 @@ export async function launchApp(dbPath: string): Promise<AppUnderTest> {
     },
     { methods: Object.keys(contract), eventNames: Object.keys(events) },
   );
+  // Record CSP violations from the first byte: the console (Chromium logs each refusal) and the DOM event.
+  const consoleViolations: string[] = [];
+  page.on('console', (msg) => {
+    if (/content security policy/i.test(msg.text())) consoleViolations.push(msg.text());
+  });
+  await page.addInitScript(() => {
+    const g = globalThis as unknown as { __cspViolations: string[]; document: { addEventListener: (e: string, f: (ev: { violatedDirective: string; blockedURI: string; sample: string }) => void) => void } };
+    g.__cspViolations = [];
+    g.document.addEventListener('securitypolicyviolation', (ev) => g.__cspViolations.push(`${ev.violatedDirective} blocked ${ev.blockedURI} ${ev.sample}`));
+  });
   await page.goto(`${origin}/index.html`);
   mkdirSync(ARTIFACTS, { recursive: true });
   return {
     page,
     db,
     dialog,
+    cspViolations: async () => [...consoleViolations, ...(await page.evaluate(() => (globalThis as unknown as { __cspViolations: string[] }).__cspViolations))],
     screenshot: async (name) => {
       const path = join(ARTIFACTS, `${name}.png`);
       await page.screenshot({ path, fullPage: true });
