@@ -10,6 +10,8 @@ export interface CsvReadOptions {
   /** Called for every data record with its 1-based physical starting line. */
   onRow(fields: string[], line: number): void;
   onProgress?(bytesRead: number, bytesTotal: number, rows: number): void;
+  /** Longest record accepted, in characters; default MAX_RECORD_CHARS. */
+  maxRecordChars?: number;
 }
 
 export interface CsvReadResult {
@@ -19,16 +21,22 @@ export interface CsvReadResult {
 }
 
 const CHUNK_BYTES = 1 << 20;
+/** A record (one line, or several inside quotes) longer than this is not a clinical CSV: stop instead of buffering on. */
+export const MAX_RECORD_CHARS = 8 * (1 << 20);
 
 /**
  * Streams an RFC 4180 CSV file (quoted fields, doubled quotes, CRLF, newlines
  * inside quotes) record by record, never holding more than one chunk and one
  * partial record. The file must be UTF-8 (a BOM is dropped) and every record
  * must have as many fields as the header; either failure names file and line.
+ * Also refused, by line and column: NUL bytes, duplicate header names, and a
+ * record past `maxRecordChars` (a device or a file without line breaks).
  */
 export async function readCsv(options: CsvReadOptions): Promise<CsvReadResult> {
   const { file } = options;
-  const bytesTotal = statSync(options.path).size;
+  const stat = statSync(options.path);
+  if (!stat.isFile()) throw new ImportError({ file }, notAFile(options.path, stat.isDirectory(), 'a CSV file'));
+  const bytesTotal = stat.size;
   const hash = createHash('sha256');
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const fd = openSync(options.path, 'r');
@@ -51,6 +59,8 @@ export async function readCsv(options: CsvReadOptions): Promise<CsvReadResult> {
         throw notUtf8(file, chunk, parser);
       }
       bytesRead += chunk.length;
+      const nul = text.indexOf('\0');
+      if (nul !== -1) throw nulByte(file, text.slice(0, nul), parser);
       parser.push(text, false);
       options.onProgress?.(bytesRead, bytesTotal, parser.rows);
     }
@@ -76,10 +86,14 @@ class RecordParser {
   private pos = 0;
   private nextQuote = -1;
 
+  private readonly maxRecord: number;
+
   constructor(
     private readonly file: string,
-    private readonly sink: Pick<CsvReadOptions, 'onHeader' | 'onRow'>,
-  ) {}
+    private readonly sink: Pick<CsvReadOptions, 'onHeader' | 'onRow' | 'maxRecordChars'>,
+  ) {
+    this.maxRecord = sink.maxRecordChars ?? MAX_RECORD_CHARS;
+  }
 
   /** Line and column header at the end of `prefix`, text read after everything parsed so far. */
   locate(prefix: string): { line: number; column?: string } {
@@ -101,7 +115,7 @@ class RecordParser {
       else if (c === 44 && !quoted) field++;
     }
     // The bad byte may come before the header was parsed (it is in the same chunk).
-    const header = this.header ?? (this.line === 1 && lineStart > 0 ? pending.slice(0, pending.indexOf('\n')).trim().split(',').map((h) => h.replace(/^"|"$/g, '')) : undefined);
+    const header = this.header ?? (this.line === 1 && lineStart > 0 ? headerFields(pending.slice(0, pending.indexOf('\n'))) : undefined);
     return { line, column: header?.[field] };
   }
 
@@ -119,6 +133,7 @@ class RecordParser {
         this.nextQuote = q === -1 ? Infinity : q;
       }
       if (this.nextQuote > nl) {
+        if (nl - this.pos > this.maxRecord) throw this.tooLong();
         let end = nl;
         if (end > this.pos && buf.charCodeAt(end - 1) === 13) end--;
         if (end > this.pos) this.emit(splitPlain(buf, this.pos, end), 0);
@@ -127,6 +142,7 @@ class RecordParser {
       } else {
         const record = this.parseQuoted(final);
         if (record === undefined) break; // record continues in the next chunk
+        if (record.next - this.pos > this.maxRecord) throw this.tooLong();
         this.pos = record.next;
         this.emit(record.fields, record.newlines);
       }
@@ -134,12 +150,19 @@ class RecordParser {
     if (final && this.pos < buf.length) {
       throw new ImportError({ file: this.file, line: this.line }, 'a quoted field is never closed (missing ")');
     }
+    if (buf.length - this.pos > this.maxRecord) throw this.tooLong();
+  }
+
+  private tooLong(): ImportError {
+    const limit = this.maxRecord % (1 << 20) === 0 ? `${this.maxRecord / (1 << 20)} MiB` : `${this.maxRecord} characters`;
+    return new ImportError({ file: this.file, line: this.line }, `a record longer than ${limit} (no line break): not a CSV file, or a broken one (an unclosed quote?)`);
   }
 
   private emit(fields: string[], extraNewlines: number): void {
     const line = this.line;
     this.line += 1 + extraNewlines;
     if (this.header === undefined) {
+      refuseDuplicateNames(this.file, fields);
       this.header = fields;
       this.sink.onHeader(fields);
       return;
@@ -174,7 +197,7 @@ class RecordParser {
         for (;;) {
           const q = buf.indexOf('"', i);
           if (q === -1) {
-            if (final) throw new ImportError({ file: this.file, line: this.line }, 'a quoted field is never closed (missing ")');
+            if (final) throw new ImportError({ file: this.file, line: this.line, column: this.header?.[fields.length] }, 'a quoted field is never closed (missing ")');
             return undefined;
           }
           const part = buf.slice(i, q);
@@ -232,6 +255,51 @@ function splitPlain(buf: string, start: number, end: number): string[] {
     fields.push(buf.slice(i, comma));
     i = comma + 1;
   }
+}
+
+/** Header names from a raw first line that may start with a BOM (as UTF-8 bytes read as Latin-1, or decoded). */
+function headerFields(line: string): string[] {
+  const text = line.replace(/^(?:\uFEFF|\u00EF\u00BB\u00BF)/, '').replace(/\r$/, '');
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      if (quoted && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else quoted = !quoted;
+    } else if (c === ',' && !quoted) {
+      fields.push(field);
+      field = '';
+    } else field += c;
+  }
+  fields.push(field);
+  return fields;
+}
+
+/** A header must name each column once: otherwise the mapping's column names are ambiguous. */
+function refuseDuplicateNames(file: string, header: string[]): void {
+  const first = new Map<string, number>();
+  header.forEach((raw, i) => {
+    const name = raw.trim();
+    const earlier = first.get(name);
+    if (earlier !== undefined) {
+      throw new ImportError({ file, line: 1, column: name }, `two columns are named "${name}" (columns ${earlier + 1} and ${i + 1}); rename one`);
+    }
+    first.set(name, i);
+  });
+}
+
+export function notAFile(path: string, directory: boolean, what: string): string {
+  return directory ? `${path} is a directory, not ${what}` : `${path} is not a regular file (a device, pipe or socket); give ${what}`;
+}
+
+/** A NUL byte: a binary file, or UTF-16 text, neither of which is read as UTF-8 CSV. */
+function nulByte(file: string, prefix: string, parser: RecordParser): ImportError {
+  const { line, column } = parser.locate(prefix);
+  return new ImportError({ file, line, column, value: 'byte 0x00' }, 'the file contains a NUL byte (a binary file, or UTF-16 text: re-save it as UTF-8 CSV)');
 }
 
 /** Builds the error for a chunk that is not UTF-8, pointing at the first bad byte's line. */

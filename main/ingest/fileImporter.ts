@@ -10,18 +10,29 @@ import {
   type TimeColumn,
   type VariableSettings,
 } from './mapping.js';
-import { unparseableDate, VariableCodec } from './variableCodec.js';
-import { DateParser, parseNumber, TIME_UNITS, type MissingTest } from './values.js';
+import { DateParser, dateFormatProblem } from './dateParser.js';
+import { VariableCodec, type InferredFrom } from './variableCodec.js';
+import { daysToIso, numberProblem, parseNumber, TIME_UNITS, type MissingTest } from './values.js';
 import type { WarningLog } from './warnings.js';
 
 /** Rows read before column kinds are inferred; they are then imported like the rest. */
 export const SAMPLE_ROWS = 20_000;
 
+/** A time cell as read, kept to name it in a later message. */
+export interface TimeCell {
+  time: number;
+  file: string;
+  line: number;
+  column: string;
+  raw: string;
+}
+
 export interface PatientState {
   id: number;
   key: string;
   statics: Map<number, { value: string; file: string; line: number }>;
-  outcome?: { end: number; event: number | null; file: string; line: number };
+  outcome?: { end: number; event: number | null; file: string; line: number; endCell: TimeCell };
+  index?: TimeCell;
   followupEnd?: number;
   death?: number;
 }
@@ -36,6 +47,14 @@ export interface DatasetContext {
   patients: Map<string, PatientState>;
   variables: Map<string, VariableCodec>;
   patientFileNames: string[];
+  /** Zone that times without an offset are read in (the mapping's, or the workstation's). */
+  timeZone: string;
+}
+
+/** A sampled cell, with its line for messages. */
+interface SampledCell {
+  raw: string;
+  line: number;
 }
 
 type TimeParser = (raw: string, line: number, column: string) => number;
@@ -63,19 +82,31 @@ export class FileImporter {
   /**
    * Duplicate detection keeps the keys (visit time, or variable and time) of one
    * patient at a time, so memory stays bounded on files grouped by patient.
-   * A patient whose rows come back later gets its earlier keys reloaded from the store.
+   * Once a patient's rows come back after another patient's, the file is not
+   * grouped: from then on every key goes to an indexed table in the store's
+   * temp schema, seeded with this file's rows so far (reloading a patient's keys
+   * at every switch made such files 10-20x slower).
    */
   private keysPatient = -1;
   /** Variable id (0 for a whole wide visit) to time to the line it was first seen on. */
   private readonly keys = new Map<number, Map<number, number>>();
   private readonly donePatients = new Set<number>();
-  private readonly fileVariableIds = new Set<number>();
+  private indexed = false;
+  /** Measurements stored before this file: the key index is seeded with the rows after. */
+  private measurementsBefore = 0;
 
   constructor(
     private readonly ctx: DatasetContext,
     private readonly file: ResolvedFile,
   ) {
-    this.dates = new DateParser(file.dateFormat ?? 'iso');
+    const problem = dateFormatProblem(file.dateFormat, file.twoDigitYearPivot);
+    if (problem) throw new MappingError(`Mapping ${ctx.mapping.source}: file "${file.name}": ${problem}`);
+    this.dates = new DateParser({ format: file.dateFormat ?? 'iso', timeZone: ctx.timeZone, twoDigitYearPivot: file.twoDigitYearPivot });
+  }
+
+  /** False once rows of one patient were found apart (the file was then read through the key index). */
+  get groupedByPatient(): boolean {
+    return !this.indexed;
   }
 
   onHeader(header: string[]): void {
@@ -105,6 +136,7 @@ export class FileImporter {
       }
     }
     this.idIndex = this.col.get(f.id)!;
+    this.measurementsBefore = this.ctx.writer.lastMeasurementRowid();
     if (m) {
       this.timeIndex = this.col.get(timeColumnName(m.time))!;
       if (m.layout === 'long') {
@@ -126,6 +158,7 @@ export class FileImporter {
 
   finish(): void {
     if (this.sample) this.endSample();
+    if (this.indexed) this.ctx.writer.closeKeyIndex();
   }
 
   /** Infers the kinds of this file's columns from the sampled rows, then imports those rows. */
@@ -134,30 +167,29 @@ export class FileImporter {
     this.sample = undefined;
     const column = (name: string) => {
       const i = this.col.get(name)!;
-      return sample.map((r) => r.fields[i]!);
+      return sample.map((r): SampledCell => ({ raw: r.fields[i]!, line: r.line }));
     };
     this.statics = columnEntries(this.file.static).map(([c, s]) => this.columnVar(c, s, 'static', () => column(c)));
     const m = this.file.measurements;
     if (m?.layout === 'wide') {
       this.wide = columnEntries(m.columns).map(([c, s]) => this.columnVar(c, s, 'measurement', () => column(c)));
-      for (const v of this.wide) this.fileVariableIds.add(v.codec.id);
     } else if (m?.layout === 'long') {
       const varIdx = this.col.get(m.variable)!;
       const valIdx = this.col.get(m.value)!;
-      const byVariable = new Map<string, string[]>();
+      const byVariable = new Map<string, SampledCell[]>();
       for (const r of sample) {
         const name = r.fields[varIdx]!.trim();
         if (this.ctx.isMissing(name) || this.ctx.variables.has(name)) continue;
         let values = byVariable.get(name);
         if (!values) byVariable.set(name, (values = []));
-        values.push(r.fields[valIdx]!);
+        values.push({ raw: r.fields[valIdx]!, line: r.line });
       }
       for (const [name, values] of byVariable) this.defineVariable(name, m.variables?.[name], 'measurement', m.value, () => values);
     }
     for (const r of sample) this.importRow(r.fields, r.line);
   }
 
-  private columnVar(column: string, settings: VariableSettings, role: 'static' | 'measurement', values: () => string[]): ColumnVar {
+  private columnVar(column: string, settings: VariableSettings, role: 'static' | 'measurement', values: () => SampledCell[]): ColumnVar {
     const name = settings.name ?? column;
     return { index: this.col.get(column)!, column, codec: this.defineVariable(name, settings, role, column, values) };
   }
@@ -168,7 +200,7 @@ export class FileImporter {
     fileSettings: VariableSettings | undefined,
     role: 'static' | 'measurement',
     column: string,
-    values: () => string[],
+    values: () => SampledCell[],
   ): VariableCodec {
     const existing = this.ctx.variables.get(name);
     if (existing) {
@@ -179,8 +211,10 @@ export class FileImporter {
     }
     const settings = { ...this.ctx.mapping.variables?.[name], ...fileSettings };
     let kind = settings.kind;
+    let inferredFrom: InferredFrom | undefined;
     if (!kind) {
-      const guess = inferKind(values(), this.ctx.isMissing, this.dates);
+      const cells = values();
+      const guess = inferKind(cells.map((c) => c.raw), this.ctx.isMissing, this.dates);
       kind = guess.kind;
       if (guess.empty) {
         this.ctx.warnings.add({
@@ -189,7 +223,21 @@ export class FileImporter {
           column,
           message: `no values in the first ${SAMPLE_ROWS} rows of column "${column}"; kind set to categorical (set "kind" in the mapping to change it)`,
         });
+      } else if (guess.mixed) {
+        const other = [guess.numbers && `${guess.numbers} of ${guess.values} values are numbers`, guess.dates && `${guess.dates} of ${guess.values} are dates`].filter(Boolean).join(' and ');
+        this.ctx.warnings.add({
+          code: 'kind-mixed',
+          file: this.file.name,
+          column,
+          message: `${other}, the rest text: variable "${name}" is imported as categorical (set "kind" in the mapping to decide)`,
+        });
       }
+      inferredFrom = {
+        values: guess.values,
+        fitting: kind === 'date' ? guess.dates : guess.numbers,
+        sampleRows: cells.length,
+        misfits: guess.misfits.map((i) => cells[i]!),
+      };
     }
     const id = this.ctx.writer.insertVariable(this.ctx.datasetId, {
       name,
@@ -199,7 +247,8 @@ export class FileImporter {
       sourceFile: this.file.name,
       sourceColumn: column,
     });
-    const codec = new VariableCodec(id, name, kind, role, this.dates);
+    const onBadValue = settings.onBadValue ?? this.ctx.mapping.onBadValue ?? 'refuse';
+    const codec = new VariableCodec(id, name, kind, role, this.dates, { onBadValue, warn: (w) => this.ctx.warnings.add(w), inferredFrom });
     codec.unit = settings.unit;
     this.ctx.variables.set(name, codec);
     return codec;
@@ -240,7 +289,9 @@ export class FileImporter {
 
   private importStatic(p: PatientState, s: ColumnVar, raw: string, line: number): void {
     if (this.ctx.isMissing(raw)) return;
-    const { num, txt } = s.codec.encode(raw, this.file.name, line, s.column);
+    const encoded = s.codec.encode(raw, this.file.name, line, s.column);
+    if (!encoded) return;
+    const { num, txt } = encoded;
     const value = txt ?? String(num);
     const before = p.statics.get(s.codec.id);
     if (before) {
@@ -260,7 +311,10 @@ export class FileImporter {
     const column = timeColumnName(spec);
     const raw = fields[this.col.get(column)!]!;
     if (this.ctx.isMissing(raw)) return;
-    this.ctx.writer.setIndexTime(p.id, this.parseTime(spec, raw, line));
+    const time = this.parseTime(spec, raw, line);
+    p.index = { time, file: this.file.name, line, column, raw };
+    if (p.outcome) refuseFollowUpBeforeIndex(p, this.ctx.mapping.time.basis);
+    this.ctx.writer.setIndexTime(p.id, time);
   }
 
   private importFollowUp(p: PatientState, fields: string[], line: number): void {
@@ -296,7 +350,8 @@ export class FileImporter {
       }
       return;
     }
-    p.outcome = { end, event, file: this.file.name, line };
+    p.outcome = { end, event, file: this.file.name, line, endCell: { time: end, file: this.file.name, line, column: endColumn, raw: endRaw } };
+    if (p.index) refuseFollowUpBeforeIndex(p, this.ctx.mapping.time.basis);
     p.followupEnd = end;
     if (event !== null && event > end) {
       this.warn('event-after-followup-end', line, eventColumn, fields[this.col.get(eventColumn)!]!, `patient "${p.key}": the outcome event (${spec.eventType}) is after the end of follow-up`);
@@ -336,8 +391,8 @@ export class FileImporter {
     for (const v of this.wide) {
       const raw = fields[v.index]!;
       if (this.ctx.isMissing(raw)) continue;
-      const { num, txt } = v.codec.encode(raw, this.file.name, line, v.column);
-      this.ctx.writer.insertMeasurement(p.id, t, v.codec.id, num, txt);
+      const encoded = v.codec.encode(raw, this.file.name, line, v.column);
+      if (encoded) this.ctx.writer.insertMeasurement(p.id, t, v.codec.id, encoded.num, encoded.txt);
     }
   }
 
@@ -357,18 +412,17 @@ export class FileImporter {
       codec = this.ctx.variables.get(trimmed);
       if (!codec) {
         if (this.ctx.isMissing(raw)) return;
-        codec = this.defineVariable(trimmed, m.variables?.[trimmed], 'measurement', m.value, () => [raw]);
+        codec = this.defineVariable(trimmed, m.variables?.[trimmed], 'measurement', m.value, () => [{ raw, line }]);
       }
     }
     if (this.ctx.isMissing(raw)) return;
     if (codec.role !== 'measurement') {
       throw new ImportError({ file: this.file.name, line, column: m.variable, value: name }, `"${name}" is a static attribute, not a measurement`);
     }
-    this.fileVariableIds.add(codec.id);
     this.noteVisitKey(p, codec.id, t, line, m.variable, 'duplicate-measurement', `a second value of "${codec.name}" at the same time`);
     if (this.unitIndex >= 0) this.noteUnit(codec, fields[this.unitIndex]!, line, m.unit!);
-    const { num, txt } = codec.encode(raw, this.file.name, line, m.value);
-    this.ctx.writer.insertMeasurement(p.id, t, codec.id, num, txt);
+    const encoded = codec.encode(raw, this.file.name, line, m.value);
+    if (encoded) this.ctx.writer.insertMeasurement(p.id, t, codec.id, encoded.num, encoded.txt);
   }
 
   /** Parses a visit's time and warns when it falls after death or the end of follow-up. */
@@ -387,30 +441,39 @@ export class FileImporter {
 
   /** Warns when this patient already had a row with this key in this file. */
   private noteVisitKey(p: PatientState, variableId: number, time: number, line: number, column: string, code: string, what: string): void {
-    if (p.id !== this.keysPatient) this.switchKeysTo(p.id);
-    let times = this.keys.get(variableId);
-    if (!times) this.keys.set(variableId, (times = new Map()));
-    const first = times.get(time);
+    const first = this.firstLineOf(p.id, variableId, time, line);
     if (first !== undefined) {
       const earlier = first > 0 ? `line ${first}` : 'an earlier row';
       this.warn(code, line, column, undefined, `patient "${p.key}": ${what} as ${earlier}`);
-      return;
     }
-    times.set(time, line);
   }
 
-  private switchKeysTo(patientId: number): void {
-    if (this.keysPatient !== -1) this.donePatients.add(this.keysPatient);
-    this.keysPatient = patientId;
-    this.keys.clear();
-    if (!this.donePatients.has(patientId)) return;
-    const long = this.file.measurements?.layout === 'long';
-    for (const { variableId, time } of this.ctx.writer.measurementKeys(patientId, [...this.fileVariableIds])) {
-      const key = long ? variableId : 0;
-      let times = this.keys.get(key);
-      if (!times) this.keys.set(key, (times = new Map()));
-      times.set(time, 0);
+  /** The line where this key was first seen in this file (0: line unknown), or undefined when new (it is then recorded). */
+  private firstLineOf(patientId: number, variableId: number, time: number, line: number): number | undefined {
+    if (!this.indexed && patientId !== this.keysPatient) {
+      if (this.donePatients.has(patientId)) this.switchToKeyIndex();
+      else {
+        if (this.keysPatient !== -1) this.donePatients.add(this.keysPatient);
+        this.keysPatient = patientId;
+        this.keys.clear();
+      }
     }
+    if (this.indexed) return this.ctx.writer.noteKey(patientId, variableId, time, line);
+    let times = this.keys.get(variableId);
+    if (!times) this.keys.set(variableId, (times = new Map()));
+    const first = times.get(time);
+    if (first === undefined) times.set(time, line);
+    return first;
+  }
+
+  /** Rows are not grouped by patient: keys go to the store's key index from now on, seeded with this file's rows so far. */
+  private switchToKeyIndex(): void {
+    this.indexed = true;
+    this.ctx.writer.openKeyIndex(this.measurementsBefore, this.file.measurements?.layout === 'wide');
+    for (const [variableId, times] of this.keys) {
+      for (const [time, line] of times) this.ctx.writer.setKeyLine(this.keysPatient, variableId, time, line);
+    }
+    this.keys.clear();
   }
 
   private noteUnit(codec: VariableCodec, rawUnit: string, line: number, column: string): void {
@@ -432,14 +495,14 @@ export class FileImporter {
     const column = timeColumnName(spec);
     const basis = this.ctx.mapping.time;
     if (basis.basis === 'calendar') {
-      const days = this.dates.toDays(raw);
-      if (days === undefined) throw unparseableDate(this.dates, this.file.name, line, column, raw);
-      return days;
+      const reading = this.dates.read(raw);
+      if (reading.problem !== undefined) throw new ImportError({ file: this.file.name, line, column, value: raw }, reading.problem);
+      return reading.days;
     }
     const unit = (typeof spec === 'string' ? undefined : spec.unit) ?? basis.unit;
     const n = parseNumber(raw);
     if (n === undefined) {
-      throw new ImportError({ file: this.file.name, line, column, value: raw }, `not a number: this column holds a time offset in ${unit}`);
+      throw new ImportError({ file: this.file.name, line, column, value: raw }, numberProblem(raw) ?? `not a number: this column holds a time offset in ${unit}`);
     }
     return n * TIME_UNITS[unit];
   }
@@ -447,6 +510,22 @@ export class FileImporter {
   private warn(code: string, line: number, column: string, value: string | undefined, message: string): void {
     this.ctx.warnings.add({ code, file: this.file.name, line, column, value, message });
   }
+}
+
+/** Follow-up must not end before the index: a negative follow-up time is no survival time. */
+export function refuseFollowUpBeforeIndex(p: PatientState, basis: 'calendar' | 'relative', defaultIndex?: number): void {
+  const end = p.outcome!.endCell;
+  const index = p.index?.time ?? defaultIndex;
+  if (index === undefined || end.time >= index) return;
+  const where = { file: end.file, line: end.line, column: end.column, value: end.raw };
+  if (basis === 'relative') {
+    const from = p.index ? `offset ${p.index.raw.trim()}, column "${p.index.column}"` : 'offset 0';
+    throw new ImportError(where, `negative follow-up: it ends before the index (${from})`);
+  }
+  const from = p.index
+    ? `${daysToIso(index)}, column "${p.index.column}"`
+    : `${daysToIso(index)}, the patient's first recorded measurement or event; no "index" column is mapped`;
+  throw new ImportError(where, `follow-up ends before the index date (${from})`);
 }
 
 function isDeath(type: string): boolean {

@@ -3,7 +3,8 @@ import { statSync } from 'node:fs';
 import { readCsv } from './csvReader.js';
 import { inferKind } from './inferKind.js';
 import type { VariableKind } from './mapping.js';
-import { DateParser, missingTest } from './values.js';
+import { DateParser } from './dateParser.js';
+import { missingTest } from './values.js';
 
 export interface FilePreview {
   name: string;

@@ -1,10 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Db } from '../store/database.js';
 import { ImportWriter } from '../store/repositories/importWriter.js';
-import { readCsv } from './csvReader.js';
+import { notAFile, readCsv } from './csvReader.js';
 import { ImportError, type ImportWarning } from './errors.js';
-import { FileImporter, type DatasetContext } from './fileImporter.js';
+import { FileImporter, refuseFollowUpBeforeIndex, type DatasetContext, type PatientState } from './fileImporter.js';
 import type { ResolvedMapping } from './mapping.js';
+import { localTimeZone } from './timeZone.js';
 import { missingTest } from './values.js';
 import { WarningLog } from './warnings.js';
 
@@ -29,6 +30,8 @@ export interface ImportedFile {
   sizeBytes: number;
   sha256: string;
   rows: number;
+  /** False when the rows of one patient were found apart; the file was then read through a key index. */
+  groupedByPatient: boolean;
 }
 
 export interface ImportResult {
@@ -43,6 +46,8 @@ export interface ImportResult {
   files: ImportedFile[];
   warningCount: number;
   warningsByCode: Record<string, number>;
+  /** Zone that times without an offset were read in (calendar datasets): the mapping's, or the workstation's. */
+  timeZone?: string;
   /** The first warnings in full (all of them are counted). */
   warnings: ImportWarning[];
   seconds: number;
@@ -58,7 +63,11 @@ export async function importDataset(db: Db, mapping: ResolvedMapping, options: I
   const started = new Date();
   for (const f of mapping.files) {
     if (!existsSync(f.absolutePath)) throw new ImportError({ file: f.name }, `file not found at ${f.absolutePath}`);
+    const stat = statSync(f.absolutePath);
+    if (!stat.isFile()) throw new ImportError({ file: f.name }, notAFile(f.absolutePath, stat.isDirectory(), 'a CSV file'));
   }
+  const calendar = mapping.time.basis === 'calendar';
+  const timeZone = mapping.timeZone ?? localTimeZone();
   if (!mapping.files.some((f) => f.patients)) {
     throw new ImportError({ file: mapping.source }, 'no file is marked "patients": true');
   }
@@ -81,6 +90,7 @@ export async function importDataset(db: Db, mapping: ResolvedMapping, options: I
       patients: new Map(),
       variables: new Map(),
       patientFileNames: ordered.filter((f) => f.patients).map((f) => f.name),
+      timeZone,
     };
     for (const [fileIndex, file] of ordered.entries()) {
       const importer = new FileImporter(context, file);
@@ -95,19 +105,28 @@ export async function importDataset(db: Db, mapping: ResolvedMapping, options: I
         },
       });
       importer.finish();
-      files.push({ name: file.name, path: file.absolutePath, sizeBytes: statSync(file.absolutePath).size, sha256: read.sha256, rows: read.rows });
+      files.push({
+        name: file.name,
+        path: file.absolutePath,
+        sizeBytes: statSync(file.absolutePath).size,
+        sha256: read.sha256,
+        rows: read.rows,
+        groupedByPatient: importer.groupedByPatient,
+      });
     }
     for (const codec of context.variables.values()) {
       if (codec.kind === 'categorical' || codec.kind === 'binary') writer.setVariableCategories(codec.id, codec.sortedLevels());
     }
-    if (mapping.time.basis === 'calendar') writer.defaultIndexToFirstRecord(datasetId);
+    if (calendar) writer.defaultIndexToFirstRecord(datasetId);
     else writer.defaultIndexToZero(datasetId);
+    refuseNegativeFollowUp(writer, datasetId, context);
     const rowsRead = files.reduce((n, f) => n + f.rows, 0);
     const finished = new Date();
     const importId = writer.writeImportLog(datasetId, {
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
-      mappingJson: JSON.stringify(stripResolved(mapping)),
+      // The zone is recorded as resolved: "local" means nothing once the store moves to another workstation.
+      mappingJson: JSON.stringify({ ...(stripResolved(mapping) as object), ...(calendar ? { timeZone } : {}) }),
       rowsRead,
       warningCount: warnings.total,
       files: files.map((f) => ({ fileName: f.name, path: f.path, sizeBytes: f.sizeBytes, sha256: f.sha256, rowsRead: f.rows })),
@@ -127,6 +146,7 @@ export async function importDataset(db: Db, mapping: ResolvedMapping, options: I
       files,
       warningCount: warnings.total,
       warningsByCode: warnings.byCode(),
+      ...(calendar ? { timeZone } : {}),
       warnings: warnings.kept.slice(0, 200),
       seconds: (finished.getTime() - started.getTime()) / 1000,
     };
@@ -134,6 +154,15 @@ export async function importDataset(db: Db, mapping: ResolvedMapping, options: I
     writer.rollback();
     throw err;
   }
+}
+
+/** Follow-up ending before a default index (first record, or offset 0) is found once the defaults are set. */
+function refuseNegativeFollowUp(writer: ImportWriter, datasetId: number, context: DatasetContext): void {
+  const found = writer.followUpBeforeIndex(datasetId);
+  if (found.length === 0) return;
+  const byId = new Map<number, PatientState>([...context.patients.values()].map((p) => [p.id, p]));
+  const first = found.map((f) => ({ patient: byId.get(f.patientId)!, indexTime: f.indexTime })).sort((a, b) => a.patient.outcome!.line - b.patient.outcome!.line)[0]!;
+  refuseFollowUpBeforeIndex(first.patient, context.mapping.time.basis, first.indexTime);
 }
 
 /** The mapping as the user wrote it, for the import log (absolute paths are in import_files). */

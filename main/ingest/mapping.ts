@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { notAFile } from './csvReader.js';
+import { dateFormatProblem, MIN_YEAR } from './dateParser.js';
+import { isTimeZone } from './timeZone.js';
 import { TIME_UNITS } from './values.js';
 
 /*
@@ -14,11 +17,15 @@ export type VariableKind = (typeof VARIABLE_KINDS)[number];
 
 const timeUnit = z.enum(Object.keys(TIME_UNITS) as [keyof typeof TIME_UNITS, ...(keyof typeof TIME_UNITS)[]]);
 
-/** Optional per-column settings: a new name, a kind that overrides inference, a unit. */
+/** What a cell that breaks its variable's kind does: stop the import (default), or become missing with a warning. */
+const onBadValue = z.enum(['refuse', 'missing']);
+
+/** Optional per-column settings: a new name, a kind that overrides inference, a unit, a bad-value policy. */
 const variableSettings = z.strictObject({
   name: z.string().min(1).optional(),
   kind: z.enum(VARIABLE_KINDS).optional(),
   unit: z.string().optional(),
+  onBadValue: onBadValue.optional(),
 });
 export type VariableSettings = z.infer<typeof variableSettings>;
 
@@ -71,6 +78,8 @@ const fileSpec = z.strictObject({
   patients: z.boolean().optional(),
   /** `iso` (default) or a date-fns format such as `dd/MM/yyyy` or `MM/dd/yyyy`. */
   dateFormat: z.string().min(1).optional(),
+  /** With a two-digit-year dateFormat (`yy`): the first year of the 100-year window, e.g. 1930 (30-99 are 1930-1999, 00-29 are 2000-2029). */
+  twoDigitYearPivot: z.number().int().min(MIN_YEAR).max(2100).optional(),
   /** Column holding the patient's index date (calendar) or offset; default: first recorded time (calendar) or 0 (relative). */
   index: timeColumn.optional(),
   static: columnList.optional(),
@@ -93,6 +102,15 @@ export const mappingSchema = z.strictObject({
     .default({ basis: 'calendar' }),
   /** Tokens read as missing; default NA, NaN and empty. */
   missing: z.array(z.string()).optional(),
+  /** IANA zone that times without an offset are read in; default the workstation's zone (recorded in the import log). */
+  timeZone: z
+    .string()
+    .superRefine((name, ctx) => {
+      if (!isTimeZone(name)) ctx.addIssue({ code: 'custom', message: `"${name}" is not a time zone (use an IANA name such as "Europe/Copenhagen", or "UTC")` });
+    })
+    .optional(),
+  /** Default for every variable: "refuse" (stop at a cell that breaks the kind) or "missing" (read it as missing, with a warning). */
+  onBadValue: onBadValue.optional(),
   /** Settings by variable name, applied wherever the column appears. */
   variables: z.record(z.string().min(1), variableSettings).optional(),
   files: z.array(fileSpec).min(1),
@@ -122,9 +140,15 @@ export class MappingError extends Error {
   }
 }
 
+/** A mapping is a few kilobytes; a bigger "mapping" is some other file. */
+const MAX_MAPPING_BYTES = 4 << 20;
+
 export function loadMapping(path: string): ResolvedMapping {
   let json: unknown;
   try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new Error(notAFile(path, stat.isDirectory(), 'a mapping file'));
+    if (stat.size > MAX_MAPPING_BYTES) throw new Error(`the file is ${stat.size} bytes; a mapping is a small JSON file`);
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new MappingError(`Mapping ${path}: ${(err as Error).message}`);
@@ -156,6 +180,13 @@ export function resolveMapping(json: unknown, source: string, baseDir: string): 
   if (mapping.time.basis === 'relative' && files.some((f) => f.dateFormat)) {
     throw new MappingError(`Mapping ${source}: "dateFormat" is for calendar datasets; this one has relative times.`);
   }
+  if (mapping.time.basis === 'relative' && mapping.timeZone) {
+    throw new MappingError(`Mapping ${source}: "timeZone" is for calendar datasets; this one has relative times.`);
+  }
+  files.forEach((f, i) => {
+    const problem = dateFormatProblem(f.dateFormat, f.twoDigitYearPivot);
+    if (problem) throw new MappingError(`Mapping ${source}: files.${i}: ${problem}`);
+  });
   return { ...mapping, source, files };
 }
 

@@ -1,6 +1,7 @@
-import { ImportError } from './errors.js';
+import type { DateParser } from './dateParser.js';
+import { ImportError, type ImportWarning } from './errors.js';
 import type { VariableKind } from './mapping.js';
-import { DateParser, parseNumber } from './values.js';
+import { numberProblem, parseNumber } from './values.js';
 
 /** How many distinct levels of a categorical variable are tracked for its category list. */
 const MAX_TRACKED_LEVELS = 1000;
@@ -10,9 +11,28 @@ export interface EncodedValue {
   txt: string | null;
 }
 
+/** What a cell that breaks its variable's kind does: stop the import (default), or become missing with a warning. */
+export type BadValuePolicy = 'refuse' | 'missing';
+
+/** How the kind was inferred, for the message when a cell does not fit it. */
+export interface InferredFrom {
+  values: number;
+  fitting: number;
+  sampleRows: number;
+  /** The first cells of the sample that do not fit. */
+  misfits: { line: number; raw: string }[];
+}
+
+export interface CodecOptions {
+  onBadValue: BadValuePolicy;
+  warn: (w: ImportWarning) => void;
+  inferredFrom?: InferredFrom;
+}
+
 /**
- * One variable of the dataset: turns raw cells into stored values by its kind,
- * and refuses cells that break the kind, naming file, line and column.
+ * One variable of the dataset: turns raw cells into stored values by its kind.
+ * A cell that breaks the kind is refused, naming file, line and column, or,
+ * with "onBadValue": "missing", read as missing with a warning.
  */
 export class VariableCodec {
   readonly levels = new Set<string>();
@@ -28,31 +48,29 @@ export class VariableCodec {
     readonly kind: VariableKind,
     readonly role: 'static' | 'measurement',
     private readonly dates: DateParser,
+    private readonly options: CodecOptions = { onBadValue: 'refuse', warn: () => {} },
   ) {}
 
-  encode(raw: string, file: string, line: number, column: string): EncodedValue {
+  /** The stored value of a cell, or undefined when a bad cell is read as missing. */
+  encode(raw: string, file: string, line: number, column: string): EncodedValue | undefined {
     const text = raw.trim();
     switch (this.kind) {
       case 'numeric': {
         const num = parseNumber(text);
-        if (num === undefined) {
-          throw new ImportError({ file, line, column, value: raw }, `text in a numeric column (variable "${this.name}")`);
-        }
+        if (num === undefined) return this.bad(raw, file, line, column, numberProblem(text) ?? `text in a numeric column (variable "${this.name}")`);
         return { num, txt: null };
       }
       case 'date': {
-        const days = this.dates.toDays(text);
-        if (days === undefined) throw unparseableDate(this.dates, file, line, column, raw);
-        return { num: days, txt: null };
+        const reading = this.dates.read(text);
+        if (reading.problem !== undefined) return this.bad(raw, file, line, column, reading.problem);
+        return { num: reading.days, txt: null };
       }
       case 'binary': {
-        this.track(text);
-        if (this.levels.size > 2) {
-          throw new ImportError(
-            { file, line, column, value: raw },
-            `a third value in a binary column (variable "${this.name}" already has ${[...this.levels].slice(0, 2).map((l) => JSON.stringify(l)).join(' and ')}); set its kind to "categorical" in the mapping if that is right`,
-          );
+        if (!this.levels.has(text) && this.levels.size >= 2) {
+          const known = [...this.levels].map((l) => JSON.stringify(l)).join(' and ');
+          return this.bad(raw, file, line, column, `a third value in a binary column (variable "${this.name}" already has ${known}); set its kind to "categorical" in the mapping if that is right`);
         }
+        this.track(text);
         const num = parseNumber(text);
         return num === undefined ? { num: null, txt: text } : { num, txt: null };
       }
@@ -60,6 +78,25 @@ export class VariableCodec {
         this.track(text);
         return { num: null, txt: text };
     }
+  }
+
+  private bad(raw: string, file: string, line: number, column: string, rule: string): undefined {
+    if (this.options.onBadValue === 'missing') {
+      this.options.warn({ code: 'bad-value-missing', file, line, column, value: raw, message: `${rule}; read as missing ("onBadValue": "missing")` });
+      return undefined;
+    }
+    throw new ImportError({ file, line, column, value: raw }, `${rule}${this.inferenceNote(line)}`);
+  }
+
+  /** For an inferred kind: how it was inferred, and the sample's other cells that do not fit. */
+  private inferenceNote(line: number): string {
+    const from = this.options.inferredFrom;
+    const fix = '; set "onBadValue": "missing" to import such cells as missing with a warning each, or set "kind" in the mapping';
+    if (!from) return fix;
+    const what = this.kind === 'date' ? 'dates' : 'numbers';
+    const others = from.misfits.filter((m) => m.line !== line).map((m) => `line ${m.line} ${JSON.stringify(m.raw)}`);
+    const also = others.length ? `; other cells that are not: ${others.join(', ')}` : '';
+    return ` (${from.fitting} of ${from.values} values in the first ${from.sampleRows} rows are ${what}, so the column is ${this.kind}${also})${fix}`;
   }
 
   private track(level: string): void {
@@ -74,12 +111,4 @@ export class VariableCodec {
   sortedLevels(): string[] {
     return [...this.levels].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   }
-}
-
-export function unparseableDate(dates: DateParser, file: string, line: number, column: string, raw: string): ImportError {
-  const expected =
-    dates.format === 'iso'
-      ? 'an ISO date such as 2001-08-21 (declare "dateFormat" in the mapping, e.g. "dd/MM/yyyy", for other forms)'
-      : `a date in the declared form "${dates.format}"`;
-  return new ImportError({ file, line, column, value: raw }, `unparseable date: expected ${expected}`);
 }

@@ -3,11 +3,11 @@ import { readCsv } from '../../main/ingest/csvReader.js';
 import { ImportError } from '../../main/ingest/errors.js';
 import { tempDir, writeCsv } from '../support/store.js';
 
-async function read(text: string | Buffer) {
+async function read(text: string | Buffer, maxRecordChars?: number) {
   const path = writeCsv(tempDir(), 'x.csv', text);
   let header: string[] = [];
   const rows: { fields: string[]; line: number }[] = [];
-  const result = await readCsv({ file: 'x.csv', path, onHeader: (h) => (header = h), onRow: (fields, line) => rows.push({ fields, line }) });
+  const result = await readCsv({ file: 'x.csv', path, maxRecordChars, onHeader: (h) => (header = h), onRow: (fields, line) => rows.push({ fields, line }) });
   return { header, rows, result };
 }
 
@@ -49,7 +49,28 @@ describe('readCsv', () => {
   });
 
   it('refuses an unclosed quote and an empty file', async () => {
-    await expect(read('a,b\n1,"open\n')).rejects.toThrow(/line 2: a quoted field is never closed/);
+    await expect(read('a,b\n1,"open\n')).rejects.toThrow(/line 2, column "b": a quoted field is never closed/);
     await expect(read('')).rejects.toThrow(/the file is empty/);
+  });
+
+  it('names the column where a never-closed quote opened', async () => {
+    await expect(read('a,b,c\n1,2,3\n4,"open,6\n7,8,9\n')).rejects.toThrow(/^x\.csv, line 3, column "b": a quoted field is never closed/);
+  });
+
+  it('refuses duplicate header names and NUL bytes, naming line and column', async () => {
+    await expect(read('id,x, x\n1,2,3\n')).rejects.toThrow(/^x\.csv, line 1, column "x": two columns are named "x" \(columns 2 and 3\)/);
+    await expect(read('id,x\n1,2\n2,"a\u0000b"\n')).rejects.toThrow(/^x\.csv, line 3, column "x": value "byte 0x00": the file contains a NUL byte/);
+  });
+
+  it('stops a record that outgrows the limit, within a chunk and across chunks', async () => {
+    await expect(read('id,x\n1,2\n3,' + 'y'.repeat(100) + '\n', 64)).rejects.toThrow(/^x\.csv, line 3: a record longer than 64 characters/);
+    await expect(read('id,x\n1,"' + 'y\n'.repeat(100) + '"\n', 64)).rejects.toThrow(/^x\.csv, line 2: a record longer than 64 characters/);
+    const { rows } = await read('id,x\n1,' + 'y'.repeat(60) + '\n', 64);
+    expect(rows).toHaveLength(1);
+  });
+
+  it('names the column of a bad byte in the first chunk of a file with a BOM and a quoted header (found by the import fuzz test)', async () => {
+    const text = Buffer.concat([Buffer.from('\uFEFF"note","id"\n"ok",1\n"f'), Buffer.from([0xe9]), Buffer.from('r",2\n')]);
+    await expect(read(text)).rejects.toThrow(/^x\.csv, line 3, column "note": value "byte 0xe9"/);
   });
 });

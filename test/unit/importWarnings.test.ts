@@ -7,12 +7,14 @@ describe('soft problems are warnings: counted, listed, stored, shown by the CLI'
   it('warns about visits after death or follow-up end and duplicate visits, and imports them', async () => {
     const { db, path } = freshStore();
     const dir = tempDir();
-    writeCsv(dir, 'p.csv', 'id,end,death\n1,2010-01-01,2009-06-01\n2,2010-01-01,NA\n3,2010-01-01,NA\n');
+    // An index date for each patient: patient 2's only visit is after the end of follow-up, which with the
+    // default index (the first record) would be a negative follow-up, refused.
+    writeCsv(dir, 'p.csv', 'id,start,end,death\n1,2008-01-01,2010-01-01,2009-06-01\n2,2008-01-01,2010-01-01,NA\n3,2008-01-01,2010-01-01,NA\n');
     writeCsv(dir, 'v.csv', 'id,date,crea\n1,2009-01-01,80\n1,2009-07-01,95\n2,2011-03-01,70\n3,2008-01-01,60\n3,2008-01-01,61\n');
     const mapping = mappingIn(dir, {
       dataset: 'soft',
       files: [
-        { path: 'p.csv', id: 'id', patients: true, followUp: { end: 'end', event: 'death', eventType: 'death' } },
+        { path: 'p.csv', id: 'id', patients: true, index: 'start', followUp: { end: 'end', event: 'death', eventType: 'death' } },
         { path: 'v.csv', id: 'id', measurements: { layout: 'wide', time: 'date', columns: ['crea'] } },
       ],
     });

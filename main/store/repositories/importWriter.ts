@@ -33,6 +33,7 @@ export class ImportWriter {
   private readonly insertOutcomeStmt: Statement;
   private readonly setIndexStmt: Statement;
   private readonly batch: (number | string | null)[] = [];
+  private keyStatements: { insert: Statement; line: Statement; setLine: Statement } | undefined;
   measurementCount = 0;
   eventCount = 0;
 
@@ -66,6 +67,7 @@ export class ImportWriter {
   rollback(): void {
     this.batch.length = 0;
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.closeKeyIndex();
   }
 
   datasetExists(name: string): boolean {
@@ -116,16 +118,50 @@ export class ImportWriter {
     b.length = 0;
   }
 
-  /** Variable and time of the measurements stored so far for a patient (for duplicate checks). */
-  measurementKeys(patientId: number, variableIds: number[]): { variableId: number; time: number }[] {
+  /** The rowid of the last measurement stored so far (0 when none): rows stored later have larger ones. */
+  lastMeasurementRowid(): number {
     this.flushMeasurements();
-    if (variableIds.length === 0) return [];
-    return this.db
-      .prepare(
-        `SELECT DISTINCT variable_id AS variableId, time FROM measurements
-          WHERE patient_id = ? AND variable_id IN (${variableIds.map(() => '?').join(', ')})`,
-      )
-      .all(patientId, ...variableIds) as { variableId: number; time: number }[];
+    return (this.db.prepare('SELECT max(rowid) FROM measurements').pluck().get() as number | null) ?? 0;
+  }
+
+  /**
+   * Opens the duplicate-key index for a file whose rows are not grouped by
+   * patient: a temp table (not part of the store file) keyed by patient,
+   * variable (0 for a whole wide visit) and time, seeded with the measurements
+   * stored after `sinceRowid`, i.e. the file's rows so far (their lines unknown: 0).
+   */
+  openKeyIndex(sinceRowid: number, wholeVisits: boolean): void {
+    this.flushMeasurements();
+    this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS import_keys (
+      patient_id INTEGER NOT NULL, variable_id INTEGER NOT NULL, time REAL NOT NULL, line INTEGER NOT NULL,
+      PRIMARY KEY (patient_id, variable_id, time)) WITHOUT ROWID`);
+    this.db.exec('DELETE FROM temp.import_keys');
+    this.db
+      .prepare(`INSERT OR IGNORE INTO temp.import_keys SELECT patient_id, ${wholeVisits ? '0' : 'variable_id'}, time, 0 FROM measurements WHERE rowid > ?`)
+      .run(sinceRowid);
+    this.keyStatements = {
+      insert: this.db.prepare('INSERT OR IGNORE INTO temp.import_keys (patient_id, variable_id, time, line) VALUES (?, ?, ?, ?)'),
+      line: this.db.prepare('SELECT line FROM temp.import_keys WHERE patient_id = ? AND variable_id = ? AND time = ?').pluck(),
+      setLine: this.db.prepare('INSERT OR REPLACE INTO temp.import_keys (patient_id, variable_id, time, line) VALUES (?, ?, ?, ?)'),
+    };
+  }
+
+  /** Records a key in the index; returns the line it was first seen on (0: unknown) when it was there already. */
+  noteKey(patientId: number, variableId: number, time: number, line: number): number | undefined {
+    const s = this.keyStatements!;
+    if (s.insert.run(patientId, variableId, time, line).changes === 1) return undefined;
+    return s.line.get(patientId, variableId, time) as number;
+  }
+
+  /** Records a key with the line it was first seen on, replacing an unknown line. */
+  setKeyLine(patientId: number, variableId: number, time: number, line: number): void {
+    this.keyStatements!.setLine.run(patientId, variableId, time, line);
+  }
+
+  closeKeyIndex(): void {
+    if (!this.keyStatements) return;
+    this.keyStatements = undefined;
+    this.db.exec('DROP TABLE IF EXISTS temp.import_keys');
   }
 
   insertEvent(patientId: number, time: number, type: string, sourceColumn: string): void {
@@ -153,6 +189,16 @@ export class ImportWriter {
          WHERE dataset_id = ? AND index_time IS NULL`,
       )
       .run(datasetId);
+  }
+
+  /** Patients whose follow-up ends before their index time, with that index time. */
+  followUpBeforeIndex(datasetId: number): { patientId: number; indexTime: number }[] {
+    return this.db
+      .prepare(
+        `SELECT p.id AS patientId, p.index_time AS indexTime FROM patients p JOIN outcomes o ON o.patient_id = p.id
+          WHERE p.dataset_id = ? AND o.followup_end < p.index_time`,
+      )
+      .all(datasetId) as { patientId: number; indexTime: number }[];
   }
 
   defaultIndexToZero(datasetId: number): void {
