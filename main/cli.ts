@@ -134,6 +134,9 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         out(`Imported dataset "${result.dataset}" into ${dbPath} in ${result.seconds.toFixed(2)} s`);
         out(table(['file', 'rows', 'size', 'sha256'], result.files.map((f) => [f.name, num(f.rows), bytes(f.sizeBytes), f.sha256.slice(0, 16)]), [false, true, true]));
         out(`patients ${num(result.patients)}, measurements ${num(result.measurements)}, events ${num(result.events)}, outcomes ${num(result.outcomes)}`);
+        if (result.timeZone) out(`Date-times without an offset were read in ${result.timeZone} and stored in UTC.`);
+        const ungrouped = result.files.filter((f) => !f.groupedByPatient).map((f) => f.name);
+        if (ungrouped.length) out(`Rows not grouped by patient in ${ungrouped.join(', ')}: checked for duplicates through an index.`);
         printWarnings(out, result.warningCount, Object.entries(result.warningsByCode).map(([rule, count]) => ({ rule, count })), result.warnings, 10);
         return 0;
       } finally {
