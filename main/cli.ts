@@ -18,9 +18,9 @@ import { BACKENDS, type BackendName } from './training/backend.js';
 import { TrainingError } from './training/engine.js';
 import { generateSyntheticSet } from './training/generate.js';
 import { train } from './training/engine.js';
-import { ExportRefusedError, exportSyntheticSet } from './export/exportSet.js';
+import { ExportRefusedError, ExportTargetError, exportSyntheticSet, type ExportResult } from './export/exportSet.js';
 import { createReviewSession, ReviewError } from './review/session.js';
-import { exportSessionFile, importAnswersFile } from './review/sessionFile.js';
+import { exportSessionFile, importAnswersFile, REAL_DATA_WARNING } from './review/sessionFile.js';
 import { reviewResults, type ReviewResults } from './review/results.js';
 import { listRuns } from './training/runs.js';
 import { EvaluationError, evaluate } from './evaluation/evaluate.js';
@@ -64,7 +64,9 @@ Usage:
                                                (default ./exports); every export is audit-logged
   synthehr review create SET [--cases N] [--synthetic-share X] [--seed N]
                                                a blinded, shuffled mix of synthetic and real holdout cases
-  synthehr review export SESSION --out FILE    the cases for a reviewer elsewhere (no identifiers, no truth)
+  synthehr review export SESSION --out FILE --reviewer NAME
+                                               the cases for a reviewer elsewhere; CONTAINS REAL PATIENT
+                                               DATA (holdout cases, rounded and jittered), audit-logged
   synthehr review import FILE                  a reviewer's answers file
   synthehr review results SESSION [--json]     accuracy, sensitivity, specificity, binomial test, kappa
   synthehr demo [--db FILE]                    the pipeline, headless, on the bundled demo cohort
@@ -109,6 +111,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       override: { type: 'string' },
       cases: { type: 'string' },
       'synthetic-share': { type: 'string' },
+      reviewer: { type: 'string' },
       force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -298,12 +301,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       try {
         const result = await exportSyntheticSet(db, { set, format: values.format, directory: outDir, overrideReason: values.override });
         if (values.json) out(JSON.stringify(result, null, 2));
-        else {
-          out(`Exported "${set}" as ${values.format} to ${result.directory}`);
-          out(table(['file', 'rows'], result.files.map((f) => [f.name, num(f.rows)]), [false, true]));
-          out(result.gate.passed ? 'Privacy gate: passed' : `Privacy gate: FAILED (${result.gate.failures.join('; ')}); exported under the override "${result.overrideReason}"`);
-          out(`Data card: ${result.dataCard.markdown}\nAudit log entry ${result.auditId}`);
-        }
+        else printExport(out, set, values.format, result, values.override);
         return 0;
       } finally {
         db.close();
@@ -325,9 +323,10 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
           return 0;
         }
         if (sub === 'export') {
-          if (!arg || !values.out) throw new UsageError('review export needs a SESSION and --out FILE');
-          const r = exportSessionFile(db, arg, outputFileArg(resolve(values.out), '--out'));
-          out(`Wrote ${r.cases} cases to ${resolve(values.out)} (no identifiers, dates shifted, no answers).`);
+          if (!arg || !values.out || !values.reviewer) throw new UsageError('review export needs a SESSION, --out FILE and --reviewer NAME (it goes into the file and the audit log)');
+          const r = exportSessionFile(db, arg, outputFileArg(resolve(values.out), '--out'), { reviewer: values.reviewer });
+          process.stderr.write(`${REAL_DATA_WARNING}\n`);
+          out(`Wrote ${r.cases} cases (${r.real} real, ${r.synthetic} synthetic) for ${values.reviewer} to ${r.path}; audit entry ${r.auditId}. Values rounded, days jittered, no identifiers, no answers.`);
           return 0;
         }
         if (sub === 'import') {
@@ -459,6 +458,9 @@ async function cohortCommand(dbPath: string, args: string[], values: { definitio
 
 const PROJECT_ROOT = join(import.meta.dirname, '..');
 
+/** The override reason the demo records when the gate refuses its set. */
+const DEMO_OVERRIDE = 'demo run on the bundled demo cohort: shows the pipeline, not for sharing';
+
 /** The whole pipeline on the bundled demo cohort, headless: import, cohort, train, generate, evaluate, export; each stage timed. */
 async function runDemo(dbPath: string, out: (s: string) => void): Promise<number> {
   if (existsSync(dbPath)) {
@@ -497,8 +499,18 @@ async function runDemo(dbPath: string, out: (s: string) => void): Promise<number
     const report = await stage('evaluate', () => evaluate(db, generated.dataset));
     const reportDir = join(dirname(dbPath), 'reports');
     const paths = writeReport(report, reportDir);
-    // Through the privacy gate, with its data card and audit entry, like any export.
-    const exported = await stage('export csv', () => exportSyntheticSet(db, { set: generated.dataset, format: 'csv', directory: join(dirname(dbPath), 'export'), report }));
+    // Through the privacy gate, with its data card and audit entry, like any export. The demo
+    // shows a refusal and then the override path (recorded with its reason), so that it ends.
+    const exportOptions = { set: generated.dataset, format: 'csv' as const, directory: join(dirname(dbPath), 'export'), report };
+    const exported = await stage('export csv', async () => {
+      try {
+        return await exportSyntheticSet(db, exportOptions);
+      } catch (err) {
+        if (!(err instanceof ExportRefusedError)) throw err;
+        out(`[demo] the privacy gate refused the demo set (${err.gate.verdict.line}); exporting it under a recorded override, as a steward could`);
+        return exportSyntheticSet(db, { ...exportOptions, overrideReason: DEMO_OVERRIDE });
+      }
+    });
     out('');
     printEvaluation(out, report, paths);
     const h = report.headline;
@@ -506,7 +518,8 @@ async function runDemo(dbPath: string, out: (s: string) => void): Promise<number
       `\n[demo] headline: discriminative score ${h.discriminativeScore.toFixed(3)}; next-visit error TSTR ${h.predictive.tstr.toFixed(3)} / TRTR ${h.predictive.trtr.toFixed(3)}; ` +
         `C-index TSTR ${h.cIndex.tstr.toFixed(3)} / TRTR ${h.cIndex.trtr.toFixed(3)}; membership-inference AUC ${h.membershipInferenceAuc.toFixed(3)}; DCR share ${h.dcrShare.toFixed(3)}`,
     );
-    out(`\n[demo] store: ${dbPath}`);
+    out(`\n[demo] verdict: ${exported.gate.verdict.line}`);
+    out(`[demo] store: ${dbPath}`);
     out(`[demo] report: ${paths.html}`);
     out(`[demo]         ${paths.json}`);
     out(`[demo] export: ${exported.directory} (${exported.files.map((f) => `${f.name} ${f.rows} rows`).join(', ')})`);
@@ -516,6 +529,15 @@ async function runDemo(dbPath: string, out: (s: string) => void): Promise<number
   } finally {
     db.close();
   }
+}
+
+function printExport(out: (s: string) => void, set: string, format: string, result: ExportResult, override: string | undefined): void {
+  out(result.gate.verdict.line);
+  out(`Exported "${set}" as ${format} to ${result.directory}`);
+  out(table(['file', 'rows'], result.files.map((f) => [f.name, num(f.rows)]), [false, true]));
+  if (result.gate.passed) out(`Privacy gate: passed${override?.trim() ? ' (--override was not needed and was not recorded)' : ''}`);
+  else out(`The privacy gate refused this set; exported under override: "${result.overrideReason}". Refused for: ${result.gate.verdict.reasons.join('; ')}`);
+  out(`Data card: ${result.dataCard.markdown}\nAudit log entry ${result.auditId}`);
 }
 
 function printReview(out: (s: string) => void, r: ReviewResults): void {
@@ -624,7 +646,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write('synthehr: the store is busy: another SynthEHR process (an import, a training run or the app) kept writing to it for over a minute. Nothing was changed; run the command again when that process has finished.\n');
       return 1;
     }
-    const known = [ImportError, MappingError, DbFromFutureError, StoreOpenError, DatasetNotFoundError, CohortDefinitionError, CohortNotFoundError, PatientNotInCohortError, TrainingError, EvaluationError, ExportRefusedError, ReviewError];
+    const known = [ImportError, MappingError, DbFromFutureError, StoreOpenError, DatasetNotFoundError, CohortDefinitionError, CohortNotFoundError, PatientNotInCohortError, TrainingError, EvaluationError, ExportRefusedError, ExportTargetError, ReviewError];
     if (known.some((k) => err instanceof k)) {
       process.stderr.write(`synthehr: ${(err as Error).message}\n`);
       return 1;

@@ -275,10 +275,9 @@ const evaluationView = z.object({
 const reviewCase = z.object({
   position: z.number(),
   label: z.string(),
-  indexDate: z.string().nullable(),
   statics: z.array(z.object({ name: z.string(), value: z.string() })),
   measurements: z.array(z.object({ name: z.string(), unit: z.string().nullable(), kind: z.string() })),
-  steps: z.array(z.object({ day: z.number(), date: z.string().nullable(), values: z.record(z.string(), z.union([z.string(), z.number()])), events: z.array(z.string()) })),
+  steps: z.array(z.object({ day: z.number(), values: z.record(z.string(), z.union([z.string(), z.number()])), events: z.array(z.string()) })),
   outcome: z.object({ day: z.number(), status: z.string() }),
 });
 const reviewerScore = z.object({ reviewer: z.string(), answered: z.number(), correct: z.number(), accuracy: z.number().nullable(), sensitivity: z.number().nullable(), specificity: z.number().nullable(), pValue: z.number() });
@@ -293,6 +292,8 @@ const exportResult = z.object({
   directory: z.string(),
   files: z.array(z.object({ name: z.string(), rows: z.number() })),
   gate: z.object({ passed: z.boolean(), failures: z.array(z.string()) }),
+  /** The share verdict the gate acted on, in one line (the data card opens with it). */
+  verdict: z.string(),
   overrideReason: z.string().nullable(),
   dataCard: z.string(),
 });

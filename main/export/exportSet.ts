@@ -1,29 +1,31 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { showCohort } from '../cohort/cohortService.js';
 import { evaluate, findSyntheticSet, type EvaluationReport } from '../evaluation/evaluate.js';
 import type { Db } from '../store/database.js';
-import { DatasetRepository } from '../store/repositories/datasetRepository.js';
 import { ExportAuditRepository } from '../store/repositories/exportAuditRepository.js';
-import { TrainingRepository } from '../store/repositories/trainingRepository.js';
-import { ReviewRepository } from '../store/repositories/reviewRepository.js';
-import { reviewResults } from '../review/results.js';
+import { refuseFolderTarget, writeNewFolderAtomically } from './atomicOutput.js';
 import { exportCsv } from './csvExport.js';
+import { dataCard, dataCardMarkdown, type ExportFormat } from './dataCard.js';
 import { loadExportData } from './exportData.js';
 import { writeFhir } from './fhirExport.js';
 import { privacyGate, type GateResult } from './gate.js';
 import { writeOmop } from './omopExport.js';
 
-export type ExportFormat = 'csv' | 'fhir' | 'omop';
+export type { ExportFormat };
 
 export class ExportRefusedError extends Error {
   constructor(readonly gate: GateResult) {
     super(
-      `Export refused by the privacy gate:\n${gate.failures.map((f) => `  ${f}`).join('\n')}\n` +
+      `Export refused by the privacy gate. ${gate.verdict.line.split(':')[0]}:\n${gate.failures.map((f) => `  ${f}`).join('\n')}\n` +
         'Generate a more private set (fewer steps, more patients in the cohort), or override with a reason (--override "REASON"); the reason goes into the audit log and the data card.',
     );
     this.name = 'ExportRefusedError';
   }
+}
+
+/** The export's folder cannot be written: it exists already (never replaced), or its parent is a file. */
+export class ExportTargetError extends Error {
+  override name = 'ExportTargetError';
 }
 
 export interface ExportResult {
@@ -38,119 +40,59 @@ export interface ExportResult {
 /**
  * Exports a synthetic set as CSV, FHIR R4 NDJSON or OMOP CDM v5.4 CSV, with a
  * data card, after the privacy gate (evaluated now unless a report is given),
- * and writes an audit-log entry.
+ * and writes an audit-log entry. The folder `DIRECTORY/SET.FORMAT` must not
+ * exist; it is written under a partial name and appears only complete, data
+ * card included (atomicOutput.ts).
  */
 export async function exportSyntheticSet(
   db: Db,
-  options: { set: string; format: ExportFormat; directory: string; overrideReason?: string; report?: EvaluationReport },
+  options: { set: string; format: ExportFormat; directory: string; overrideReason?: string; report?: EvaluationReport; progress?: (message: string) => void | Promise<void> },
 ): Promise<ExportResult> {
   const set = findSyntheticSet(db, options.set);
-  const report = options.report ?? (await evaluate(db, set.datasetName));
-  const gate = privacyGate(report.metrics);
-  const reason = options.overrideReason?.trim() || null;
-  if (!gate.passed && !reason) throw new ExportRefusedError(gate);
   const directory = join(options.directory, `${set.datasetName}.${options.format}`);
-  mkdirSync(directory, { recursive: true });
-  const data = loadExportData(db, set.datasetName);
-  const files =
-    options.format === 'csv' ? (await exportCsv(db, set.datasetName, directory)).files : options.format === 'fhir' ? await writeFhir(data, directory) : await writeOmop(data, directory);
-  const card = dataCard(db, set.datasetName, report, gate, reason, options.format, files);
-  const json = join(directory, 'DATA_CARD.json');
-  const markdown = join(directory, 'DATA_CARD.md');
-  writeFileSync(json, JSON.stringify(card, null, 2));
-  writeFileSync(markdown, dataCardMarkdown(card));
-  const auditId = new ExportAuditRepository(db).add({
-    syntheticSetId: set.id,
-    format: options.format,
+  const refusal = { what: 'an export', error: (m: string) => new ExportTargetError(m) };
+  // Before the (slow) evaluation: a folder in the way is said at once.
+  refuseFolderTarget(directory, refusal);
+  const report = options.report ?? (await evaluate(db, set.datasetName));
+  const gate = privacyGate(report);
+  // An override is only ever used (and recorded) when the gate refuses.
+  const reason = gate.passed ? null : options.overrideReason?.trim() || null;
+  if (!gate.passed && !reason) throw new ExportRefusedError(gate);
+  const { filled: written, committed: auditId } = await writeNewFolderAtomically(
     directory,
-    filesJson: JSON.stringify(files.map((f) => ({ name: f.name, rows: f.rows }))),
-    gateJson: JSON.stringify(gate),
+    refusal,
+    async (dir) => {
+      await options.progress?.(`writing ${options.format} files`);
+      const data = loadExportData(db, set.datasetName);
+      const files = options.format === 'csv' ? (await exportCsv(db, set.datasetName, dir)).files : options.format === 'fhir' ? await writeFhir(data, dir) : await writeOmop(data, dir);
+      await options.progress?.(`wrote ${files.length} files; writing the data card`);
+      const listed = files.map((f) => ({ name: f.name, rows: f.rows }));
+      const card = dataCard(db, set.datasetName, report, gate, reason, options.format, listed);
+      writeFileSync(join(dir, 'DATA_CARD.json'), JSON.stringify(card, null, 2));
+      writeFileSync(join(dir, 'DATA_CARD.md'), dataCardMarkdown(card));
+      return listed;
+    },
+    // The audit entry and the rename together: a failed rename rolls the entry back.
+    (publish, files) =>
+      db.transaction(() => {
+        const id = new ExportAuditRepository(db).add({
+          syntheticSetId: set.id,
+          format: options.format,
+          directory,
+          filesJson: JSON.stringify(files),
+          gateJson: JSON.stringify(gate),
+          overrideReason: reason,
+        });
+        publish();
+        return id;
+      })(),
+  );
+  return {
+    directory,
+    files: written.map((f) => ({ ...f, path: join(directory, f.name) })),
+    dataCard: { json: join(directory, 'DATA_CARD.json'), markdown: join(directory, 'DATA_CARD.md') },
+    gate,
     overrideReason: reason,
-  });
-  return { directory, files, dataCard: { json, markdown }, gate, overrideReason: reason, auditId };
-}
-
-function dataCard(db: Db, setName: string, report: EvaluationReport, gate: GateResult, reason: string | null, format: ExportFormat, files: { name: string; rows: number }[]) {
-  const cohort = showCohort(db, String(report.cohort.id));
-  const run = report.run ? new TrainingRepository(db).run(report.run.id) : undefined;
-  const datasets = new DatasetRepository(db);
-  const source = datasets.find(cohort.dataset)!;
-  const synthetic = datasets.find(setName)!;
-  const followUp = cohort.outcome.followUpDays;
-  return {
-    title: `Synthetic data card: ${setName}`,
-    generatedAt: new Date().toISOString(),
-    notice: 'Every record in this export is synthetic: generated by a model, not observed. FHIR resources carry meta.tag HTEST.',
-    export: { format, files },
-    source: {
-      // Counts and definitions only: no identifiers, dates or values of real patients.
-      dataset: source.name,
-      timeBasis: source.timeBasis,
-      patientsInDataset: source.patients,
-      patientsInCohort: cohort.outcome.patients,
-      trainPatients: cohort.split.train,
-      holdoutPatients: cohort.split.holdout,
-      medianFollowUpYears: followUp ? Math.round((followUp.median / 365.25) * 10) / 10 : null,
-      variables: datasets.variables(source.id).map((v) => ({ name: v.name, role: v.role, kind: v.kind, unit: v.unit })),
-      dates: source.timeBasis === 'relative' ? 'Day offsets are exported as dates counted from 2000-01-01 (day 0).' : 'Calendar dates as generated.',
-    },
-    cohort: { name: cohort.name, version: cohort.version, definition: cohort.definition, attrition: cohort.attrition },
-    model: run ? { family: run.family, runId: run.id, configuration: JSON.parse(run.configJson) as unknown, seed: run.seed, backend: run.backend, device: run.device, steps: run.step } : null,
-    syntheticSet: { name: setName, patients: synthetic.patients, measurements: synthetic.measurements, events: synthetic.events, generationSeed: report.syntheticSet.seed, plausibilityRepairs: report.syntheticSet.violations },
-    metrics: { verdicts: report.verdicts, headline: report.headline, failing: report.metrics.filter((m) => m.verdict === 'fail').map((m) => `${m.group}: ${m.name}${m.variable ? ` [${m.variable}]` : ''} = ${m.value}`) },
-    privacyAudit: {
-      metrics: report.metrics.filter((m) => m.group === 'privacy').map((m) => ({ name: m.name, variable: m.variable, value: m.value, verdict: m.verdict, threshold: m.threshold })),
-      gate,
-      override: reason ? { reason } : null,
-    },
-    review: reviewSummary(db, report.syntheticSet.id),
-    notes: format === 'omop' ? ['OMOP concept ids are 0 where no standard vocabulary is mapped; *_source_value columns carry the names. year_of_birth falls back to the index year when no birth date exists.'] : [],
+    auditId,
   };
-}
-
-function reviewSummary(db: Db, syntheticSetId: number) {
-  const session = new ReviewRepository(db).latestForSet(syntheticSetId);
-  if (session === undefined) return { status: 'no clinician review session has been run for this set' };
-  const r = reviewResults(db, String(session));
-  if (r.pooled.answered === 0) return { status: `review session ${session} has no answers yet` };
-  return {
-    status: `review session ${session}: ${r.reviewers.length} reviewer(s), ${r.pooled.answered} answers; pooled accuracy ${(r.pooled.accuracy * 100).toFixed(1)}% (binomial p ${r.pooled.pValue.toPrecision(3)}), sensitivity ${(r.pooled.sensitivity * 100).toFixed(1)}%, specificity ${(r.pooled.specificity * 100).toFixed(1)}%${r.fleissKappa === null ? '' : `, Fleiss' kappa ${r.fleissKappa.toFixed(3)}`}`,
-    results: r,
-  };
-}
-
-function dataCardMarkdown(card: ReturnType<typeof dataCard>): string {
-  const h = card.metrics.headline;
-  return [
-    `# ${card.title}`,
-    '',
-    `> ${card.notice}`,
-    '',
-    `Exported ${card.generatedAt} as **${card.export.format}**: ${card.export.files.map((f) => `${f.name} (${f.rows} rows)`).join(', ')}.`,
-    '',
-    '## Source (no identifiers)',
-    `Dataset ${card.source.dataset} (${card.source.timeBasis} time), ${card.source.patientsInDataset} patients; cohort ${card.cohort.name}@${card.cohort.version}: ${card.source.patientsInCohort} patients (train ${card.source.trainPatients}, holdout ${card.source.holdoutPatients}), median follow-up ${card.source.medianFollowUpYears ?? '–'} years. ${card.source.dates}`,
-    '',
-    `Variables: ${card.source.variables.map((v) => `${v.name} (${v.kind}${v.unit ? `, ${v.unit}` : ''})`).join(', ')}.`,
-    '',
-    '## Model',
-    card.model ? `${card.model.family}, run ${card.model.runId}, seed ${card.model.seed}, ${card.model.steps} steps on ${card.model.backend} (${card.model.device}). Configuration: \`${JSON.stringify(card.model.configuration)}\`.` : 'The training run was deleted.',
-    '',
-    '## Synthetic set',
-    `${card.syntheticSet.patients} patients, ${card.syntheticSet.measurements} measurements, ${card.syntheticSet.events} events; generation seed ${card.syntheticSet.generationSeed}; plausibility repairs ${JSON.stringify(card.syntheticSet.plausibilityRepairs)}.`,
-    '',
-    '## Evaluation',
-    `${card.metrics.verdicts.pass} pass, ${card.metrics.verdicts.warn} warn, ${card.metrics.verdicts.fail} fail. Discriminative score ${h.discriminativeScore.toFixed(3)}; next-visit error TSTR ${h.predictive.tstr.toFixed(3)} / TRTR ${h.predictive.trtr.toFixed(3)}; C-index TSTR ${h.cIndex.tstr.toFixed(3)} / TRTR ${h.cIndex.trtr.toFixed(3)}; membership-inference AUC ${h.membershipInferenceAuc.toFixed(3)}; DCR share ${h.dcrShare.toFixed(3)}.`,
-    '',
-    '## Privacy audit',
-    ...card.privacyAudit.metrics.map((m) => `- ${m.name}${m.variable ? ` [${m.variable}]` : ''}: ${m.value} — ${m.verdict}`),
-    '',
-    card.privacyAudit.gate.passed ? 'Privacy gate: passed.' : `Privacy gate: **failed** (${card.privacyAudit.gate.failures.join('; ')}).`,
-    card.privacyAudit.override ? `Exported anyway by the steward's override: "${card.privacyAudit.override.reason}".` : '',
-    '',
-    '## Clinician review',
-    card.review.status,
-    ...(card.notes.length ? ['', '## Notes', ...card.notes.map((n) => `- ${n}`)] : []),
-    '',
-  ].join('\n');
 }

@@ -1,16 +1,23 @@
-import type { Metric } from '../evaluation/metric.js';
+import { shareVerdict, type ShareVerdict, type VerdictInput } from '../evaluation/verdict.js';
 
 export interface GateResult {
   passed: boolean;
-  /** The privacy checks that failed, as "metric: value (threshold)". */
+  /** Why the gate refuses: the verdict's reasons. */
   failures: string[];
+  /** The share verdict the gate acted on. */
+  verdict: ShareVerdict;
 }
 
-/** The privacy gate: an export needs the membership-inference and copy checks of the evaluation to pass. */
-export function privacyGate(metrics: Metric[]): GateResult {
-  const guarded = metrics.filter((m) => m.group === 'privacy' && (m.name.startsWith('membership inference') || m.name.startsWith('exact copies') || m.name.startsWith('near copies')));
-  const failures = guarded
-    .filter((m) => m.verdict === 'fail')
-    .map((m) => `${m.name}: ${Number.isInteger(m.value) ? m.value : m.value.toFixed(3)} (pass ${m.threshold.better === 'lower' ? '<=' : '>='} ${m.threshold.pass})`);
-  return { passed: failures.length === 0, failures };
+/**
+ * The privacy gate acts on the share verdict (evaluation/verdict.ts): it
+ * refuses a set that is not fit to share — too few patients to judge, a
+ * privacy metric (attribute inference included) that fails or could not be
+ * computed (n/a counts as failing), a required privacy check missing.
+ * The verdict is derived again from the metrics given, so a report whose
+ * metrics were replaced cannot carry a stale verdict through.
+ */
+export function privacyGate(report: VerdictInput): GateResult {
+  const verdict = shareVerdict(report);
+  const passed = verdict.level !== 'unfit';
+  return { passed, failures: passed ? [] : verdict.reasons, verdict };
 }

@@ -1,29 +1,53 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { writeNewFileAtomically } from '../export/atomicOutput.js';
 import type { Db } from '../store/database.js';
 import { ReviewRepository } from '../store/repositories/reviewRepository.js';
-import { ReviewError, type ReviewCase } from './session.js';
+import { MAX_JITTER_DAYS } from './caseTreatment.js';
+import { ReviewError, type ReviewCase, type ReviewTreatment } from './session.js';
 
-/** The file a reviewer on another workstation gets: the cases, no identifiers, no truth. */
-export function exportSessionFile(db: Db, sessionRef: string, path: string): { cases: number } {
+/** Said in the session file itself, in the app, and by the CLI: the file holds real patients' records. */
+export const REAL_DATA_WARNING =
+  'CONTAINS REAL PATIENT DATA. Some of these cases are records of real patients, the others are synthetic. ' +
+  'Treat this file as protected health information: keep it on approved systems, give it only to the reviewer named in it, and delete it once the answers are back. ' +
+  `Identifiers and calendar dates are removed, values are rounded and days from the index date moved by up to ${MAX_JITTER_DAYS} days, the same for every case.`;
+
+/**
+ * The file a reviewer on another workstation gets: the cases, no identifiers,
+ * no truth; marked as holding real patient data. Written whole or not at all,
+ * never over an existing file, and logged with the reviewer and case counts.
+ */
+export function exportSessionFile(db: Db, sessionRef: string, path: string, options: { reviewer?: string } = {}) {
+  const reviewer = options.reviewer?.trim() ?? '';
+  if (!reviewer || reviewer.length > 100) throw new ReviewError('A session file export needs the name of the reviewer it is for (up to 100 characters): it goes into the audit log and the file.');
   const repo = new ReviewRepository(db);
   const session = repo.session(sessionRef);
   if (!session) throw new ReviewError(`No review session "${sessionRef}".`);
-  const cases = repo.cases(session.id).map((c) => JSON.parse(c.caseJson) as ReviewCase);
-  writeFileSync(
-    path,
-    JSON.stringify(
-      {
-        format: 'synthehr-review-session/1',
-        token: session.token,
-        instructions: 'For each case answer "real" or "synthetic", a confidence from 1 (guess) to 5 (certain), and the features that gave it away. Dates are shifted; identifiers are removed.',
-        cases,
-      },
-      null,
-      2,
-    ),
+  if (session.treatmentJson === null)
+    throw new ReviewError(`Review session ${session.id} was created before review cases were rounded and jittered: its real cases carry values verbatim. Create a new session and export that one.`);
+  const stored = repo.cases(session.id);
+  const counts = { cases: stored.length, real: stored.filter((c) => c.truth === 'real').length, synthetic: stored.filter((c) => c.truth === 'synthetic').length };
+  const text = JSON.stringify(
+    {
+      format: 'synthehr-review-session/2',
+      containsRealPatientData: true,
+      warning: REAL_DATA_WARNING,
+      token: session.token,
+      reviewer,
+      instructions: 'For each case answer "real" or "synthetic", a confidence from 1 (guess) to 5 (certain), and the features that gave it away. Days are counted from each case\'s index date.',
+      treatment: JSON.parse(session.treatmentJson) as ReviewTreatment,
+      cases: stored.map((c) => JSON.parse(c.caseJson) as ReviewCase),
+    },
+    null,
+    2,
   );
-  return { cases: cases.length };
+  // The log entry and the file together: a failed write rolls the entry back.
+  const auditId = db.transaction(() => {
+    const id = repo.logFileExport({ sessionId: session.id, token: session.token, reviewer, path, ...counts });
+    writeNewFileAtomically(path, text, { what: 'a session file', error: (m) => new ReviewError(m) });
+    return id;
+  })();
+  return { ...counts, path, auditId };
 }
 
 const answersFile = z.strictObject({

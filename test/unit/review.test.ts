@@ -48,9 +48,9 @@ describe('a review session', () => {
     expect(s).toMatchObject({ cases: 20, real: 10, synthetic: 10 });
     const dir = mkdtempSync(join(tmpdir(), 'review-'));
     const file = join(dir, 'session.json');
-    exportSessionFile(db, String(s.id), file);
+    exportSessionFile(db, String(s.id), file, { reviewer: 'oracle' });
     const text = readFileSync(file, 'utf8');
-    const exported = JSON.parse(text) as { token: string; cases: { position: number; label: string; indexDate: string }[] };
+    const exported = JSON.parse(text) as { token: string; cases: { position: number; label: string }[] };
     expect(exported.cases).toHaveLength(20);
     // No truth, no patient ids, no real dates in the file.
     expect(text).not.toMatch(/"truth"|"real"|"synthetic"|SYN-|patientId/);

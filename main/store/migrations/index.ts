@@ -4,10 +4,11 @@ import { cohorts } from './003-cohorts.js';
 import { training } from './004-training.js';
 import { exportAudit } from './005-export-audit.js';
 import { review } from './006-review.js';
+import { reviewFileAudit } from './007-review-file-audit.js';
 import type { Migration } from './types.js';
 
 /** Every schema step, in order. Append only: a shipped step is never edited. */
-export const migrations: readonly Migration[] = [coreTables, importLogAndTimeViews, cohorts, training, exportAudit, review];
+export const migrations: readonly Migration[] = [coreTables, importLogAndTimeViews, cohorts, training, exportAudit, review, reviewFileAudit];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version;
 

@@ -15,13 +15,27 @@ export interface ReviewAnswerRow {
   flags: string[];
 }
 
+export interface ReviewFileAuditRow {
+  id: number;
+  sessionId: number;
+  token: string;
+  reviewer: string;
+  path: string;
+  cases: number;
+  real: number;
+  synthetic: number;
+  createdAt: string;
+}
+
 export class ReviewRepository {
   constructor(private readonly db: Db) {}
 
-  create(syntheticSetId: number, token: string, seed: number, cases: ReviewCaseRow[]): number {
+  create(syntheticSetId: number, token: string, seed: number, cases: ReviewCaseRow[], treatmentJson: string): number {
     return this.db.transaction(() => {
       const id = Number(
-        this.db.prepare('INSERT INTO review_sessions (synthetic_set_id, token, seed, created_at) VALUES (?, ?, ?, ?)').run(syntheticSetId, token, seed, new Date().toISOString()).lastInsertRowid,
+        this.db
+          .prepare('INSERT INTO review_sessions (synthetic_set_id, token, seed, created_at, treatment_json) VALUES (?, ?, ?, ?, ?)')
+          .run(syntheticSetId, token, seed, new Date().toISOString(), treatmentJson).lastInsertRowid,
       );
       const insert = this.db.prepare('INSERT INTO review_cases VALUES (?, ?, ?, ?, ?)');
       for (const c of cases) insert.run(id, c.position, c.truth, c.patientId, c.caseJson);
@@ -31,8 +45,8 @@ export class ReviewRepository {
 
   session(ref: string) {
     return this.db
-      .prepare('SELECT id, synthetic_set_id AS syntheticSetId, token, seed, created_at AS createdAt FROM review_sessions WHERE CAST(id AS TEXT) = ? OR token = ?')
-      .get(ref, ref) as { id: number; syntheticSetId: number; token: string; seed: number; createdAt: string } | undefined;
+      .prepare('SELECT id, synthetic_set_id AS syntheticSetId, token, seed, created_at AS createdAt, treatment_json AS treatmentJson FROM review_sessions WHERE CAST(id AS TEXT) = ? OR token = ?')
+      .get(ref, ref) as { id: number; syntheticSetId: number; token: string; seed: number; createdAt: string; treatmentJson: string | null } | undefined;
   }
 
   cases(sessionId: number): ReviewCaseRow[] {
@@ -65,5 +79,30 @@ export class ReviewRepository {
 
   latestForSet(syntheticSetId: number) {
     return this.db.prepare('SELECT id FROM review_sessions WHERE synthetic_set_id = ? ORDER BY id DESC LIMIT 1').pluck().get(syntheticSetId) as number | undefined;
+  }
+
+  /** The recorded values of a source variable (statics or measurements), to derive its review precision from. */
+  variableValues(variableId: number, role: 'static' | 'measurement'): { num: number | null; txt: string | null }[] {
+    const table = role === 'static' ? 'static_values' : 'measurements';
+    return this.db.prepare(`SELECT num, txt FROM ${table} WHERE variable_id = ?`).all(variableId) as { num: number | null; txt: string | null }[];
+  }
+
+  /** Logs a session file written for a reviewer (it carries real patients' records). */
+  logFileExport(e: Omit<ReviewFileAuditRow, 'id' | 'createdAt'>): number {
+    return Number(
+      this.db
+        .prepare('INSERT INTO review_file_audit (session_id, session_token, reviewer, path, cases, real_cases, synthetic_cases, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(e.sessionId, e.token, e.reviewer, e.path, e.cases, e.real, e.synthetic, new Date().toISOString()).lastInsertRowid,
+    );
+  }
+
+  /** The session files written, oldest first (of one session, or all). */
+  exportLog(sessionId?: number): ReviewFileAuditRow[] {
+    return this.db
+      .prepare(
+        `SELECT id, session_id AS sessionId, session_token AS token, reviewer, path, cases, real_cases AS real, synthetic_cases AS synthetic, created_at AS createdAt
+           FROM review_file_audit WHERE ? IS NULL OR session_id = ? ORDER BY id`,
+      )
+      .all(sessionId ?? null, sessionId ?? null) as ReviewFileAuditRow[];
   }
 }

@@ -39,7 +39,7 @@ export function ExportStep() {
           Export…
         </Button>
       </Group>
-      <Textarea label="Override reason" description="Only needed when the privacy gate refuses; it goes into the audit log and the data card." w={600} value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
+      <Textarea label="Override reason" description="Only used when the privacy gate refuses; it goes into the audit log and the data card. The export folder must not exist yet: an export never writes into an existing folder." w={600} value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
       {error && (
         <Alert color="red" title="Not exported" style={{ whiteSpace: 'pre-wrap' }}>
           {error}
@@ -48,7 +48,9 @@ export function ExportStep() {
       {result && (
         <Stack gap="xs">
           <Alert color={result.gate.passed ? 'green' : 'yellow'}>
-            Exported to {result.directory}. Privacy gate {result.gate.passed ? 'passed' : `failed (${result.gate.failures.join('; ')}), exported under the override: "${result.overrideReason}"`}. Data card: {result.dataCard}
+            <Text fw={700}>{result.verdict}</Text>
+            Exported to {result.directory}.{' '}
+            {result.gate.passed ? 'Privacy gate: passed.' : `The privacy gate refused this set; exported under override: "${result.overrideReason}". Refused for: ${result.gate.failures.join('; ')}.`} Data card: {result.dataCard}
           </Alert>
           <Table>
             <Table.Tbody>

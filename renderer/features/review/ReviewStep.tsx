@@ -88,6 +88,10 @@ export function ReviewStep() {
   return (
     <Stack>
       <Title order={2}>Review</Title>
+      <Alert color="orange" title="Contains real patient data">
+        A session mixes real holdout patients' records with synthetic ones, so the cases here, and any session file written for a reviewer, are protected health information. Identifiers and calendar dates are
+        removed, values are rounded and days moved by a few days, the same for every case. Review on an approved workstation; every session file written is logged with its reviewer.
+      </Alert>
       <Group align="end">
         <Select label="Synthetic set" w={280} data={sets} value={set} onChange={setSet} />
         <Button variant="light" onClick={create} disabled={!set}>
