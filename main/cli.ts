@@ -56,9 +56,11 @@ Usage:
                                                synthetic patients as a new dataset (see inspect);
                                                --margin: share of the observed range values may pass it
                                                by (0 to 1, default 0.1); over 100,000 patients needs --force
-  synthehr evaluate SET [--out DIR] [--sensitive VARIABLE] [--json]
-                                               fidelity, survival and privacy of a synthetic set
-                                               against its cohort; writes the report (default ./reports)
+  synthehr evaluate SET [--out DIR] [--sensitive VARIABLE] [--stratum VARIABLE] [--json]
+                                               the share verdict, then fidelity, clinical fidelity
+                                               (event rates, hazard ratios, KM by --stratum, trajectories),
+                                               survival and privacy of a synthetic set against its cohort;
+                                               writes the report of aggregates (default ./reports)
   synthehr export SET --format csv|fhir|omop [--out DIR] [--override REASON]
                                                the set with its data card, after the privacy gate
                                                (default ./exports); every export is audit-logged
@@ -107,6 +109,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       margin: { type: 'string' },
       out: { type: 'string' },
       sensitive: { type: 'string' },
+      stratum: { type: 'string' },
       format: { type: 'string' },
       override: { type: 'string' },
       cases: { type: 'string' },
@@ -283,7 +286,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       const outDir = outputFolderArg(resolve(values.out ?? 'reports'), '--out');
       const db = openStore(dbPath);
       try {
-        const report = await evaluate(db, set, { sensitive: values.sensitive });
+        const report = await evaluate(db, set, { sensitive: values.sensitive, stratum: values.stratum });
         const paths = writeReport(report, outDir);
         if (values.json) out(JSON.stringify(report, null, 2));
         else printEvaluation(out, report, paths);

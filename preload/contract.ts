@@ -246,6 +246,8 @@ const metricRow = z.object({
   note: z.string().optional(),
 });
 
+const kmGridPoint = z.object({ time: z.number(), atRisk: z.number(), survival: z.number(), lower: z.number(), upper: z.number() });
+
 /** The evaluation report as the Evaluate step shows it (the full JSON and HTML are written beside the store). */
 const evaluationView = z.object({
   syntheticSet: z.object({ id: z.number(), dataset: z.string(), patients: z.number() }),
@@ -263,12 +265,18 @@ const evaluationView = z.object({
   }),
   metrics: z.array(metricRow),
   verdicts: z.object({ pass: z.number(), warn: z.number(), fail: z.number(), 'n/a': z.number() }),
+  /** The share verdict the step opens with: fit / caution / unfit, its reasons and the rule. */
+  verdict: z.object({ level: z.enum(['fit', 'caution', 'unfit']), line: z.string(), reasons: z.array(z.string()), rule: z.string() }),
+  /** Curves on a grid of round times, only while 5+ patients are at risk. */
   survival: z.object({
-    real: z.array(kmPoint),
-    synthetic: z.array(kmPoint),
+    real: z.array(kmGridPoint),
+    synthetic: z.array(kmGridPoint),
     logRankP: z.number(),
   }),
-  numeric: z.array(z.object({ variable: z.string(), kind: z.string(), real: z.array(z.number()), synthetic: z.array(z.number()) })),
+  /** Binned counts (real counts of 1 to 4 are null: suppressed). */
+  numeric: z.array(z.object({ variable: z.string(), kind: z.string(), unit: z.string().nullable(), edges: z.array(z.number()), real: z.array(z.number().nullable()), synthetic: z.array(z.number()), n: z.object({ real: z.number(), synthetic: z.number() }) })),
+  /** The training patients closest to a synthetic one, by internal row number: for the steward, never written to a file. */
+  closest: z.array(z.object({ row: z.number(), distance: z.number(), relative: z.number() })),
   reportPaths: z.object({ html: z.string(), json: z.string() }),
 });
 
@@ -363,7 +371,7 @@ export const contract = {
   /** Stops a run after its next checkpoint. */
   cancelTraining: method('training:cancel', z.tuple([z.number().int().min(1)]), z.object({ cancelling: z.boolean() })),
   /** Evaluates a synthetic set (by dataset name) against its cohort; writes the report files in main's reports folder. */
-  evaluate: method('evaluation:run', z.tuple([z.string().min(1).max(200), z.string().max(200).optional()]), evaluationView),
+  evaluate: method('evaluation:run', z.tuple([z.string().min(1).max(200), z.string().max(200).optional(), z.string().max(200).optional()]), evaluationView),
   listSyntheticSets: method('evaluation:list-sets', z.tuple([]), z.array(z.object({ id: z.number(), dataset: z.string(), runId: z.number(), patients: z.number(), createdAt: z.string() }))),
   createReviewSession: method('review:create', z.tuple([z.string().min(1).max(200), z.number().int().min(2).max(500).optional()]), z.object({ id: z.number(), token: z.string(), cases: z.number(), real: z.number(), synthetic: z.number() })),
   listReviewSessions: method('review:list', z.tuple([]), z.array(z.object({ id: z.number(), set: z.string(), cases: z.number(), answers: z.number(), createdAt: z.string() }))),

@@ -5,7 +5,9 @@ type Out = (s: string) => void;
 
 const fmt = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '' : Math.abs(x) >= 100 ? num(Math.round(x)) : x.toFixed(3));
 
+/** Prints the evaluation, opening with the share verdict; the closest training patients are never printed. */
 export function printEvaluation(out: Out, r: EvaluationReport, paths: { json: string; html: string }): void {
+  out(r.verdict.line);
   out(`Evaluation of "${r.syntheticSet.dataset}" (${num(r.syntheticSet.patients)} synthetic patients, ${r.run ? `${r.run.family} run ${r.run.id}, ${r.run.backend}` : 'run deleted'}) against cohort ${r.cohort.name}@${r.cohort.version}`);
   out(`Data: train ${num(r.dataUse.train)} (what the model saw), holdout ${num(r.dataUse.holdout)} (never seen; the baseline), synthetic ${num(r.dataUse.synthetic)}`);
   out('');
@@ -25,8 +27,14 @@ export function printEvaluation(out: Out, r: EvaluationReport, paths: { json: st
   );
   const s = r.survival;
   out(`\nSurvival: censoring ${(s.real.censoringRate * 100).toFixed(1)}% real vs ${(s.synthetic.censoringRate * 100).toFixed(1)}% synthetic; RMST to day ${num(Math.round(s.tau))}: ${num(Math.round(s.real.rmst))} vs ${num(Math.round(s.synthetic.rmst))} days; log-rank chi-square ${s.logRank.chiSquare.toFixed(2)}, p ${s.logRank.p.toFixed(3)}`);
+  const hr = (h: { hr: number; lower: number; upper: number }, ci: boolean) => (Number.isFinite(h.hr) ? `${h.hr.toFixed(2)}${ci && Number.isFinite(h.lower) ? ` (${h.lower.toFixed(2)}-${h.upper.toFixed(2)})` : ''}` : 'n/a');
+  for (const c of r.clinical.coxEffects) out(`Hazard ratio ${c.variable} ${c.term}: real ${hr(c.real, true)}, synthetic ${hr(c.synthetic, true)}, holdout ${hr(c.holdout, false)}`);
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const rates = r.clinical.eventRates.map((e) => `${e.type} ${e.real ? pct(e.real.share) : `<${r.disclosure.minimumCell} patients`} real vs ${pct(e.synthetic.share)} synthetic`);
+  if (rates.length) out(`Patients with the event: ${rates.join('; ')}`);
   out(`Verdicts: ${r.verdicts.pass} pass, ${r.verdicts.warn} warn, ${r.verdicts.fail} fail${r.verdicts['n/a'] ? `, ${r.verdicts['n/a']} n/a` : ''}`);
   const v = Object.entries(r.syntheticSet.violations).filter(([, n]) => n > 0);
   if (v.length) out(`Plausibility repairs at generation: ${v.map(([k, n]) => `${k} ${num(n)}`).join(', ')}`);
+  out(`\n${r.verdict.line}\nRule: ${r.verdict.rule}`);
   out(`\nReport: ${paths.html}\n        ${paths.json}`);
 }

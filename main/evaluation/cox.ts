@@ -9,6 +9,8 @@ export interface CoxModel {
   beta: Float64Array;
   means: Float64Array;
   sds: Float64Array;
+  /** Observed information (minus the Hessian of the log partial likelihood) at the fit, on the standardised scale. */
+  information: Float64Array[];
 }
 
 export function fitCox(x: Float64Array[], days: number[], event: number[], ridge = 1, iterations = 25): CoxModel {
@@ -28,6 +30,7 @@ export function fitCox(x: Float64Array[], days: number[], event: number[], ridge
   const z = x.map((row) => Float64Array.from(row, (v, j) => (v - means[j]!) / sds[j]!));
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => days[b]! - days[a]!); // descending time
   const beta = new Float64Array(p);
+  let information: Float64Array[] = [];
   for (let it = 0; it < iterations; it++) {
     const grad = new Float64Array(p);
     const hess = Array.from({ length: p }, () => new Float64Array(p));
@@ -56,6 +59,7 @@ export function fitCox(x: Float64Array[], days: number[], event: number[], ridge
         }
       }
     }
+    information = hess.map((row, a) => Float64Array.from(row, (v, b) => (b <= a ? v : hess[b]![a]!)));
     for (let a = 0; a < p; a++) {
       grad[a]! -= ridge * beta[a]!;
       hess[a]![a]! += ridge;
@@ -69,7 +73,7 @@ export function fitCox(x: Float64Array[], days: number[], event: number[], ridge
     }
     if (change < 1e-6) break;
   }
-  return { beta, means, sds };
+  return { beta, means, sds, information };
 }
 
 export function riskScore(model: CoxModel, x: Float64Array): number {
@@ -101,7 +105,7 @@ function dot(a: Float64Array, b: Float64Array): number {
 }
 
 /** Solves A x = b by Gaussian elimination with partial pivoting (A is small and positive definite). */
-function solve(a: Float64Array[], b: Float64Array): Float64Array {
+export function solve(a: Float64Array[], b: Float64Array): Float64Array {
   const n = b.length;
   const m = a.map((row, i) => [...row, b[i]!]);
   for (let c = 0; c < n; c++) {

@@ -5,14 +5,22 @@ import { TrainingRepository } from '../store/repositories/trainingRepository.js'
 import { realPatients, syntheticPatients, type EvalPatient } from './data.js';
 import { fidelity, type FidelityDetails } from './fidelity.js';
 import { metric, type Metric } from './metric.js';
-import { privacy, type PrivacyResult } from './privacy.js';
+import { privacy, type ClosestRow, type PrivacyResult } from './privacy.js';
+import { MIN_CELL } from './binning.js';
+import { coxEffects, type CoxEffect } from './coxEffects.js';
+import { eventRates, type EventRate } from './eventRates.js';
+import { stratifiable, stratumField, stratumSurvival, type StratumSurvival } from './stratumSurvival.js';
+import { trajectories, type Trajectory } from './trajectories.js';
 import { discriminativeScore, utility } from './posthoc.js';
 import { selectBackend, type BackendName } from '../training/backend.js';
 import { compareSurvival, type SurvivalComparison } from './survivalCompare.js';
+import { shareVerdict, type ShareVerdict } from './verdict.js';
 
 export interface EvaluationReport {
   version: 1;
   generatedAt: string;
+  /** The one line a steward acts on (fit / caution / unfit), with the rule it follows. */
+  verdict: ShareVerdict;
   cohort: { id: number; name: string; version: number; dataset: string };
   syntheticSet: { id: number; dataset: string; patients: number; seed: number; runId: number; checkpointStep: number; violations: Record<string, number> };
   run: { id: number; family: string; backend: string; device: string; steps: number } | null;
@@ -31,7 +39,19 @@ export interface EvaluationReport {
   verdicts: { pass: number; warn: number; fail: number; 'n/a': number };
   survival: SurvivalComparison;
   fidelity: FidelityDetails;
+  /** What clinicians check first: event rates, covariate effects, survival by a stratum, lab trajectories. */
+  clinical: { eventRates: EventRate[]; coxEffects: CoxEffect[]; survivalByStratum: StratumSurvival | null; trajectories: Trajectory[] };
   privacy: PrivacyResult['details'];
+  /** How the file keeps real patients out: aggregates only, small cells suppressed. */
+  disclosure: { minimumCell: number; note: string };
+}
+
+export interface EvaluateOptions {
+  sensitive?: string;
+  /** A categorical static to draw survival by (default: the first one with 2 to 8 levels). */
+  stratum?: string;
+  posthocSteps?: number;
+  backend?: BackendName | 'auto';
 }
 
 export class EvaluationError extends Error {
@@ -50,7 +70,16 @@ export function findSyntheticSet(db: Db, ref: string): SyntheticSetRow {
  * training patients (what the model saw), with the holdout patients (what it
  * never saw) as the yardstick of how two real samples differ.
  */
-export async function evaluate(db: Db, ref: string, options: { sensitive?: string; posthocSteps?: number; backend?: BackendName | 'auto' } = {}): Promise<EvaluationReport> {
+export async function evaluate(db: Db, ref: string, options: EvaluateOptions = {}): Promise<EvaluationReport> {
+  return (await evaluateForSteward(db, ref, options)).report;
+}
+
+/**
+ * The evaluation and, beside it, what only the data steward sees in the app:
+ * the training patients closest to a synthetic one (by internal row number).
+ * That list is never part of the report, so never of a file.
+ */
+export async function evaluateForSteward(db: Db, ref: string, options: EvaluateOptions = {}): Promise<{ report: EvaluationReport; closest: ClosestRow[] }> {
   await selectBackend(options.backend ?? 'auto');
   const set = findSyntheticSet(db, ref);
   const cohort = showCohort(db, String(set.cohortId));
@@ -58,7 +87,16 @@ export async function evaluate(db: Db, ref: string, options: { sensitive?: strin
   const holdout = realPatients(db, cohort, 'holdout');
   const synthetic = syntheticPatients(db, cohort, set.datasetId);
   if (holdout.length < 5) throw new EvaluationError(`Cohort ${cohort.name}@${cohort.version} has ${holdout.length} holdout patients; evaluation needs at least 5 (raise split.holdout).`);
+  const stratum = stratumField(cohort.encoding, options.stratum);
+  if (options.stratum !== undefined && !stratum) {
+    const names = stratifiable(cohort.encoding).map((f) => f.name);
+    throw new EvaluationError(`No categorical static "${options.stratum}" with 2 to 8 levels to stratify survival by.${names.length ? ` Choose one of: ${names.join(', ')}.` : ''}`);
+  }
   const fid = fidelity(train, holdout, synthetic, cohort.encoding);
+  const rates = eventRates(train, holdout, synthetic, [...cohort.definition.outcome.events, ...cohort.definition.outcome.competing]);
+  const traj = trajectories(train, holdout, synthetic, cohort.encoding);
+  const effects = coxEffects(train, holdout, synthetic, cohort.encoding);
+  const byStratum = stratum ? stratumSurvival(train, holdout, synthetic, stratum) : null;
   const surv = survival(train, synthetic);
   const priv = privacy(train, holdout, synthetic, cohort.encoding, options.sensitive);
   const detection = discriminativeScore(train, synthetic, cohort.encoding, { steps: options.posthocSteps });
@@ -66,6 +104,8 @@ export async function evaluate(db: Db, ref: string, options: { sensitive?: strin
   const survivalData = `train (${train.length}) vs synthetic (${synthetic.length})`;
   const metrics: Metric[] = [
     ...fid.metrics,
+    ...rates.metrics,
+    ...traj.metrics,
     metric({ group: 'survival', name: 'log-rank test p-value', value: surv.logRank.p, threshold: { pass: 0.05, warn: 0.01, better: 'higher' }, data: survivalData }),
     metric({
       group: 'survival',
@@ -75,6 +115,8 @@ export async function evaluate(db: Db, ref: string, options: { sensitive?: strin
       data: `${survivalData}, up to day ${Math.round(surv.tau)}`,
     }),
     metric({ group: 'survival', name: 'censoring rate difference', value: Math.abs(surv.synthetic.censoringRate - surv.real.censoringRate), threshold: { pass: 0.05, warn: 0.1, better: 'lower' }, data: survivalData }),
+    ...effects.metrics,
+    ...(byStratum?.metrics ?? []),
     ...priv.metrics,
     detection.metric,
     ...use.metrics,
@@ -82,9 +124,10 @@ export async function evaluate(db: Db, ref: string, options: { sensitive?: strin
   const run = new TrainingRepository(db).run(set.runId);
   const verdicts = { pass: 0, warn: 0, fail: 0, 'n/a': 0 };
   for (const m of metrics) verdicts[m.verdict]++;
-  return {
+  const report: EvaluationReport = {
     version: 1,
     generatedAt: new Date().toISOString(),
+    verdict: shareVerdict({ metrics, syntheticSet: { patients: synthetic.length } }),
     cohort: { id: cohort.id, name: cohort.name, version: cohort.version, dataset: cohort.dataset },
     syntheticSet: { id: set.id, dataset: set.datasetName, patients: set.patients, seed: set.seed, runId: set.runId, checkpointStep: set.checkpointStep, violations: JSON.parse(set.violationsJson) as Record<string, number> },
     run: run ? { id: run.id, family: run.family, backend: run.backend, device: run.device, steps: run.step } : null,
@@ -106,8 +149,14 @@ export async function evaluate(db: Db, ref: string, options: { sensitive?: strin
     verdicts,
     survival: surv,
     fidelity: fid.details,
+    clinical: { eventRates: rates.rates, coxEffects: effects.effects, survivalByStratum: byStratum?.survival ?? null, trajectories: traj.trajectories },
     privacy: priv.details,
+    disclosure: {
+      minimumCell: MIN_CELL,
+      note: `Aggregates only: distributions are counts on round bin edges, survival curves are read on a grid of round times while ${MIN_CELL}+ patients are at risk, trajectories show quartiles only for years with ${MIN_CELL}+ patients, and counts of 1 to ${MIN_CELL - 1} real patients or values are suppressed. No patient identifier or closest-patient list is included.`,
+    },
   };
+  return { report, closest: priv.closest };
 }
 
 function survival(train: EvalPatient[], synthetic: EvalPatient[]): SurvivalComparison {

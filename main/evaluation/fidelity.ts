@@ -3,6 +3,7 @@ import type { Encoding } from '../sequence/encoding.js';
 import type { PatientTimeline } from '../sequence/timeline.js';
 import type { EvalPatient } from './data.js';
 import { metric, type Metric } from './metric.js';
+import { binPair, suppressSmall, type BinnedPair } from './binning.js';
 import { ksStatistic, mean, pearson, sd, totalVariation, wasserstein1 } from './stats.js';
 
 const KS = { pass: 0.1, warn: 0.2, better: 'lower' as const };
@@ -73,11 +74,16 @@ function views(patients: EvalPatient[]): Views {
 }
 
 export interface FidelityDetails {
-  /** `kind` says how to show the values: index dates as dates, other dates as years from the index. */
-  numeric: { variable: string; kind: 'index' | 'date' | 'numeric'; unit: string | null; real: number[]; synthetic: number[] }[];
-  categorical: { variable: string; levels: string[]; real: number[]; synthetic: number[] }[];
-  gaps: { real: number[]; synthetic: number[] };
-  lengths: { real: number[]; synthetic: number[] };
+  /**
+   * Binned counts of each numeric variable (never the values). `kind` says how
+   * to read the edges: index dates in days since 1970, other dates in years
+   * from the index, numbers in `unit`.
+   */
+  numeric: ({ variable: string; kind: 'index' | 'date' | 'numeric'; unit: string | null } & BinnedPair)[];
+  /** Shares per level; a real share resting on 1 to MIN_CELL - 1 values is null (suppressed). */
+  categorical: { variable: string; levels: string[]; real: (number | null)[]; synthetic: number[] }[];
+  gaps: BinnedPair;
+  lengths: BinnedPair;
   correlation: { variables: string[]; real: number[][]; synthetic: number[][] };
 }
 
@@ -92,20 +98,23 @@ export function fidelity(train: EvalPatient[], holdout: EvalPatient[], synthetic
   const s = views(synthetic);
   const data = `train (${train.length}) vs synthetic (${synthetic.length}); baseline: train vs holdout (${holdout.length})`;
   const metrics: Metric[] = [];
-  const details: FidelityDetails = { numeric: [], categorical: [], gaps: { real: t.gaps, synthetic: s.gaps }, lengths: { real: t.lengths, synthetic: s.lengths }, correlation: { variables: [], real: [], synthetic: [] } };
+  const details: FidelityDetails = { numeric: [], categorical: [], gaps: binPair(t.gaps, s.gaps), lengths: binPair(t.lengths, s.lengths), correlation: { variables: [], real: [], synthetic: [] } };
   const numericPair = (variable: string, real: number[], base: number[], syn: number[], kind: 'index' | 'date' | 'numeric' = 'numeric', unit: string | null = null) => {
     metrics.push(metric({ group: 'fidelity', name: 'Kolmogorov-Smirnov', variable, value: ksStatistic(real, syn), baseline: ksStatistic(real, base), threshold: KS, data }));
     const scale = sd(real) || 1;
     metrics.push(
       metric({ group: 'fidelity', name: 'Wasserstein / sd', variable, value: wasserstein1(real, syn) / scale, baseline: wasserstein1(real, base) / scale, threshold: { pass: 0.2, warn: 0.4, better: 'lower' }, data }),
     );
-    details.numeric.push({ variable, kind, unit, real, synthetic: syn });
+    const years = (xs: number[]) => (kind === 'date' ? xs.map((x) => x / 365.25) : xs);
+    details.numeric.push({ variable, kind, unit: kind === 'date' ? 'years from index' : unit, ...binPair(years(real), years(syn)) });
   };
   const categoricalPair = (variable: string, real: string[], base: string[], syn: string[]) => {
     metrics.push(metric({ group: 'fidelity', name: 'total variation', variable, value: totalVariation(real, syn), baseline: totalVariation(real, base), threshold: TV, data }));
     const levels = [...new Set([...real, ...syn])].sort();
-    const share = (xs: string[]) => levels.map((l) => xs.filter((x) => x === l).length / Math.max(1, xs.length));
-    details.categorical.push({ variable, levels, real: share(real), synthetic: share(syn) });
+    const counts = (xs: string[]) => levels.map((l) => xs.filter((x) => x === l).length);
+    const share = (xs: string[]) => counts(xs).map((c) => c / Math.max(1, xs.length));
+    const realShares = suppressSmall(counts(real)).map((c) => (c === null ? null : c / Math.max(1, real.length)));
+    details.categorical.push({ variable, levels, real: realShares, synthetic: share(syn) });
   };
 
   for (const f of enc.statics) {

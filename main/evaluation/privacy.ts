@@ -2,6 +2,7 @@ import { encodePatient } from '../sequence/encode.js';
 import type { Encoding } from '../sequence/encoding.js';
 import type { EvalPatient } from './data.js';
 import { metric, type Metric } from './metric.js';
+import { binPair, type BinnedPair } from './binning.js';
 import { auc, quantile } from './stats.js';
 
 /**
@@ -47,8 +48,13 @@ function nearest(queries: Float64Array[], refs: Float64Array[], sameSet = false,
   });
 }
 
-export interface RiskRow {
-  patient: string;
+/**
+ * A training patient the synthetic set lies closest to: for the steward's eyes
+ * in the app only, never written to a report file. `row` is the store's
+ * internal patient number, not the source id.
+ */
+export interface ClosestRow {
+  row: number;
   /** Distance to the closest synthetic patient. */
   distance: number;
   /** That distance as a share of the holdout patients' 5th-percentile distance to training patients. */
@@ -57,7 +63,10 @@ export interface RiskRow {
 
 export interface PrivacyResult {
   metrics: Metric[];
-  details: { dcrSynthetic: number[]; dcrHoldout: number[]; risk: RiskRow[] };
+  /** What the report may hold: distances to the closest training patient, binned (`real` is the holdout). */
+  details: { dcr: BinnedPair };
+  /** The 20 training patients closest to a synthetic one; stays in the app. */
+  closest: ClosestRow[];
 }
 
 /**
@@ -128,7 +137,21 @@ export function privacy(train: EvalPatient[], holdout: EvalPatient[], synthetic:
     }),
   );
 
-  const field = enc.statics.find((f) => f.name === sensitive) ?? enc.statics.find((f) => f.codec.type !== 'numeric');
+  const field = sensitive === undefined ? enc.statics.find((f) => f.codec.type !== 'numeric') : enc.statics.find((f) => f.name === sensitive);
+  if (sensitive !== undefined && (!field || field.codec.type === 'numeric')) {
+    const categorical = enc.statics.filter((f) => f.codec.type !== 'numeric').map((f) => f.name);
+    metrics.push(
+      metric({
+        group: 'privacy',
+        name: 'attribute inference: accuracy gain on members',
+        variable: sensitive,
+        value: NaN,
+        baseline: 0,
+        threshold: { pass: 0.05, warn: 0.1, better: 'lower' },
+        data: `not computed: "${sensitive}" is not a categorical static of the cohort${categorical.length ? ` (those are: ${categorical.join(', ')})` : ''}`,
+      }),
+    );
+  }
   if (field && field.codec.type !== 'numeric') {
     const width = field.codec.type === 'onehot' ? field.codec.levels.length : 1;
     const hidden = new Set(Array.from({ length: width }, (_, i) => field.offset + i));
@@ -153,9 +176,9 @@ export function privacy(train: EvalPatient[], holdout: EvalPatient[], synthetic:
     );
   }
 
-  const risk = train
-    .map((p, i) => ({ patient: p.key, distance: -trainToSyn[i]!, relative: -trainToSyn[i]! / p5h }))
+  const closest = train
+    .map((p, i) => ({ row: p.timeline.patientId, distance: -trainToSyn[i]!, relative: -trainToSyn[i]! / p5h }))
     .sort((a, b) => a.distance - b.distance)
     .slice(0, 20);
-  return { metrics, details: { dcrSynthetic: dcrS, dcrHoldout: dcrH, risk } };
+  return { metrics, details: { dcr: binPair(dcrH, dcrS) }, closest };
 }

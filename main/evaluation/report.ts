@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { EvaluationReport } from './evaluate.js';
+import { REPORT_SCRIPT } from './reportScript.js';
 
 const require = createRequire(import.meta.url);
 
@@ -29,19 +30,33 @@ export function reportHtml(r: EvaluationReport): string {
         `<td>${m.threshold.better === 'lower' ? '&le;' : '&ge;'} ${m.threshold.pass} (warn ${m.threshold.better === 'lower' ? '&le;' : '&ge;'} ${m.threshold.warn})</td><td class="v">${m.verdict.toUpperCase()}</td><td class="d">${escapeHtml(m.data)}${m.note ? `; ${escapeHtml(m.note)}` : ''}</td></tr>`,
     )
     .join('\n');
-  // Only what the charts draw goes into the page's data, not patient-level detail beyond it.
+  // Only aggregates go into the page's data: binned counts, curves on a grid, quartile bands.
   const chartData = {
-    survival: {
-      real: r.survival.real.km.points.map((p) => [p.time, p.survival, p.lower, p.upper]),
-      synthetic: r.survival.synthetic.km.points.map((p) => [p.time, p.survival, p.lower, p.upper]),
-    },
+    minimumCell: r.disclosure.minimumCell,
+    survival: { real: r.survival.real.km, synthetic: r.survival.synthetic.km },
+    stratum: r.clinical.survivalByStratum,
+    cox: r.clinical.coxEffects,
+    events: r.clinical.eventRates,
+    trajectories: r.clinical.trajectories,
     numeric: r.fidelity.numeric,
     categorical: r.fidelity.categorical,
     gaps: r.fidelity.gaps,
     lengths: r.fidelity.lengths,
     correlation: r.fidelity.correlation,
-    dcr: { synthetic: r.privacy.dcrSynthetic, holdout: r.privacy.dcrHoldout },
+    dcr: r.privacy.dcr,
   };
+  const pct = (x: number | undefined) => (x === undefined ? '' : `${(x * 100).toFixed(1)}%`);
+  const eventRows = r.clinical.eventRates
+    .map((e) => `<tr><td>${escapeHtml(e.type)}</td><td class="n">${e.real ? pct(e.real.share) : `&lt;${r.disclosure.minimumCell} patients`}</td><td class="n">${pct(e.synthetic.share)}</td><td class="n">${e.holdout ? pct(e.holdout.share) : ''}</td><td class="n">${e.real ? e.real.perPatient.toFixed(2) : ''}</td><td class="n">${e.synthetic.perPatient.toFixed(2)}</td><td class="n">${e.holdout ? e.holdout.perPatient.toFixed(2) : ''}</td></tr>`)
+    .join('\n');
+  const hr = (h: { hr: number; lower: number; upper: number }, ci = true) => (Number.isFinite(h.hr) ? `${h.hr.toFixed(2)}${ci && Number.isFinite(h.lower) ? ` (${h.lower.toFixed(2)}&ndash;${h.upper.toFixed(2)})` : ''}` : 'n/a');
+  const coxRows = r.clinical.coxEffects
+    .map((c) => {
+      const inside = Number.isFinite(c.synthetic.hr) && c.synthetic.hr >= c.real.lower && c.synthetic.hr <= c.real.upper;
+      return `<tr class="${inside ? 'pass' : 'fail'}"><td>${escapeHtml(c.variable)}</td><td>${escapeHtml(c.term)}</td><td class="n">${hr(c.real)}</td><td class="n">${hr(c.synthetic)}</td><td class="n">${hr(c.holdout, false)}</td><td class="v">${inside ? 'PASS' : 'FAIL'}</td></tr>`;
+    })
+    .join('\n');
+  const stratum = r.clinical.survivalByStratum;
   const v = r.verdicts;
   return `<!doctype html>
 <html lang="en">
@@ -54,6 +69,7 @@ body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1200
 h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 32px; border-bottom: 1px solid #dde2e6; padding-bottom: 4px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; } td, th { padding: 4px 8px; border-bottom: 1px solid #eceff1; text-align: left; vertical-align: top; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; } td.d { color: #5b6770; font-size: 12px; }
+.verdict { font-size: 18px; font-weight: 700; padding: 10px 14px; border-radius: 6px; margin: 12px 0 4px; } .verdict.fit { background: #e6f4ea; color: #1b7f3b; } .verdict.caution { background: #fff4d6; color: #7a5200; } .verdict.unfit { background: #fde7e5; color: #b42318; }
 tr.pass td.v { color: #1b7f3b; font-weight: 600; } tr.warn td.v { color: #9a6700; font-weight: 600; } tr.fail td.v { color: #b42318; font-weight: 700; } tr.na td.v { color: #888; }
 .summary span { display: inline-block; margin-right: 16px; font-weight: 600; } .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 8px; }
 .chart { height: 320px; } .wide { height: 420px; } .note { color: #5b6770; }
@@ -61,11 +77,22 @@ tr.pass td.v { color: #1b7f3b; font-weight: 600; } tr.warn td.v { color: #9a6700
 </head>
 <body>
 <h1>Synthetic data report: ${escapeHtml(r.syntheticSet.dataset)}</h1>
+<p class="verdict ${r.verdict.level}" id="verdict">${escapeHtml(r.verdict.line)}</p>
+<p class="note">Rule: ${escapeHtml(r.verdict.rule)}</p>
 <p>${r.syntheticSet.patients} synthetic patients from ${r.run ? `${escapeHtml(r.run.family)} run ${r.run.id} (step ${r.syntheticSet.checkpointStep}, ${escapeHtml(r.run.backend)})` : 'a deleted run'}, cohort <b>${escapeHtml(r.cohort.name)}@${r.cohort.version}</b> of dataset ${escapeHtml(r.cohort.dataset)}. Generated ${escapeHtml(r.generatedAt)}.</p>
 <p class="summary"><span style="color:#1b7f3b">${v.pass} pass</span><span style="color:#9a6700">${v.warn} warn</span><span style="color:#b42318">${v.fail} fail</span>${v['n/a'] ? `<span>${v['n/a']} n/a</span>` : ''}</p>
+<p class="note">${escapeHtml(r.disclosure.note)}</p>
 <p class="note">Data: train ${r.dataUse.train} patients (what the model saw), holdout ${r.dataUse.holdout} (never seen), synthetic ${r.dataUse.synthetic}. ${escapeHtml(r.dataUse.note)}</p>
 <h2>Survival</h2>
 <div id="km" class="wide"></div>
+${stratum ? `<h2>Survival by ${escapeHtml(stratum.variable)}</h2>\n<div id="stratum" class="grid"></div>${stratum.suppressed.length ? `\n<p class="note">Not drawn (fewer than ${r.disclosure.minimumCell} training patients): ${stratum.suppressed.map(escapeHtml).join(', ')}</p>` : ''}` : ''}
+<h2>Covariate effects</h2>
+${r.clinical.coxEffects.length ? `<div id="cox" class="wide"></div>\n<table><thead><tr><th>static</th><th>term</th><th>HR real (95% CI)</th><th>HR synthetic (95% CI)</th><th>HR holdout</th><th>synthetic inside real CI</th></tr></thead><tbody>\n${coxRows}\n</tbody></table>` : '<p class="note">No static with enough patients and events for a Cox model.</p>'}
+<h2>Event rates</h2>
+${r.clinical.eventRates.length ? `<div id="events" class="chart"></div>\n<table><thead><tr><th>event type</th><th>patients with one, real</th><th>synthetic</th><th>holdout</th><th>events per patient, real</th><th>synthetic</th><th>holdout</th></tr></thead><tbody>\n${eventRows}\n</tbody></table>` : '<p class="note">No events.</p>'}
+<h2>Trajectories</h2>
+<p class="note">Median and quartiles of each lab across patients by year from the index date (each patient once per year); years with fewer than ${r.disclosure.minimumCell} patients are not shown.</p>
+<div id="trajectories" class="grid"></div>
 <h2>Distributions</h2>
 <div id="numeric" class="grid"></div>
 <div id="categorical" class="grid"></div>
@@ -80,52 +107,7 @@ ${rows}
 </tbody></table>
 <script>${plotly}</script>
 <script id="data" type="application/json">${embed(chartData)}</script>
-<script>
-(function () {
-  var d = JSON.parse(document.getElementById('data').textContent);
-  var real = '#2f6fde', syn = '#e4572e', cfg = { displaylogo: false, responsive: true, displayModeBar: false };
-  var drawn = 0;
-  function plot(el, traces, layout) { Plotly.newPlot(el, traces, Object.assign({ margin: { t: 36, r: 12, b: 70, l: 50 }, legend: { orientation: 'h', y: -0.32 } }, layout), cfg); drawn++; }
-  function div(parent, cls) { var e = document.createElement('div'); e.className = cls || 'chart'; document.getElementById(parent).appendChild(e); return e; }
-  function km(points, name, color) {
-    var x = [0], y = [1], lo = [1], hi = [1];
-    points.forEach(function (p) { x.push(p[0]); y.push(p[1]); lo.push(p[2]); hi.push(p[3]); });
-    return [
-      { x: x, y: hi, line: { shape: 'hv', width: 0 }, showlegend: false, hoverinfo: 'skip', mode: 'lines' },
-      { x: x, y: lo, fill: 'tonexty', fillcolor: color + '33', line: { shape: 'hv', width: 0 }, showlegend: false, hoverinfo: 'skip', mode: 'lines' },
-      { x: x, y: y, name: name, line: { shape: 'hv', color: color, width: 2 }, mode: 'lines' }
-    ];
-  }
-  plot('km', km(d.survival.real, 'real (train)', real).concat(km(d.survival.synthetic, 'synthetic', syn)), { title: { text: 'Kaplan-Meier with 95% band' }, xaxis: { title: { text: 'days from index' } }, yaxis: { title: { text: 'survival' }, range: [0, 1.02] } });
-  function hist(el, title, a, b, xtitle) {
-    plot(el, [
-      { x: a, type: 'histogram', histnorm: 'probability', name: 'real (train)', opacity: 0.6, marker: { color: real } },
-      { x: b, type: 'histogram', histnorm: 'probability', name: 'synthetic', opacity: 0.6, marker: { color: syn } }
-    ], { title: { text: title }, barmode: 'overlay', xaxis: { title: { text: xtitle || '' } }, yaxis: { title: { text: 'share' } } });
-  }
-  function toDate(days) { return new Date(days * 864e5).toISOString().slice(0, 10); }
-  function years(days) { return days / 365.25; }
-  d.numeric.forEach(function (n) {
-    if (n.kind === 'index') hist(div('numeric'), n.variable, n.real.map(toDate), n.synthetic.map(toDate), 'date');
-    else if (n.kind === 'date') hist(div('numeric'), n.variable, n.real.map(years), n.synthetic.map(years), 'years from the index date');
-    else hist(div('numeric'), n.variable, n.real, n.synthetic, n.unit || '');
-  });
-  d.categorical.forEach(function (c) {
-    plot(div('categorical'), [
-      { x: c.levels, y: c.real, type: 'bar', name: 'real (train)', marker: { color: real } },
-      { x: c.levels, y: c.synthetic, type: 'bar', name: 'synthetic', marker: { color: syn } }
-    ], { title: { text: c.variable }, yaxis: { title: { text: 'share' } } });
-  });
-  hist('gaps', 'Days between visits', d.gaps.real, d.gaps.synthetic, 'days');
-  hist('lengths', 'Visits per patient', d.lengths.real, d.lengths.synthetic, 'visits');
-  function heat(el, title, z) { plot(el, [{ z: z, x: d.correlation.variables, y: d.correlation.variables, type: 'heatmap', zmin: -1, zmax: 1, colorscale: 'RdBu' }], { title: { text: title } }); }
-  if (d.correlation.variables.length) { heat('corr-real', 'Correlation of patient means: real', d.correlation.real); heat('corr-synthetic', 'Correlation of patient means: synthetic', d.correlation.synthetic); }
-  hist('dcr', 'Distance to the closest training patient', d.dcr.holdout, d.dcr.synthetic, 'distance (scaled units)');
-  document.getElementById('dcr').data[0].name = 'holdout (real, unseen)';
-  Plotly.redraw('dcr');
-  document.body.setAttribute('data-charts-drawn', String(drawn));
-})();
-</script>
+<script>${REPORT_SCRIPT}</script>
 </body>
 </html>
 `;

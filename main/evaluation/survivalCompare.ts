@@ -1,4 +1,5 @@
 import { kaplanMeier, type KaplanMeier } from '../cohort/survival.js';
+import { curveStep, kmCurve, type KmCurve } from './kmCurve.js';
 import { chiSquare1Tail } from './stats.js';
 
 export interface Sample {
@@ -42,8 +43,9 @@ export function rmst(km: KaplanMeier, tau: number): number {
 }
 
 export interface SurvivalComparison {
-  real: { km: KaplanMeier; censoringRate: number; rmst: number };
-  synthetic: { km: KaplanMeier; censoringRate: number; rmst: number };
+  /** Curves on a shared grid of round times (see kmCurve): aggregates only. */
+  real: { km: KmCurve; censoringRate: number; rmst: number };
+  synthetic: { km: KmCurve; censoringRate: number; rmst: number };
   tau: number;
   rmstDifference: number;
   logRank: { chiSquare: number; p: number };
@@ -57,9 +59,10 @@ export function compareSurvival(real: Sample, synthetic: Sample): SurvivalCompar
   const censoring = (s: Sample) => s.status.filter((x) => x !== 1).length / Math.max(1, s.status.length);
   const rReal = rmst(kmReal, tau);
   const rSyn = rmst(kmSyn, tau);
+  const step = curveStep(Math.max(...real.days, ...synthetic.days));
   return {
-    real: { km: kmReal, censoringRate: censoring(real), rmst: rReal },
-    synthetic: { km: kmSyn, censoringRate: censoring(synthetic), rmst: rSyn },
+    real: { km: kmCurve(real.days, real.status, step), censoringRate: censoring(real), rmst: rReal },
+    synthetic: { km: kmCurve(synthetic.days, synthetic.status, step), censoringRate: censoring(synthetic), rmst: rSyn },
     tau,
     rmstDifference: rSyn - rReal,
     logRank: logRank(real, synthetic),

@@ -28,10 +28,18 @@ export const REQUIRED_PRIVACY = ['membership inference', 'exact copies', 'near c
 /** At least this share of the judged metrics on WARN makes a set "share with caution". */
 const MANY_WARN_SHARE = 0.25;
 
+/**
+ * At least this share of the judged metrics on FAIL makes a set not fit to share
+ * even with clean privacy: it is too unlike the real cohort to stand in for it
+ * (an analysis of it would mislead), whatever a single failed metric says.
+ */
+export const MANY_FAIL_SHARE = 0.1;
+
 export const SHARE_RULE =
   `Not fit to share when the set has fewer than ${MIN_SHARE_PATIENTS} patients, when any privacy metric (distance to closest record, ` +
   `nearest-neighbour ratio, exact and near copies, membership inference, attribute inference) FAILs or could not be computed (n/a), ` +
-  `or when a required privacy check (${REQUIRED_PRIVACY.join(', ')}) is missing. ` +
+  `when a required privacy check (${REQUIRED_PRIVACY.join(', ')}) is missing, ` +
+  `or when at least ${MANY_FAIL_SHARE * 100}% of the judged metrics FAIL (too unlike the real cohort to stand in for it). ` +
   `Share with caution when any other metric FAILs, when a metric that is measurable between two real samples (finite baseline) could not be computed on the synthetic set, ` +
   `when any privacy metric WARNs, or when at least ${MANY_WARN_SHARE * 100}% of the judged metrics WARN. Fit to share otherwise.`;
 
@@ -74,15 +82,18 @@ export function shareVerdict(report: VerdictInput): ShareVerdict {
   }
   for (const name of REQUIRED_PRIVACY) if (!privacy.some((m) => m.name.startsWith(name))) unfit.push(`${name} not computed`);
   if (n < MIN_SHARE_PATIENTS) unfit.push(`${n} patient${n === 1 ? '' : 's'} (minimum ${MIN_SHARE_PATIENTS})`);
+  const judged = report.metrics.filter((m) => m.verdict !== 'n/a');
+  const failedOthers = others.filter((m) => m.verdict === 'fail').map(crossed);
+  if (judged.length && failedOthers.length / judged.length >= MANY_FAIL_SHARE) {
+    unfit.push(`${failedOthers.length} of ${judged.length} metrics FAIL: ${firstFew(failedOthers)}`);
+  }
   if (unfit.length) return { level: 'unfit', line: `Not fit to share: ${unfit.join('; ')}`, reasons: unfit, rule: SHARE_RULE };
 
   const caution: string[] = [];
-  const failed = others.filter((m) => m.verdict === 'fail').map(crossed);
-  if (failed.length) caution.push(`${failed.length} metric${failed.length === 1 ? '' : 's'} FAIL: ${firstFew(failed)}`);
+  if (failedOthers.length) caution.push(`${failedOthers.length} metric${failedOthers.length === 1 ? '' : 's'} FAIL: ${firstFew(failedOthers)}`);
   const unmeasured = others.filter((m) => m.verdict === 'n/a' && m.baseline !== undefined && Number.isFinite(m.baseline));
   if (unmeasured.length) caution.push(`not measurable on the synthetic set: ${firstFew(unmeasured.map(label))}`);
   for (const m of privacy.filter((x) => x.verdict === 'warn')) caution.push(crossed(m));
-  const judged = report.metrics.filter((m) => m.verdict !== 'n/a');
   const warns = judged.filter((m) => m.verdict === 'warn').length;
   if (judged.length && warns / judged.length >= MANY_WARN_SHARE) caution.push(`${warns} of ${judged.length} metrics WARN`);
   if (caution.length) return { level: 'caution', line: `Share with caution: ${caution.join('; ')}`, reasons: caution, rule: SHARE_RULE };

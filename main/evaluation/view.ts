@@ -1,8 +1,13 @@
 import type { EvaluationViewDto } from '../../preload/contract.js';
 import type { EvaluationReport } from './evaluate.js';
+import type { ClosestRow } from './privacy.js';
 
-/** What the Evaluate step draws: the metrics, headline numbers, survival curves and numeric marginals. */
-export function evaluationView(r: EvaluationReport, reportPaths: { html: string; json: string }): EvaluationViewDto {
+/**
+ * What the Evaluate step draws: the share verdict, the metrics, headline
+ * numbers, survival curves and binned numeric marginals, and for the steward
+ * only, the closest training patients (by internal row number).
+ */
+export function evaluationView(r: EvaluationReport, reportPaths: { html: string; json: string }, closest: ClosestRow[] = []): EvaluationViewDto {
   const finite = (x: number | undefined) => (x === undefined ? undefined : Number.isFinite(x) ? x : null);
   return {
     syntheticSet: { id: r.syntheticSet.id, dataset: r.syntheticSet.dataset, patients: r.syntheticSet.patients },
@@ -10,10 +15,12 @@ export function evaluationView(r: EvaluationReport, reportPaths: { html: string;
     realDataset: r.cohort.dataset,
     dataUse: r.dataUse,
     headline: r.headline,
+    verdict: r.verdict,
     metrics: r.metrics.map((m) => ({ ...m, value: finite(m.value) ?? null, baseline: finite(m.baseline) })),
     verdicts: r.verdicts,
     survival: { real: r.survival.real.km.points, synthetic: r.survival.synthetic.km.points, logRankP: r.survival.logRank.p },
-    numeric: r.fidelity.numeric.map((n) => ({ variable: n.variable, kind: n.kind, real: n.real, synthetic: n.synthetic })),
+    numeric: r.fidelity.numeric.map((n) => ({ variable: n.variable, kind: n.kind, unit: n.unit, edges: n.edges, real: n.real, synthetic: n.synthetic, n: n.n })),
+    closest: closest.map((c) => ({ row: c.row, distance: c.distance, relative: finite(c.relative) ?? 0 })),
     reportPaths,
   };
 }

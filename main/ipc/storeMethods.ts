@@ -6,7 +6,7 @@ import { listDatasets, summarizeDataset } from '../ingest/datasetSummary.js';
 import { patientTimeline } from '../ingest/patientTimeline.js';
 import { previewEncoding } from '../sequence/preview.js';
 import { dirname, join } from 'node:path';
-import { evaluate } from '../evaluation/evaluate.js';
+import { evaluateForSteward } from '../evaluation/evaluate.js';
 import { writeReport } from '../evaluation/report.js';
 import { evaluationView } from '../evaluation/view.js';
 import type { Db } from '../store/database.js';
@@ -46,9 +46,9 @@ export function storeMethods(db: Db, emit: Emit, reportsDir = join(dirname(db.na
     listRuns: () => listRuns(db).map(runView),
     trainingLosses: (runId) => new TrainingRepository(db).losses(runId),
     generateSynthetic: (runId, patients, seed) => generateSyntheticSet(db, { runId, patients, seed }),
-    evaluate: async (set, sensitive) => {
-      const report = await evaluate(db, set, { sensitive });
-      return evaluationView(report, writeReport(report, reportsDir));
+    evaluate: async (set, sensitive, stratum) => {
+      const { report, closest } = await evaluateForSteward(db, set, { sensitive, stratum });
+      return evaluationView(report, writeReport(report, reportsDir), closest);
     },
     createReviewSession: (set, cases) => createReviewSession(db, { set, cases }),
     listReviewSessions: () => new ReviewRepository(db).list(),

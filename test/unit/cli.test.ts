@@ -99,7 +99,10 @@ describe('synthehr CLI (the package bin)', () => {
       // Offline, no server: the page must draw from the file alone.
       const dump = spawnSync('/usr/bin/chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=20000', '--dump-dom', `file://${html}`], { encoding: 'utf8', timeout: 60_000 });
       const drawn = /data-charts-drawn="(\d+)"/.exec(dump.stdout)?.[1];
-      const expected = 1 + report.fidelity.numeric.length + report.fidelity.categorical.length + 2 + 2 + 1;
+      const c = report.clinical;
+      const expected =
+        1 + (c.survivalByStratum?.levels.length ?? 0) + (c.coxEffects.length ? 1 : 0) + (c.eventRates.length ? 1 : 0) + c.trajectories.length +
+        report.fidelity.numeric.length + report.fidelity.categorical.length + 2 + (report.fidelity.correlation.variables.length ? 2 : 0) + 1;
       expect(Number(drawn)).toBe(expected);
       expect((dump.stdout.match(/class="main-svg"/g) ?? []).length).toBeGreaterThanOrEqual(expected);
     }

@@ -1,7 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createCohort, type CohortReport } from '../../main/cohort/cohortService.js';
+import { createCohort, showCohort, type CohortReport } from '../../main/cohort/cohortService.js';
 import { realPatients, type EvalPatient } from '../../main/evaluation/data.js';
-import { evaluate } from '../../main/evaluation/evaluate.js';
+import { evaluate, type EvaluationReport } from '../../main/evaluation/evaluate.js';
+import { MIN_CELL } from '../../main/evaluation/binning.js';
+import { reportHtml, writeReport } from '../../main/evaluation/report.js';
+import { printEvaluation } from '../../main/cli/evaluateCommand.js';
+import { readFileSync } from 'node:fs';
 import { fidelity } from '../../main/evaluation/fidelity.js';
 import { discriminativeScore, utility } from '../../main/evaluation/posthoc.js';
 import { selectBackend } from '../../main/training/backend.js';
@@ -14,7 +18,7 @@ import { train } from '../../main/training/engine.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
 import type { Db } from '../../main/store/database.js';
 import { cohortDefinition } from '../support/cohorts.js';
-import { freshStore, importWorkedExample } from '../support/store.js';
+import { freshStore, importWorkedExample, tempDir } from '../support/store.js';
 
 describe('two-sample statistics on known answers', () => {
   it('KS, Wasserstein, total variation and AUC', () => {
@@ -66,7 +70,7 @@ describe('fidelity and privacy on known answers (ICU cohort)', () => {
     expect(byName['DCR: share of synthetic closer to train than the holdout 5th percentile']!.verdict).toBe('fail');
     expect(byName['membership inference AUC (distance to closest synthetic)']!.value).toBeGreaterThan(0.95);
     expect(byName['membership inference AUC (distance to closest synthetic)']!.verdict).toBe('fail');
-    expect(p.details.risk[0]!.distance).toBe(0);
+    expect(p.closest[0]!.distance).toBe(0);
   });
 
   it('two real samples from one distribution score near chance and pass', () => {
@@ -123,13 +127,18 @@ describe('detection and utility on known answers (ICU cohort)', () => {
 });
 
 describe('evaluate', () => {
-  it('reports every metric with its verdict and the data it used, for a generated set', async () => {
-    const { db } = freshStore();
+  let db: Db;
+  let report: EvaluationReport;
+  beforeAll(async () => {
+    db = freshStore().db;
     await importWorkedExample(db, 'steno2');
     createCohort(db, cohortDefinition('steno2-death'));
     const run = await train(db, { cohort: 'steno2_death', family: 'vae', config: { hidden: 16, steps: 60, batchSize: 32 } });
     const set = await generateSyntheticSet(db, { runId: run.runId, patients: 100 });
-    const report = await evaluate(db, set.dataset, { sensitive: 'sex', posthocSteps: 60 });
+    report = await evaluate(db, set.dataset, { sensitive: 'sex', posthocSteps: 60 });
+  });
+
+  it('reports every metric with its verdict and the data it used, for a generated set', async () => {
     expect(report.dataUse).toMatchObject({ train: 127, holdout: 31, synthetic: 100 });
     expect(new Set(report.metrics.map((m) => m.group))).toEqual(new Set(['fidelity', 'survival', 'privacy', 'detection', 'utility']));
     expect(report.headline.cIndex.trtr).toBeGreaterThan(0.5);
@@ -139,7 +148,92 @@ describe('evaluate', () => {
     }
     expect(report.verdicts.pass + report.verdicts.warn + report.verdicts.fail + report.verdicts['n/a']).toBe(report.metrics.length);
     expect(report.survival.real.km.n).toBe(127);
-    expect(report.privacy.dcrSynthetic).toHaveLength(100);
+    expect(report.privacy.dcr.synthetic.reduce((a, b) => a + b, 0)).toBe(100);
     await expect(evaluate(db, 'nope')).rejects.toThrow(/No synthetic set "nope"\. Sets: steno2_death_vae_r1_s1\./);
   });
+
+  it('the report files hold only aggregates: no training patient\'s value outside an aggregate, no closest-patient list', () => {
+    const cohort = showCohort(db, 'steno2_death');
+    const trained = realPatients(db, cohort, 'train');
+    // Values that identify a patient's record: every index date, every date static (as a date and as days from the index),
+    // every recorded lab value with decimals, and every follow-up length.
+    const distinctive = new Set<number>();
+    const add = (x: number | null) => {
+      if (x !== null && (!Number.isInteger(x) || Math.abs(x) >= 1000)) distinctive.add(x);
+    };
+    for (const p of trained) {
+      const tl = p.timeline;
+      add(tl.indexTime);
+      add(tl.outcome.days);
+      for (const s of tl.statics.values()) {
+        add(s.num);
+        if (s.num !== null) add(s.num - tl.indexTime);
+      }
+      for (const m of tl.measurements) add(m.num);
+    }
+    expect(distinctive.size).toBeGreaterThan(1000);
+    const dir = tempDir();
+    const paths = writeReport(report, dir);
+    const json = JSON.parse(readFileSync(paths.json, 'utf8')) as unknown;
+    const html = readFileSync(paths.html, 'utf8');
+    const charts = JSON.parse(/<script id="data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!) as unknown;
+    for (const [what, doc] of [['JSON', json], ['HTML chart data', charts]] as const) {
+      const leaks = numericLeaves(doc).filter(([path, x]) => distinctive.has(x) && !AGGREGATE_FIELDS.some((re) => re.test(path)));
+      expect(leaks.slice(0, 5), `${what}: ${leaks.length} training values verbatim`).toEqual([]);
+    }
+    expect(JSON.stringify(json)).not.toMatch(/"(patient|risk|closest)"/);
+    expect(html).not.toMatch(/closest training patients/i);
+    // Curves and trajectories: cells of fewer than MIN_CELL patients are not shown.
+    const curves = [report.survival.real.km, report.survival.synthetic.km, ...(report.clinical.survivalByStratum?.levels.flatMap((l) => [l.real, l.synthetic]) ?? [])];
+    expect(curves.length).toBeGreaterThan(2);
+    for (const curve of curves) {
+      for (const p of curve.points) {
+        expect(p.atRisk).toBeGreaterThanOrEqual(MIN_CELL);
+        expect(p.time % curve.step).toBe(0);
+      }
+    }
+    for (const t of report.clinical.trajectories) t.real.n.forEach((n, i) => expect(n === null ? t.real.median[i] === null : n >= MIN_CELL, t.variable).toBe(true));
+    for (const n of report.fidelity.numeric) for (const c of n.real) expect(c === null || c === 0 || c >= MIN_CELL, n.variable).toBe(true);
+    const perPatient = new Set(cohort.encoding.statics.map((f) => f.name)); // one value per patient: shares times patients are counts
+    for (const c of report.fidelity.categorical.filter((x) => perPatient.has(x.variable))) for (const x of c.real) expect(x === null || x === 0 || x * trained.length >= MIN_CELL - 1e-9, c.variable).toBe(true);
+  });
+
+  it('draws survival by a stratum the user picks (default: the first categorical static), and names the choices when it is unknown', async () => {
+    expect(report.clinical.survivalByStratum!.variable).toBe('arm');
+    const bySex = await evaluate(db, 'steno2_death_vae_r1_s1', { stratum: 'sex', posthocSteps: 20 });
+    expect(bySex.clinical.survivalByStratum!.levels.map((l) => l.level)).toEqual(['F', 'M']);
+    expect(bySex.metrics.filter((m) => m.variable?.startsWith('sex = ')).map((m) => m.name)).toEqual(['log-rank test p-value', 'log-rank test p-value']);
+    await expect(evaluate(db, 'steno2_death_vae_r1_s1', { stratum: 'a1c' })).rejects.toThrow('No categorical static "a1c" with 2 to 8 levels to stratify survival by. Choose one of: arm, sex, baseCVD, deathCVD.');
+  });
+
+  it('the report opens with the share verdict and the rule it follows', () => {
+    expect(report.verdict.line).toMatch(/^(Fit to share|Share with caution|Not fit to share)/);
+    const html = reportHtml(report);
+    const body = html.slice(html.indexOf('<body>'));
+    expect(body.indexOf(escapeForHtml(report.verdict.line))).toBeGreaterThan(0);
+    expect(body.indexOf(escapeForHtml(report.verdict.line))).toBeLessThan(body.indexOf('<h2>'));
+    expect(body).toContain(escapeForHtml(report.verdict.rule));
+    const lines: string[] = [];
+    printEvaluation((s) => lines.push(s), report, { json: 'r.json', html: 'r.html' });
+    expect(lines[0]).toBe(report.verdict.line);
+  });
 });
+
+/** Report fields that are aggregates by construction: metric values, chart axes on a grid, quantiles of five or more patients. */
+const AGGREGATE_FIELDS = [
+  /^metrics\.\d+\.(value|baseline)$/,
+  /^headline\./,
+  /\.edges\.\d+$/,
+  /\.(tau|median|rmst|rmstDifference)$/,
+  /\.points\.\d+\.time$/,
+  /\.(q1|q3|median)\.\d+$/,
+];
+
+function numericLeaves(x: unknown, path = ''): [string, number][] {
+  if (typeof x === 'number') return [[path, x]];
+  if (Array.isArray(x)) return x.flatMap((v, i) => numericLeaves(v, path ? `${path}.${i}` : String(i)));
+  if (x && typeof x === 'object') return Object.entries(x).flatMap(([k, v]) => numericLeaves(v, path ? `${path}.${k}` : k));
+  return [];
+}
+
+const escapeForHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -4,8 +4,11 @@ import type { EvaluationViewDto } from '../../../preload/contract';
 import { api, errorMessage } from '../../api';
 import { kmTraces, Plot } from '../../charts/Plot';
 import { PatientBrowser } from '../../charts/PatientBrowser';
+import { binnedTraces } from './binnedTraces';
+import { ClosestPatients } from './ClosestPatients';
 
 const VERDICT_COLOR = { pass: 'green', warn: 'yellow', fail: 'red', 'n/a': 'gray' } as const;
+const SHARE_COLOR = { fit: 'green', caution: 'yellow', unfit: 'red' } as const;
 const SYNTHETIC = '#e4572e';
 
 /** Step 4: fidelity, survival, detection, utility and privacy of a synthetic set, with the verdicts. */
@@ -48,6 +51,9 @@ export function EvaluateStep() {
       {error && <Alert color="red">{error}</Alert>}
       {report && (
         <>
+          <Alert color={SHARE_COLOR[report.verdict.level]} title={report.verdict.line} data-testid="share-verdict">
+            <Text size="xs">{report.verdict.rule}</Text>
+          </Alert>
           <Group>
             <Badge color="green" size="lg">{report.verdicts.pass} pass</Badge>
             <Badge color="yellow" size="lg">{report.verdicts.warn} warn</Badge>
@@ -78,10 +84,7 @@ export function EvaluateStep() {
                   key={n.variable}
                   label={`Distribution of ${n.variable}, real and synthetic`}
                   height={260}
-                  data={[
-                    { x: n.real, type: 'histogram', histnorm: 'probability', name: 'real', opacity: 0.6 },
-                    { x: n.synthetic, type: 'histogram', histnorm: 'probability', name: 'synthetic', opacity: 0.6, marker: { color: SYNTHETIC } },
-                  ]}
+                  data={binnedTraces(n, SYNTHETIC)}
                   layout={{ title: { text: n.variable }, barmode: 'overlay' }}
                 />
               ))}
@@ -119,6 +122,7 @@ export function EvaluateStep() {
               ))}
             </Table.Tbody>
           </Table>
+          <ClosestPatients rows={report.closest} />
           <Text size="xs" c="dimmed">
             Report files: {report.reportPaths.html} · {report.reportPaths.json}
           </Text>
