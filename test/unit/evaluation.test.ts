@@ -18,6 +18,7 @@ import { train } from '../../main/training/engine.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
 import type { Db } from '../../main/store/database.js';
 import { cohortDefinition } from '../support/cohorts.js';
+import { icuRealSamples } from '../support/fixtures.js';
 import { freshStore, importWorkedExample, tempDir } from '../support/store.js';
 
 describe('two-sample statistics on known answers', () => {
@@ -45,19 +46,12 @@ describe('two-sample statistics on known answers', () => {
 });
 
 describe('fidelity and privacy on known answers (ICU cohort)', () => {
-  let db: Db;
   let cohort: CohortReport;
   let trainSet: EvalPatient[];
   let holdoutA: EvalPatient[];
   let holdoutB: EvalPatient[];
   beforeAll(async () => {
-    db = freshStore().db;
-    await importWorkedExample(db, 'icu');
-    cohort = createCohort(db, cohortDefinition('icu-death', { split: { holdout: 0.4, seed: 3 } }));
-    trainSet = realPatients(db, cohort, 'train');
-    const holdout = realPatients(db, cohort, 'holdout');
-    holdoutA = holdout.filter((_, i) => i % 2 === 0);
-    holdoutB = holdout.filter((_, i) => i % 2 === 1);
+    ({ cohort, trainSet, holdoutA, holdoutB } = await icuRealSamples());
   });
 
   it('a copy of the training data has perfect fidelity and fails privacy', () => {

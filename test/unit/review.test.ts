@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createCohort } from '../../main/cohort/cohortService.js';
 import { reviewResults } from '../../main/review/results.js';
 import { createReviewSession } from '../../main/review/session.js';
 import { exportSessionFile, importAnswersFile, type AnswersFile } from '../../main/review/sessionFile.js';
@@ -10,12 +9,9 @@ import { binomialTwoSided, fleissKappa } from '../../main/review/stats.js';
 import { ReviewRepository } from '../../main/store/repositories/reviewRepository.js';
 import { evaluate } from '../../main/evaluation/evaluate.js';
 import { exportSyntheticSet } from '../../main/export/exportSet.js';
-import { train } from '../../main/training/engine.js';
-import { generateSyntheticSet } from '../../main/training/generate.js';
 import type { Db } from '../../main/store/database.js';
-import { cohortDefinition } from '../support/cohorts.js';
+import { steno2WithSyntheticSet } from '../support/fixtures.js';
 import { csvFacts } from '../support/csvFacts.js';
-import { freshStore, importWorkedExample } from '../support/store.js';
 
 describe('review statistics on known answers', () => {
   it('exact binomial test and Fleiss kappa', () => {
@@ -36,11 +32,7 @@ describe('a review session', () => {
   let db: Db;
   let set: string;
   beforeAll(async () => {
-    db = freshStore().db;
-    await importWorkedExample(db, 'steno2');
-    createCohort(db, cohortDefinition('steno2-death'));
-    const run = await train(db, { cohort: 'steno2_death', family: 'vae', config: { hidden: 8, steps: 30, batchSize: 32 } });
-    set = (await generateSyntheticSet(db, { runId: run.runId, patients: 40 })).dataset;
+    ({ db, set } = await steno2WithSyntheticSet());
   });
 
   it('is blinded and de-identified, round-trips through files, and is scored', () => {

@@ -13,8 +13,9 @@ import { train } from '../../main/training/engine.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
 import type { Db } from '../../main/store/database.js';
 import { cohortDefinition } from '../support/cohorts.js';
+import { steno2WithSyntheticSet } from '../support/fixtures.js';
 import { csvFacts } from '../support/csvFacts.js';
-import { freshStore, importWorkedExample, MAPPINGS, tempDir } from '../support/store.js';
+import { MAPPINGS, tempDir } from '../support/store.js';
 import { importDataset } from '../../main/ingest/importer.js';
 import { resolveMapping } from '../../main/ingest/mapping.js';
 
@@ -35,11 +36,7 @@ interface SessionFile {
 let db: Db;
 let set: string;
 beforeAll(async () => {
-  db = freshStore().db;
-  await importWorkedExample(db, 'steno2');
-  createCohort(db, cohortDefinition('steno2-death'));
-  const run = await train(db, { cohort: 'steno2_death', family: 'vae', config: { hidden: 8, steps: 30, batchSize: 32 } });
-  set = (await generateSyntheticSet(db, { runId: run.runId, patients: 40 })).dataset;
+  ({ db, set } = await steno2WithSyntheticSet());
 });
 
 describe('review session settings', () => {

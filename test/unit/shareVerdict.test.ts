@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCohort, type CohortReport } from '../../main/cohort/cohortService.js';
-import { realPatients, type EvalPatient } from '../../main/evaluation/data.js';
+import type { EvalPatient } from '../../main/evaluation/data.js';
 import { evaluate } from '../../main/evaluation/evaluate.js';
 import { fidelity } from '../../main/evaluation/fidelity.js';
 import { metric, type Metric } from '../../main/evaluation/metric.js';
@@ -9,6 +9,7 @@ import { MANY_FAIL_SHARE, MIN_SHARE_PATIENTS, shareVerdict } from '../../main/ev
 import { train } from '../../main/training/engine.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
 import { cohortDefinition } from '../support/cohorts.js';
+import { icuRealSamples } from '../support/fixtures.js';
 import { freshStore, importWorkedExample } from '../support/store.js';
 
 describe('share verdict on two real samples (ICU cohort)', () => {
@@ -19,13 +20,7 @@ describe('share verdict on two real samples (ICU cohort)', () => {
   /** Fidelity and privacy of a second real sample against the training patients: what a perfect generator would give. */
   let realMetrics: Metric[];
   beforeAll(async () => {
-    const { db } = freshStore();
-    await importWorkedExample(db, 'icu');
-    cohort = createCohort(db, cohortDefinition('icu-death', { split: { holdout: 0.4, seed: 3 } }));
-    trainSet = realPatients(db, cohort, 'train');
-    const holdout = realPatients(db, cohort, 'holdout');
-    holdoutA = holdout.filter((_, i) => i % 2 === 0);
-    holdoutB = holdout.filter((_, i) => i % 2 === 1);
+    ({ cohort, trainSet, holdoutA, holdoutB } = await icuRealSamples());
     realMetrics = [...fidelity(trainSet, holdoutA, holdoutB, cohort.encoding).metrics, ...privacy(trainSet, holdoutA, holdoutB, cohort.encoding, 'sex').metrics];
   });
   const sized = (metrics: Metric[]) => ({ metrics, syntheticSet: { patients: holdoutB.length } });
