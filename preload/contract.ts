@@ -273,6 +273,13 @@ const evaluationView = z.object({
     synthetic: z.array(kmGridPoint),
     logRankP: z.number(),
   }),
+  /** Survival by the levels of one categorical static (levels with fewer than 5 training patients suppressed). */
+  strata: z.object({
+    variable: z.string().nullable(),
+    choices: z.array(z.string()),
+    levels: z.array(z.object({ level: z.string(), real: z.array(kmGridPoint), synthetic: z.array(kmGridPoint), logRankP: z.number().nullable() })),
+    suppressed: z.array(z.string()),
+  }),
   /** Binned counts (real counts of 1 to 4 are null: suppressed). */
   numeric: z.array(z.object({ variable: z.string(), kind: z.string(), unit: z.string().nullable(), edges: z.array(z.number()), real: z.array(z.number().nullable()), synthetic: z.array(z.number()), n: z.object({ real: z.number(), synthetic: z.number() }) })),
   /** The training patients closest to a synthetic one, by internal row number: for the steward, never written to a file. */

@@ -40,7 +40,14 @@ export interface EvaluationReport {
   survival: SurvivalComparison;
   fidelity: FidelityDetails;
   /** What clinicians check first: event rates, covariate effects, survival by a stratum, lab trajectories. */
-  clinical: { eventRates: EventRate[]; coxEffects: CoxEffect[]; survivalByStratum: StratumSurvival | null; trajectories: Trajectory[] };
+  clinical: {
+    eventRates: EventRate[];
+    coxEffects: CoxEffect[];
+    survivalByStratum: StratumSurvival | null;
+    /** The categorical statics survival can be stratified by (the `stratum` option). */
+    stratumChoices: string[];
+    trajectories: Trajectory[];
+  };
   privacy: PrivacyResult['details'];
   /** How the file keeps real patients out: aggregates only, small cells suppressed. */
   disclosure: { minimumCell: number; note: string };
@@ -149,7 +156,7 @@ export async function evaluateForSteward(db: Db, ref: string, options: EvaluateO
     verdicts,
     survival: surv,
     fidelity: fid.details,
-    clinical: { eventRates: rates.rates, coxEffects: effects.effects, survivalByStratum: byStratum?.survival ?? null, trajectories: traj.trajectories },
+    clinical: { eventRates: rates.rates, coxEffects: effects.effects, survivalByStratum: byStratum?.survival ?? null, stratumChoices: stratifiable(cohort.encoding).map((f) => f.name), trajectories: traj.trajectories },
     privacy: priv.details,
     disclosure: {
       minimumCell: MIN_CELL,

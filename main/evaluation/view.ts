@@ -19,8 +19,24 @@ export function evaluationView(r: EvaluationReport, reportPaths: { html: string;
     metrics: r.metrics.map((m) => ({ ...m, value: finite(m.value) ?? null, baseline: finite(m.baseline) })),
     verdicts: r.verdicts,
     survival: { real: r.survival.real.km.points, synthetic: r.survival.synthetic.km.points, logRankP: r.survival.logRank.p },
+    strata: stratumView(r),
     numeric: r.fidelity.numeric.map((n) => ({ variable: n.variable, kind: n.kind, unit: n.unit, edges: n.edges, real: n.real, synthetic: n.synthetic, n: n.n })),
     closest: closest.map((c) => ({ row: c.row, distance: c.distance, relative: finite(c.relative) ?? 0 })),
     reportPaths,
+  };
+}
+
+/** Kaplan-Meier by the levels of the chosen stratum, with the log-rank p-value of each level (its metric). */
+function stratumView(r: EvaluationReport): EvaluationViewDto['strata'] {
+  const by = r.clinical.survivalByStratum;
+  const p = (level: string) => {
+    const m = r.metrics.find((x) => x.group === 'survival' && x.variable === `${by!.variable} = ${level}`);
+    return m && Number.isFinite(m.value) ? m.value : null;
+  };
+  return {
+    variable: by?.variable ?? null,
+    choices: r.clinical.stratumChoices,
+    levels: by ? by.levels.map((l) => ({ level: l.level, real: l.real.points, synthetic: l.synthetic.points, logRankP: p(l.level) })) : [],
+    suppressed: by?.suppressed ?? [],
   };
 }

@@ -15,7 +15,15 @@ interface Port {
   on(event: 'message', fn: (e: { data: unknown }) => void): void;
 }
 const electronPort = (process as unknown as { parentPort?: Port }).parentPort;
-const send = (m: unknown) => (electronPort ? electronPort.postMessage(m) : process.send?.(m));
+/**
+ * To the parent. Under the CLI a message sent after the parent went would be an
+ * unhandled 'error' event that ends this process before it can mark its run
+ * failed ('disconnect' below), so a closed channel is skipped and a failed send ignored.
+ */
+const send = (m: unknown) => {
+  if (electronPort) electronPort.postMessage(m);
+  else if (process.connected) process.send?.(m, undefined, {}, () => {});
+};
 const onMessage = (fn: (m: TrainCommand) => void) =>
   electronPort ? electronPort.on('message', (e) => fn(e.data as TrainCommand)) : process.on('message', (m) => fn(m as TrainCommand));
 

@@ -123,6 +123,11 @@ describe('the app in Chromium', () => {
     expect(text).toMatch(/Train 127 · holdout 31 · synthetic 80/);
     expect(text).toContain('membership inference AUC');
     expect(await page.locator('[aria-label="Kaplan-Meier curves of real and synthetic patients"] .main-svg').count()).toBeGreaterThan(0);
+    // Survival by a stratum the steward picks: the first categorical static (arm), then sex.
+    await page.locator('[aria-label^="Kaplan-Meier curves of real and synthetic patients with arm = "] .main-svg').first().waitFor();
+    await page.getByLabel('Survival by').first().click();
+    await page.getByRole('option', { name: 'sex', exact: true }).click();
+    await page.locator('[aria-label="Kaplan-Meier curves of real and synthetic patients with sex = F"] .main-svg').first().waitFor({ timeout: 90_000 });
     // The timeline viewer shows a synthetic and a real patient side by side.
     await page.getByText('steno2_death_vae_r1_s1, patient SYN-000001').first().waitFor();
     await page.getByText('steno2, patient 1').first().waitFor();

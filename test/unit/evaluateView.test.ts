@@ -32,5 +32,13 @@ describe('the Evaluate step (app)', () => {
     expect(json).not.toMatch(/"(patient|risk|closest|row)"/);
     expect(html).not.toMatch(/closest training patients/i);
     expect(json).toContain(JSON.stringify(view.verdict.line));
+    // Survival by a stratum: the choices to pick from, and per level both curves on the grid.
+    expect(view.strata.choices.length).toBeGreaterThan(0);
+    expect(view.strata.variable).toBe(view.strata.choices[0]);
+    expect(view.strata.levels.length).toBeGreaterThan(0);
+    for (const l of view.strata.levels) {
+      expect(l.real.length).toBeGreaterThan(0);
+      expect(l.real.every((p) => p.atRisk >= 5)).toBe(true);
+    }
   });
 });

@@ -6,6 +6,7 @@ import { kmTraces, Plot } from '../../charts/Plot';
 import { PatientBrowser } from '../../charts/PatientBrowser';
 import { binnedTraces } from './binnedTraces';
 import { ClosestPatients } from './ClosestPatients';
+import { SurvivalByStratum } from './SurvivalByStratum';
 
 const VERDICT_COLOR = { pass: 'green', warn: 'yellow', fail: 'red', 'n/a': 'gray' } as const;
 const SHARE_COLOR = { fit: 'green', caution: 'yellow', unfit: 'red' } as const;
@@ -26,12 +27,12 @@ export function EvaluateStep() {
         setSet((current) => current ?? s.at(-1)?.dataset ?? null);
       });
   }, []);
-  const run = async () => {
+  const run = async (stratum?: string) => {
     if (!set) return;
     setBusy(true);
     setError(undefined);
     try {
-      setReport(await api().evaluate(set));
+      setReport(await api().evaluate(set, undefined, stratum));
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -44,7 +45,7 @@ export function EvaluateStep() {
       <Title order={2}>Evaluate</Title>
       <Group align="end">
         <Select label="Synthetic set" placeholder="Generate one in the Train step" w={320} data={sets.map((s) => s.dataset)} value={set} onChange={setSet} />
-        <Button onClick={run} loading={busy} disabled={!set}>
+        <Button onClick={() => run()} loading={busy} disabled={!set}>
           Evaluate
         </Button>
       </Group>
@@ -72,6 +73,7 @@ export function EvaluateStep() {
             data={[...kmTraces(report.survival.real, 'real (train)'), ...kmTraces(report.survival.synthetic, 'synthetic', SYNTHETIC)]}
             layout={{ title: { text: `Survival (log-rank p ${report.survival.logRankP.toFixed(3)})` }, xaxis: { title: { text: 'days from index' } }, yaxis: { range: [0, 1.02], title: { text: 'survival' } } }}
           />
+          <SurvivalByStratum strata={report.strata} busy={busy} color={SYNTHETIC} onPick={(v) => void run(v)} />
           <SimpleGrid cols={{ base: 1, lg: 2 }}>
             <PatientBrowser dataset={report.syntheticSet.dataset} title="A synthetic patient" />
             <PatientBrowser dataset={report.realDataset} title="A real patient" />
