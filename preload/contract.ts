@@ -266,7 +266,7 @@ const evaluationView = z.object({
   metrics: z.array(metricRow),
   verdicts: z.object({ pass: z.number(), warn: z.number(), fail: z.number(), 'n/a': z.number() }),
   /** The share verdict the step opens with: fit / caution / unfit, its reasons and the rule. */
-  verdict: z.object({ level: z.enum(['fit', 'caution', 'unfit']), line: z.string(), reasons: z.array(z.string()), rule: z.string() }),
+  verdict: z.object({ level: z.enum(['fit', 'caution', 'unfit']), line: z.string(), reasons: z.array(z.string()), rule: z.string(), advice: z.array(z.string()) }),
   /** Curves on a grid of round times, only while 5+ patients are at risk. */
   survival: z.object({
     real: z.array(kmGridPoint),

@@ -14,7 +14,15 @@ export interface ShareVerdict {
   reasons: string[];
   /** The rule the level was derived by, in words. */
   rule: string;
+  /** What to do next for each kind of reason found (empty when fit). */
+  advice: string[];
 }
+
+const ADVICE = {
+  privacy: 'Privacy: generate a more private set (fewer training steps, a smaller model, or a larger cohort) and evaluate it again.',
+  size: `Size: generate at least ${MIN_SHARE_PATIENTS} patients (the privacy checks need a sample).`,
+  fidelity: 'Fidelity: the set is too unlike the real cohort; train longer or with the other model family, and evaluate again.',
+} as const;
 
 /** What the verdict needs of a report (an EvaluationReport has it). */
 export interface VerdictInput {
@@ -76,18 +84,24 @@ export function shareVerdict(report: VerdictInput): ShareVerdict {
   const others = report.metrics.filter((m) => m.group !== 'privacy');
 
   const unfit: string[] = [];
+  const advice = new Set<string>();
   for (const m of privacy) {
     if (m.verdict === 'fail') unfit.push(crossed(m));
     else if (m.verdict === 'n/a') unfit.push(`${label(m)} could not be computed`);
   }
   for (const name of REQUIRED_PRIVACY) if (!privacy.some((m) => m.name.startsWith(name))) unfit.push(`${name} not computed`);
-  if (n < MIN_SHARE_PATIENTS) unfit.push(`${n} patient${n === 1 ? '' : 's'} (minimum ${MIN_SHARE_PATIENTS})`);
+  if (unfit.length) advice.add(ADVICE.privacy);
+  if (n < MIN_SHARE_PATIENTS) {
+    unfit.push(`${n} patient${n === 1 ? '' : 's'} (minimum ${MIN_SHARE_PATIENTS})`);
+    advice.add(ADVICE.size);
+  }
   const judged = report.metrics.filter((m) => m.verdict !== 'n/a');
   const failedOthers = others.filter((m) => m.verdict === 'fail').map(crossed);
   if (judged.length && failedOthers.length / judged.length >= MANY_FAIL_SHARE) {
     unfit.push(`${failedOthers.length} of ${judged.length} metrics FAIL: ${firstFew(failedOthers)}`);
+    advice.add(ADVICE.fidelity);
   }
-  if (unfit.length) return { level: 'unfit', line: `Not fit to share: ${unfit.join('; ')}`, reasons: unfit, rule: SHARE_RULE };
+  if (unfit.length) return { level: 'unfit', line: `Not fit to share: ${unfit.join('; ')}`, reasons: unfit, rule: SHARE_RULE, advice: [...advice] };
 
   const caution: string[] = [];
   if (failedOthers.length) caution.push(`${failedOthers.length} metric${failedOthers.length === 1 ? '' : 's'} FAIL: ${firstFew(failedOthers)}`);
@@ -96,8 +110,8 @@ export function shareVerdict(report: VerdictInput): ShareVerdict {
   for (const m of privacy.filter((x) => x.verdict === 'warn')) caution.push(crossed(m));
   const warns = judged.filter((m) => m.verdict === 'warn').length;
   if (judged.length && warns / judged.length >= MANY_WARN_SHARE) caution.push(`${warns} of ${judged.length} metrics WARN`);
-  if (caution.length) return { level: 'caution', line: `Share with caution: ${caution.join('; ')}`, reasons: caution, rule: SHARE_RULE };
+  if (caution.length) return { level: 'caution', line: `Share with caution: ${caution.join('; ')}`, reasons: caution, rule: SHARE_RULE, advice: [] };
 
   const reasons = [`all ${privacy.length} privacy checks pass`, `${judged.length - warns} of ${judged.length} metrics pass, none fail`];
-  return { level: 'fit', line: `Fit to share: ${reasons.join('; ')}`, reasons, rule: SHARE_RULE };
+  return { level: 'fit', line: `Fit to share: ${reasons.join('; ')}`, reasons, rule: SHARE_RULE, advice: [] };
 }

@@ -17,7 +17,8 @@ export class ExportRefusedError extends Error {
   constructor(readonly gate: GateResult) {
     super(
       `Export refused by the privacy gate. ${gate.verdict.line.split(':')[0]}:\n${gate.failures.map((f) => `  ${f}`).join('\n')}\n` +
-        'Generate a more private set (fewer steps, more patients in the cohort), or override with a reason (--override "REASON"); the reason goes into the audit log and the data card.',
+        `${gate.verdict.advice.join('\n')}\n` +
+        'Or override with a reason (--override "REASON"); the reason goes into the audit log and the data card.',
     );
     this.name = 'ExportRefusedError';
   }

@@ -66,6 +66,7 @@ describe('share verdict on two real samples (ICU cohort)', () => {
     expect(v.level).toBe('unfit');
     expect(v.reasons).toHaveLength(1);
     expect(v.line).toMatch(/^Not fit to share: attribute inference \[sex\] 0\.\d{3} > 0\.1$/);
+    expect(v.advice).toEqual([expect.stringMatching(/^Privacy: generate a more private set/)]);
   });
 
   it('a copy of the training data is unfit, with every failed privacy check named', () => {
@@ -100,12 +101,15 @@ describe('share verdict on two real samples (ICU cohort)', () => {
     const v = shareVerdict(sized(metrics));
     expect(v.level).toBe('unfit');
     expect(v.line).toMatch(new RegExp(`^Not fit to share: ${failed} of ${judged} metrics FAIL: `));
+    // What to do next is about fidelity, not privacy.
+    expect(v.advice).toEqual([expect.stringMatching(/^Fidelity: the set is too unlike the real cohort/)]);
   });
 
   it('a set below the minimum size is unfit even when every metric passes', () => {
     const v = shareVerdict({ metrics: realMetrics, syntheticSet: { patients: 1 } });
     expect(v.level).toBe('unfit');
     expect(v.line).toBe(`Not fit to share: 1 patient (minimum ${MIN_SHARE_PATIENTS})`);
+    expect(v.advice).toEqual([`Size: generate at least ${MIN_SHARE_PATIENTS} patients (the privacy checks need a sample).`]);
   });
 });
 

@@ -53,6 +53,11 @@ export function EvaluateStep() {
       {report && (
         <>
           <Alert color={SHARE_COLOR[report.verdict.level]} title={report.verdict.line} data-testid="share-verdict">
+            {report.verdict.advice.map((a) => (
+              <Text size="sm" key={a}>
+                {a}
+              </Text>
+            ))}
             <Text size="xs">{report.verdict.rule}</Text>
           </Alert>
           <Group>
