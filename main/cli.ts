@@ -322,7 +322,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
             syntheticShare: values['synthetic-share'] === undefined ? undefined : numberArg(values['synthetic-share'], '--synthetic-share', { min: 0, max: 1, exclusive: true }),
             seed: values.seed === undefined ? undefined : seedArg(values.seed),
           });
-          out(values.json ? JSON.stringify(s, null, 2) : `Review session ${s.id} (${s.token}): ${s.cases} cases, ${s.real} real holdout and ${s.synthetic} synthetic, shuffled and blinded.\nGive it to reviewers with: synthehr review export ${s.id} --out FILE`);
+          out(values.json ? JSON.stringify(s, null, 2) : `Review session ${s.id} (${s.token}): ${s.cases} cases, ${s.real} real holdout and ${s.synthetic} synthetic, shuffled and blinded.\nGive it to a reviewer with: synthehr review export ${s.id} --out FILE --reviewer NAME (the file contains real patient data)`);
           return 0;
         }
         if (sub === 'export') {

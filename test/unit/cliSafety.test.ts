@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -210,6 +210,29 @@ describe('generation and training failures', () => {
     const db = openDatabase(path);
     expect(new TrainingRepository(db).run(worker.id)).toMatchObject({ status: 'failed', error: expect.stringContaining('resume from the last checkpoint') });
     db.close();
+  });
+});
+
+describe('review session files from the CLI', () => {
+  it('need a reviewer, say they carry real patient data, and never replace a file', () => {
+    const path = copyOfStudy();
+    expect(run(['generate', '1', '--patients', '60', '--db', path]).status).toBe(0);
+    const created = run(['review', 'create', 'steno2_death_vae_r1_s1', '--cases', '10', '--db', path]);
+    expect(created.status, created.stderr).toBe(0);
+    expect(created.stdout).toContain('--reviewer NAME (the file contains real patient data)');
+    const file = join(tempDir(), 'session.json');
+    const anonymous = run(['review', 'export', '1', '--out', file, '--db', path]);
+    expect(anonymous.status).toBe(2);
+    expect(anonymous.stderr).toContain('review export needs a SESSION, --out FILE and --reviewer NAME');
+    const written = run(['review', 'export', '1', '--out', file, '--reviewer', 'Dr A', '--db', path]);
+    expect(written.status, written.stderr).toBe(0);
+    expect(written.stderr).toMatch(/^CONTAINS REAL PATIENT DATA/);
+    expect(written.stdout).toContain(`Wrote 10 cases (5 real, 5 synthetic) for Dr A to ${file}; audit entry 1.`);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ containsRealPatientData: true, reviewer: 'Dr A' });
+    const again = run(['review', 'export', '1', '--out', file, '--reviewer', 'Dr B', '--db', path]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain(`${file} already exists`);
+    expect(JSON.parse(readFileSync(file, 'utf8')).reviewer).toBe('Dr A');
   });
 });
 
