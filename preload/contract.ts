@@ -256,14 +256,22 @@ const evaluationView = z.object({
   realDataset: z.string(),
   dataUse: z.object({ train: z.number(), holdout: z.number(), synthetic: z.number(), note: z.string() }),
   headline: z.object({
+    /** The worse of the two detectors, |accuracy - 0.5|. */
     discriminativeScore: z.number(),
     classifierAccuracy: z.number(),
+    detector: z.enum(['GRU classifier', 'summary-feature random forest']),
+    detectors: z.object({
+      gru: z.object({ score: z.number(), accuracy: z.number() }),
+      forest: z.object({ score: z.number(), accuracy: z.number(), auc: z.number(), baselineAccuracy: z.number(), grouped: z.number() }),
+    }),
     predictive: z.object({ tstr: z.number(), trtr: z.number() }),
     cIndex: z.object({ tstr: z.number(), trtr: z.number() }),
     membershipInferenceAuc: z.number(),
     dcrShare: z.number(),
   }),
   metrics: z.array(metricRow),
+  /** The per-patient summary features that give the set away to the random forest (share of its Gini decrease), most telling first. */
+  detectionFeatures: z.array(z.object({ feature: z.string(), importance: z.number() })),
   verdicts: z.object({ pass: z.number(), warn: z.number(), fail: z.number(), 'n/a': z.number() }),
   /** The share verdict the step opens with: fit / caution / unfit, its reasons and the rule. */
   verdict: z.object({ level: z.enum(['fit', 'caution', 'unfit']), line: z.string(), reasons: z.array(z.string()), rule: z.string(), advice: z.array(z.string()) }),

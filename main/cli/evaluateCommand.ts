@@ -32,6 +32,12 @@ export function printEvaluation(out: Out, r: EvaluationReport, paths: { json: st
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const rates = r.clinical.eventRates.map((e) => `${e.type} ${e.real ? pct(e.real.share) : `<${r.disclosure.minimumCell} patients`} real vs ${pct(e.synthetic.share)} synthetic`);
   if (rates.length) out(`Patients with the event: ${rates.join('; ')}`);
+  const d = r.headline.detectors;
+  out(
+    `Detection (|accuracy - 0.5|, the worse counts): GRU classifier ${d.gru.score.toFixed(3)} (accuracy ${pct(d.gru.accuracy)}); ` +
+      `random forest on patient summaries ${d.forest.score.toFixed(3)} (accuracy ${pct(d.forest.accuracy)}, AUC ${fmt(d.forest.auc)}; holdout vs train ${pct(d.forest.baselineAccuracy)}); headline ${r.headline.discriminativeScore.toFixed(3)} from the ${r.headline.detector}`,
+  );
+  if (r.detection.features.length) out(`What gives the set away (share of the forest's splits): ${r.detection.features.map((f) => `${f.feature} ${pct(f.importance)}`).join('; ')}`);
   out(`Verdicts: ${r.verdicts.pass} pass, ${r.verdicts.warn} warn, ${r.verdicts.fail} fail${r.verdicts['n/a'] ? `, ${r.verdicts['n/a']} n/a` : ''}`);
   const v = Object.entries(r.syntheticSet.violations).filter(([, n]) => n > 0);
   if (v.length) out(`Plausibility repairs at generation: ${v.map(([k, n]) => `${k} ${num(n)}`).join(', ')}`);

@@ -15,6 +15,7 @@ import { discriminativeScore, utility } from './posthoc.js';
 import { selectBackend, type BackendName } from '../training/backend.js';
 import { compareSurvival, type SurvivalComparison } from './survivalCompare.js';
 import { shareVerdict, type ShareVerdict } from './verdict.js';
+import { summaryDetection, type FeatureImportance } from './summaryDetection.js';
 
 export interface EvaluationReport {
   version: 1;
@@ -28,14 +29,25 @@ export interface EvaluationReport {
   dataUse: { train: number; holdout: number; synthetic: number; note: string };
   /** The numbers people ask for first. */
   headline: {
+    /** The worse of the two detectors, |accuracy - 0.5| (0: chance, 0.5: always told apart). */
     discriminativeScore: number;
+    /** The accuracy of that worse detector. */
     classifierAccuracy: number;
+    /** Which detector the headline comes from. */
+    detector: DetectorName;
+    /** Both detectors on the same scale: score = |accuracy - 0.5|. */
+    detectors: {
+      gru: { score: number; accuracy: number };
+      forest: { score: number; accuracy: number; auc: number; baselineAccuracy: number; grouped: number };
+    };
     predictive: { tstr: number; trtr: number };
     cIndex: { tstr: number; trtr: number };
     membershipInferenceAuc: number;
     dcrShare: number;
   };
   metrics: Metric[];
+  /** The summary features that give the set away: aggregate shares of the forest's Gini decrease, top 10. */
+  detection: { features: FeatureImportance[] };
   verdicts: { pass: number; warn: number; fail: number; 'n/a': number };
   survival: SurvivalComparison;
   fidelity: FidelityDetails;
@@ -52,6 +64,8 @@ export interface EvaluationReport {
   /** How the file keeps real patients out: aggregates only, small cells suppressed. */
   disclosure: { minimumCell: number; note: string };
 }
+
+export type DetectorName = 'GRU classifier' | 'summary-feature random forest';
 
 export interface EvaluateOptions {
   sensitive?: string;
@@ -107,6 +121,9 @@ export async function evaluateForSteward(db: Db, ref: string, options: EvaluateO
   const surv = survival(train, synthetic);
   const priv = privacy(train, holdout, synthetic, cohort.encoding, options.sensitive);
   const detection = discriminativeScore(train, synthetic, cohort.encoding, { steps: options.posthocSteps });
+  const forest = summaryDetection(train, holdout, synthetic, cohort.encoding);
+  // The headline detection is the worse of the two detectors, both as |accuracy - 0.5|.
+  const forestWorse = forest.metric.value > detection.metric.value;
   const use = utility(train, holdout, synthetic, cohort.encoding, { steps: options.posthocSteps });
   const survivalData = `train (${train.length}) vs synthetic (${synthetic.length})`;
   const metrics: Metric[] = [
@@ -126,6 +143,7 @@ export async function evaluateForSteward(db: Db, ref: string, options: EvaluateO
     ...(byStratum?.metrics ?? []),
     ...priv.metrics,
     detection.metric,
+    forest.metric,
     ...use.metrics,
   ];
   const run = new TrainingRepository(db).run(set.runId);
@@ -142,17 +160,23 @@ export async function evaluateForSteward(db: Db, ref: string, options: EvaluateO
       train: train.length,
       holdout: holdout.length,
       synthetic: synthetic.length,
-      note: 'The model was trained on the train split only. Fidelity, survival and detection compare synthetic with train; holdout vs train is the baseline of two real samples. Utility fits on synthetic or on train and tests on holdout. Privacy measures how much closer synthetic patients are to train patients than unseen holdout patients are.',
+      note: 'The model was trained on the train split only. Fidelity, survival and detection compare synthetic with train (the headline detection is the worse of a GRU classifier and a random forest on per-patient summaries); holdout vs train is the baseline of two real samples. Utility fits on synthetic or on train and tests on holdout. Privacy measures how much closer synthetic patients are to train patients than unseen holdout patients are.',
     },
     headline: {
-      discriminativeScore: detection.metric.value,
-      classifierAccuracy: detection.accuracy,
+      discriminativeScore: forestWorse ? forest.metric.value : detection.metric.value,
+      classifierAccuracy: forestWorse ? forest.accuracy : detection.accuracy,
+      detector: forestWorse ? 'summary-feature random forest' : 'GRU classifier',
+      detectors: {
+        gru: { score: detection.metric.value, accuracy: detection.accuracy },
+        forest: { score: forest.metric.value, accuracy: forest.accuracy, auc: forest.auc, baselineAccuracy: forest.baseline.accuracy, grouped: forest.grouped },
+      },
       predictive: use.predictive,
       cIndex: use.cIndex,
       membershipInferenceAuc: priv.metrics.find((m) => m.name.startsWith('membership inference'))!.value,
       dcrShare: priv.metrics.find((m) => m.name.startsWith('DCR: share'))!.value,
     },
     metrics,
+    detection: { features: forest.features },
     verdicts,
     survival: surv,
     fidelity: fid.details,

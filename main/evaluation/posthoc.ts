@@ -21,15 +21,6 @@ import { metric, type Metric } from './metric.js';
 
 const dataOf = (patients: EvalPatient[], enc: Encoding): TrainingData => trainingData(encodeBatch(patients.map((p) => p.timeline), enc), enc);
 
-function shuffled(n: number, rng: Rng): number[] {
-  const idx = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
-  return idx;
-}
-
 /** The tensors of a minibatch: inputs are the steps with the statics repeated at each step. */
 function tensors(b: MiniBatch, d: TrainingData, input: 'x' | 'previous') {
   const T = d.steps;
@@ -48,11 +39,11 @@ function tensors(b: MiniBatch, d: TrainingData, input: 'x' | 'previous') {
 export function discriminativeScore(real: EvalPatient[], synthetic: EvalPatient[], enc: Encoding, options: { steps?: number; seed?: number } = {}): { metric: Metric; accuracy: number } {
   const rng = new Rng(options.seed ?? 11);
   const n = Math.min(real.length, synthetic.length);
-  const pick = (ps: EvalPatient[]) => shuffled(ps.length, rng).slice(0, n).map((i) => ps[i]!);
+  const pick = (ps: EvalPatient[]) => rng.permutation(ps.length).slice(0, n).map((i) => ps[i]!);
   const r = dataOf(pick(real), enc);
   const s = dataOf(pick(synthetic), enc);
   const cut = Math.floor(n * 0.8);
-  const order = shuffled(n, rng);
+  const order = rng.permutation(n);
   const trainIdx = order.slice(0, cut);
   const testIdx = order.slice(cut);
   const H = 16;

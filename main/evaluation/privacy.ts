@@ -30,7 +30,7 @@ function distance(a: Float64Array, b: Float64Array, skip?: Set<number>): number 
 }
 
 /** Distances from each query to its nearest and second-nearest reference (excluding itself by index if same set). */
-function nearest(queries: Float64Array[], refs: Float64Array[], sameSet = false, skip?: Set<number>): { d1: number; d2: number; index: number }[] {
+export function nearest(queries: Float64Array[], refs: Float64Array[], sameSet = false, skip?: Set<number>): { d1: number; d2: number; index: number }[] {
   return queries.map((q, qi) => {
     let d1 = Infinity;
     let d2 = Infinity;

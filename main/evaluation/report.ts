@@ -44,6 +44,7 @@ export function reportHtml(r: EvaluationReport): string {
     lengths: r.fidelity.lengths,
     correlation: r.fidelity.correlation,
     dcr: r.privacy.dcr,
+    detection: r.detection.features,
   };
   const pct = (x: number | undefined) => (x === undefined ? '' : `${(x * 100).toFixed(1)}%`);
   const eventRows = r.clinical.eventRates
@@ -58,6 +59,10 @@ export function reportHtml(r: EvaluationReport): string {
     .join('\n');
   const stratum = r.clinical.survivalByStratum;
   const v = r.verdicts;
+  const det = r.headline.detectors;
+  const detection =
+    `<p>Headline detection <b>${fmt(r.headline.discriminativeScore)}</b> (|accuracy &minus; 0.5|, from the ${escapeHtml(r.headline.detector)}: the worse of the two detectors counts). ` +
+    `GRU classifier ${fmt(det.gru.score)} (accuracy ${pct(det.gru.accuracy)}); random forest on per-patient summaries ${fmt(det.forest.score)} (accuracy ${pct(det.forest.accuracy)}, AUC ${fmt(det.forest.auc)}; holdout vs train ${pct(det.forest.baselineAccuracy)}).</p>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -99,6 +104,9 @@ ${r.clinical.eventRates.length ? `<div id="events" class="chart"></div>\n<table>
 <div class="grid"><div id="gaps" class="chart"></div><div id="lengths" class="chart"></div></div>
 <h2>Dependence</h2>
 <div class="grid"><div id="corr-real" class="chart"></div><div id="corr-synthetic" class="chart"></div></div>
+<h2>Detection</h2>
+${detection}
+${r.detection.features.length ? '<p class="note">The summary features the random forest splits on most to tell synthetic from real patients (share of its Gini decrease): what gives the set away.</p>\n<div id="detection" class="chart"></div>' : ''}
 <h2>Privacy</h2>
 <div id="dcr" class="wide"></div>
 <h2>All metrics</h2>

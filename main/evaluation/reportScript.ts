@@ -3,7 +3,7 @@
  * page's data element (binned counts, curves on a grid, quartile bands). It
  * counts what it drew in body[data-charts-drawn]:
  *   1 (survival) + stratum levels + (covariate effects ? 1 : 0) + (event rates ? 1 : 0)
- *   + trajectories + numeric + categorical + 2 (gaps, lengths) + (correlation ? 2 : 0) + 1 (DCR)
+ *   + trajectories + numeric + categorical + 2 (gaps, lengths) + (correlation ? 2 : 0) + (detection features ? 1 : 0) + 1 (DCR)
  */
 export const REPORT_SCRIPT = `
 (function () {
@@ -82,6 +82,11 @@ export const REPORT_SCRIPT = `
   bars('lengths', 'Visits per patient', d.lengths, 'visits', realSyn, false);
   function heat(el, title, z) { plot(el, [{ z: z, x: d.correlation.variables, y: d.correlation.variables, type: 'heatmap', zmin: -1, zmax: 1, colorscale: 'RdBu' }], { title: { text: title } }); }
   if (d.correlation.variables.length) { heat('corr-real', 'Correlation of patient means: real', d.correlation.real); heat('corr-synthetic', 'Correlation of patient means: synthetic', d.correlation.synthetic); }
+  if (d.detection.length) {
+    var top = d.detection.slice().reverse();
+    plot('detection', [{ x: top.map(function (f) { return f.importance; }), y: top.map(function (f) { return f.feature; }), type: 'bar', orientation: 'h', marker: { color: syn } }],
+      { title: { text: 'What gives the synthetic set away' }, xaxis: { title: { text: 'share of the Gini decrease of the forest' }, tickformat: '.0%' }, yaxis: { automargin: true }, margin: { t: 36, r: 12, b: 50, l: 200 } });
+  }
   bars('dcr', 'Distance to the closest training patient', d.dcr, 'distance (scaled units)', ['holdout (real, unseen)', 'synthetic'], false);
   document.body.setAttribute('data-charts-drawn', String(drawn));
 })();

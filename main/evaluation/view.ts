@@ -17,6 +17,7 @@ export function evaluationView(r: EvaluationReport, reportPaths: { html: string;
     headline: r.headline,
     verdict: r.verdict,
     metrics: r.metrics.map((m) => ({ ...m, value: finite(m.value) ?? null, baseline: finite(m.baseline) })),
+    detectionFeatures: r.detection.features,
     verdicts: r.verdicts,
     survival: { real: r.survival.real.km.points, synthetic: r.survival.synthetic.km.points, logRankP: r.survival.logRank.p },
     strata: stratumView(r),

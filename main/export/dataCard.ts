@@ -102,7 +102,7 @@ export function dataCardMarkdown(card: ReturnType<typeof dataCard>): string {
     `${card.syntheticSet.patients} patients, ${card.syntheticSet.measurements} measurements, ${card.syntheticSet.events} events; generation seed ${card.syntheticSet.generationSeed}; plausibility repairs ${JSON.stringify(card.syntheticSet.plausibilityRepairs)}.`,
     '',
     '## Evaluation',
-    `${card.metrics.verdicts.pass} pass, ${card.metrics.verdicts.warn} warn, ${card.metrics.verdicts.fail} fail, ${card.metrics.verdicts['n/a']} n/a. Discriminative score ${figure(h.discriminativeScore)}; next-visit error TSTR ${figure(h.predictive.tstr)} / TRTR ${figure(h.predictive.trtr)}; C-index TSTR ${figure(h.cIndex.tstr)} / TRTR ${figure(h.cIndex.trtr)}; membership-inference AUC ${figure(h.membershipInferenceAuc)}; DCR share ${figure(h.dcrShare)}.`,
+    `${card.metrics.verdicts.pass} pass, ${card.metrics.verdicts.warn} warn, ${card.metrics.verdicts.fail} fail, ${card.metrics.verdicts['n/a']} n/a. Discriminative score ${figure(h.discriminativeScore)} (|accuracy - 0.5| of the ${h.detector}, the worse of a GRU classifier, ${figure(h.detectors.gru.score)}, and a random forest on per-patient summaries, ${figure(h.detectors.forest.score)}); next-visit error TSTR ${figure(h.predictive.tstr)} / TRTR ${figure(h.predictive.trtr)}; C-index TSTR ${figure(h.cIndex.tstr)} / TRTR ${figure(h.cIndex.trtr)}; membership-inference AUC ${figure(h.membershipInferenceAuc)}; DCR share ${figure(h.dcrShare)}.`,
     ...(card.metrics.failing.length ? ['', 'Failing:', ...card.metrics.failing.map((f) => `- ${f}`)] : []),
     '',
     `Verdict rule: ${card.verdict.rule}`,

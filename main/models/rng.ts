@@ -44,4 +44,14 @@ export class Rng {
   int(n: number): number {
     return Math.floor(this.next() * n);
   }
+
+  /** 0..n-1 in a random order (Fisher-Yates, drawing from this stream). */
+  permutation(n: number): number[] {
+    const idx = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+    }
+    return idx;
+  }
 }

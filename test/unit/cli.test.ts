@@ -102,7 +102,7 @@ describe('synthehr CLI (the package bin)', () => {
       const c = report.clinical;
       const expected =
         1 + (c.survivalByStratum?.levels.length ?? 0) + (c.coxEffects.length ? 1 : 0) + (c.eventRates.length ? 1 : 0) + c.trajectories.length +
-        report.fidelity.numeric.length + report.fidelity.categorical.length + 2 + (report.fidelity.correlation.variables.length ? 2 : 0) + 1;
+        report.fidelity.numeric.length + report.fidelity.categorical.length + 2 + (report.fidelity.correlation.variables.length ? 2 : 0) + (report.detection.features.length ? 1 : 0) + 1;
       expect(Number(drawn)).toBe(expected);
       expect((dump.stdout.match(/class="main-svg"/g) ?? []).length).toBeGreaterThanOrEqual(expected);
     }

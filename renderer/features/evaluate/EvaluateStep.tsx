@@ -6,6 +6,7 @@ import { kmTraces, Plot } from '../../charts/Plot';
 import { PatientBrowser } from '../../charts/PatientBrowser';
 import { binnedTraces } from './binnedTraces';
 import { ClosestPatients } from './ClosestPatients';
+import { DetectionFeatures } from './DetectionFeatures';
 import { SurvivalByStratum } from './SurvivalByStratum';
 
 const VERDICT_COLOR = { pass: 'green', warn: 'yellow', fail: 'red', 'n/a': 'gray' } as const;
@@ -69,7 +70,7 @@ export function EvaluateStep() {
             Train {report.dataUse.train} · holdout {report.dataUse.holdout} · synthetic {report.dataUse.synthetic}. {report.dataUse.note}
           </Text>
           <Text size="sm">
-            Discriminative score <b>{report.headline.discriminativeScore.toFixed(3)}</b> · next-visit error TSTR {report.headline.predictive.tstr.toFixed(3)} / TRTR {report.headline.predictive.trtr.toFixed(3)} · C-index TSTR{' '}
+            Discriminative score (worse detector) <b>{report.headline.discriminativeScore.toFixed(3)}</b> · next-visit error TSTR {report.headline.predictive.tstr.toFixed(3)} / TRTR {report.headline.predictive.trtr.toFixed(3)} · C-index TSTR{' '}
             {report.headline.cIndex.tstr.toFixed(3)} / TRTR {report.headline.cIndex.trtr.toFixed(3)} · membership-inference AUC <b>{report.headline.membershipInferenceAuc.toFixed(3)}</b> · DCR share {report.headline.dcrShare.toFixed(3)}
           </Text>
           <Plot
@@ -96,6 +97,7 @@ export function EvaluateStep() {
                 />
               ))}
           </SimpleGrid>
+          <DetectionFeatures headline={report.headline} features={report.detectionFeatures} color={SYNTHETIC} />
           <Table striped>
             <Table.Thead>
               <Table.Tr>
