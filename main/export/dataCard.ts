@@ -5,7 +5,7 @@ import { DatasetRepository } from '../store/repositories/datasetRepository.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { ReviewRepository } from '../store/repositories/reviewRepository.js';
 import { reviewResults } from '../review/results.js';
-import { figure, percent, rounded } from './figures.js';
+import { figure, percent, rounded } from '../common/format.js';
 import type { GateResult } from './gate.js';
 
 export type ExportFormat = 'csv' | 'fhir' | 'omop';
