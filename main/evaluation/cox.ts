@@ -66,10 +66,20 @@ export function fitCox(x: Float64Array[], days: number[], event: number[], ridge
       for (let b = 0; b < a; b++) hess[b]![a] = hess[a]![b]!;
     }
     const step = solve(hess, grad);
+    // Newton with step halving (as R's coxph): a full step can overshoot when a feature nearly
+    // separates the events, and then diverges to NaN; a step is taken only where the penalized
+    // partial likelihood does not fall.
+    const before = logLik(beta, z, order, days, event, ridge);
+    let scale = 1;
+    let next = beta.map((b, a) => b + step[a]!);
+    for (let h = 0; h < 30 && !(logLik(next, z, order, days, event, ridge) >= before - 1e-9); h++) {
+      scale /= 2;
+      next = beta.map((b, a) => b + scale * step[a]!);
+    }
     let change = 0;
     for (let a = 0; a < p; a++) {
-      beta[a]! += step[a]!;
-      change = Math.max(change, Math.abs(step[a]!));
+      change = Math.max(change, Math.abs(next[a]! - beta[a]!));
+      beta[a] = next[a]!;
     }
     if (change < 1e-6) break;
   }
@@ -96,6 +106,20 @@ export function concordance(risk: number[], days: number[], event: number[]): nu
     }
   }
   return comparable ? concordant / comparable : NaN;
+}
+
+/** The ridge-penalized Cox log partial likelihood (Breslow ties) at beta; `order` is by descending time. */
+function logLik(beta: Float64Array, z: Float64Array[], order: number[], days: number[], event: number[], ridge: number): number {
+  let ll = 0;
+  let s0 = 0;
+  for (let k = 0; k < order.length; ) {
+    const t = days[order[k]!]!;
+    const tied: number[] = [];
+    while (k < order.length && days[order[k]!] === t) tied.push(order[k++]!);
+    for (const i of tied) s0 += Math.exp(dot(beta, z[i]!));
+    for (const i of tied) if (event[i] === 1) ll += dot(beta, z[i]!) - Math.log(s0);
+  }
+  return ll - (ridge / 2) * dot(beta, beta);
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

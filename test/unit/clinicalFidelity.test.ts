@@ -7,6 +7,8 @@ import { eventRates, RARE_EVENTS } from '../../main/evaluation/eventRates.js';
 import { stratumField, stratumSurvival } from '../../main/evaluation/stratumSurvival.js';
 import { trajectories } from '../../main/evaluation/trajectories.js';
 import { sd } from '../../main/evaluation/stats.js';
+import { fitCox } from '../../main/evaluation/cox.js';
+import { Rng } from '../../main/models/rng.js';
 import { cohortDefinition } from '../support/cohorts.js';
 import { freshStore, importWorkedExample } from '../support/store.js';
 
@@ -18,6 +20,27 @@ describe('Cox hazard ratios on a known answer', () => {
     const [hr] = coxHazardRatios(placebo, days, event);
     expect(Math.log(hr!.hr)).toBeCloseTo(1.509, 3);
     expect((Math.log(hr!.upper) - Math.log(hr!.lower)) / (2 * 1.959964)).toBeCloseTo(0.41, 3);
+  });
+
+  it('converge where a full Newton step overshoots: a rare first-visit event among the earliest deaths, masks measured together', () => {
+    // The shape of a synthetic set that made plain Newton swing between two wrong answers (and the
+    // C-index come out 0): two patients with an event bit at their first visit die first.
+    const rng = new Rng(1);
+    const x: Float64Array[] = [];
+    const days: number[] = [];
+    const event: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      const rare = i < 2 ? 1 : 0;
+      const mask = rng.next() < 0.9 ? 1 : 0;
+      x.push(Float64Array.of(rng.normal(), rare, mask, mask, mask, rng.normal() * mask));
+      days.push(rare ? 10 + i : Math.round(500 + 3000 * rng.next()));
+      event.push(rare ? 1 : rng.next() < 0.5 ? 1 : 0);
+    }
+    const fit = fitCox(x, days, event);
+    const longer = fitCox(x, days, event, 1, 200);
+    expect([...fit.beta].every(Number.isFinite)).toBe(true);
+    expect([...fit.beta]).toEqual([...longer.beta].map((b) => expect.closeTo(b, 4)));
+    expect(fit.beta[1]).toBeCloseTo(0.929, 2);
   });
 });
 
