@@ -3,6 +3,7 @@
 // default configuration, a synthetic set as large as the training split, and its
 // evaluation. Prints the figures as JSON on stdout; asserts nothing.
 import { kaplanMeier, type KaplanMeier } from '../../main/cohort/survival.js';
+import { MIN_CELL } from '../../main/evaluation/binning.js';
 import { showCohort } from '../../main/cohort/cohortService.js';
 import { realPatients, syntheticPatients, type EvalPatient } from '../../main/evaluation/data.js';
 import { evaluate, findSyntheticSet } from '../../main/evaluation/evaluate.js';
@@ -14,8 +15,9 @@ import { generateSyntheticSet } from '../../main/training/generate.js';
 import { train } from '../../main/training/engine.js';
 import type { Family } from '../../main/training/config.js';
 
-const [dbPath, cohortName, what, seedArg] = process.argv.slice(2) as [string, string, Family | 'baseline', string];
+const [dbPath, cohortName, what, seedArg, configArg] = process.argv.slice(2) as [string, string, Family | 'baseline', string, string];
 const seed = Number(seedArg ?? 1);
+const overrides = JSON.parse(configArg ?? '{}') as Record<string, number>;
 
 /** Survival of a Kaplan-Meier estimate at time t (a right-continuous step function). */
 function survivalAt(km: KaplanMeier, t: number): number {
@@ -27,12 +29,18 @@ function survivalAt(km: KaplanMeier, t: number): number {
   return s;
 }
 
-/** The largest vertical distance between two Kaplan-Meier curves, over every time either steps at. */
+/**
+ * The largest vertical distance between two Kaplan-Meier curves, over every time
+ * either steps at while both still have MIN_CELL patients at risk (as the report
+ * draws them: past that, one death moves a curve by a fifth).
+ */
 function largestKmGap(a: EvalPatient[], b: EvalPatient[]): number {
-  const km = (ps: EvalPatient[]) => kaplanMeier(ps.map((p) => p.timeline.outcome.days), ps.map((p) => (p.timeline.outcome.status === 1 ? 1 : 0)));
+  const days = (ps: EvalPatient[]) => ps.map((p) => p.timeline.outcome.days);
+  const km = (ps: EvalPatient[]) => kaplanMeier(days(ps), ps.map((p) => (p.timeline.outcome.status === 1 ? 1 : 0)));
   const ka = km(a);
   const kb = km(b);
-  const times = [...new Set([...ka.points, ...kb.points].map((p) => p.time))];
+  const atRisk = (ps: EvalPatient[], t: number) => days(ps).filter((d) => d >= t).length;
+  const times = [...new Set([...ka.points, ...kb.points].map((p) => p.time))].filter((t) => atRisk(a, t) >= MIN_CELL && atRisk(b, t) >= MIN_CELL);
   return Math.max(0, ...times.map((t) => Math.abs(survivalAt(ka, t) - survivalAt(kb, t))));
 }
 
@@ -55,7 +63,7 @@ try {
     const gru = discriminativeScore(trainPs, holdout, cohort.encoding);
     process.stdout.write(JSON.stringify({ train: trainPs.length, holdout: holdout.length, gruAccuracy: gru.accuracy, ...survivalFigures(trainPs, holdout) }));
   } else {
-    const trained = await train(db, { cohort: cohortName, family: what, seed });
+    const trained = await train(db, { cohort: cohortName, family: what, seed, config: overrides });
     const generated = await generateSyntheticSet(db, { runId: trained.runId, patients: trainPs.length, seed });
     const report = await evaluate(db, generated.dataset);
     const synthetic = syntheticPatients(db, cohort, findSyntheticSet(db, generated.dataset).datasetId);
