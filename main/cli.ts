@@ -18,6 +18,7 @@ import { BACKENDS, type BackendName } from './training/backend.js';
 import { TrainingError } from './training/engine.js';
 import { generateSyntheticSet } from './training/generate.js';
 import { train } from './training/engine.js';
+import { DEFAULT_FAMILY } from './training/config.js';
 import { ExportRefusedError, ExportTargetError, exportSyntheticSet, type ExportResult } from './export/exportSet.js';
 import { createReviewSession, ReviewError } from './review/session.js';
 import { exportSessionFile, importAnswersFile, REAL_DATA_WARNING } from './review/sessionFile.js';
@@ -46,7 +47,7 @@ Usage:
                  [--carry-forward] [--max-length N] [--json]
                                                one patient's timeline and its encoding (other timestep
                                                settings are fitted on the cohort for the preview only)
-  synthehr train COHORT --model vae|timegan [--steps N] [--hidden N] [--batch N] [--lr X]
+  synthehr train COHORT [--model vae|timegan] [--steps N] [--hidden N] [--batch N] [--lr X]
                  [--seed N] [--backend auto|tensorflow-gpu|webgpu|tensorflow|wasm|cpu]
                  [--checkpoint-every N]         train a generator in a child process (Ctrl-C stops
                                                after a checkpoint)
@@ -210,7 +211,8 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       }
       const cohort = rest[0];
       if (!cohort) throw new UsageError('train needs a COHORT (or --resume RUN)');
-      if (values.model !== 'vae' && values.model !== 'timegan') throw new UsageError('train needs --model vae or --model timegan');
+      const family = values.model ?? DEFAULT_FAMILY;
+      if (family !== 'vae' && family !== 'timegan') throw new UsageError(`--model is vae or timegan (default ${DEFAULT_FAMILY}, the more realistic by npm run bench:quality), not "${family}"`);
       const db = openStore(dbPath);
       try {
         showCohort(db, cohort); // fail here, with the list of cohorts, rather than in the child
@@ -230,7 +232,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
           dbPath,
           request: {
             cohort,
-            family: values.model,
+            family,
             seed,
             backend,
             config,
@@ -488,8 +490,8 @@ async function runDemo(dbPath: string, out: (s: string) => void): Promise<number
     printCohort(out, cohort);
     out('');
     let lastLine = 0;
-    const trained = await stage('train (vae, default configuration)', () =>
-      train(db, { cohort: cohort.name, family: 'vae', seed: 1 }, {
+    const trained = await stage(`train (${DEFAULT_FAMILY}, default configuration)`, () =>
+      train(db, { cohort: cohort.name, family: DEFAULT_FAMILY, seed: 1 }, {
         onStart: (info) => out(`[demo] training on ${info.backend.name} (${info.backend.device}), ${info.config.family}, ${info.trainPatients} training patients`),
         onProgress: (p) => {
           if (Date.now() - lastLine < 5000 && p.step < p.totalSteps) return;

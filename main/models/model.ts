@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { MiniBatch } from '../training/batches.js';
+import type { MiniBatch, TrainingData } from '../training/batches.js';
 import type { Params } from './params.js';
 import type { Rng } from './rng.js';
 
@@ -29,6 +29,8 @@ export interface Model {
   phases: ModelPhase[];
   /** One optimisation step of a phase on a minibatch; the losses by name. */
   trainStep(phase: string, batch: MiniBatch): Record<string, number>;
+  /** Fits what generation draws from to the training data it was trained on, where the family has such a thing (the VAE's latent distribution). */
+  fitSampler?(data: TrainingData): void;
   generate(n: number, rng: Rng): GeneratedBatch;
   dispose(): void;
 }

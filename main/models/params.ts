@@ -21,6 +21,11 @@ export class Params {
     return this.matrix(name, size, size);
   }
 
+  /** A matrix of zeros [rows, cols] (a term that starts switched off). */
+  zeros(name: string, rows: number, cols: number): tf.Variable {
+    return this.add(name, [rows, cols], new Float32Array(rows * cols));
+  }
+
   bias(name: string, size: number, value = 0): tf.Variable {
     return this.add(name, [size], new Float32Array(size).fill(value));
   }

@@ -1,14 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { MiniBatch } from '../training/batches.js';
+import { stepPosition, type MiniBatch } from '../training/batches.js';
 import { disposeWeights, lossWeights, partLoss, sampleOutputs, type ChannelSpec } from './channels.js';
 import { dense, denseParams, mlp, mlpParams, type DenseWeights } from './dense.js';
 import { gruCell, gruParams, project, runGru, type GruWeights } from './gru.js';
 import type { GeneratedBatch, Model, ModelPhase } from './model.js';
+import { readClock, RunningClock } from './clock.js';
 import { readOut, sumAll } from './ops.js';
 import { adam, optimize } from './optimize.js';
 import { Params } from './params.js';
 import type { Rng } from './rng.js';
 import { sampleLengths } from './vae.js';
+import { within, withinLogits, withinWeights } from './within.js';
 
 export interface TimeGanConfig {
   family: 'timegan';
@@ -22,6 +24,14 @@ export interface TimeGanConfig {
   jointSteps: number;
   /** Weight of the supervised loss in the generator's objective (TimeGAN's eta). */
   supervisedWeight: number;
+  /**
+   * 2: real outputs binned (`bins` per channel, see outputBins), a step's binary
+   * channels drawn as one pattern (stepPatterns), the decoder told how many steps
+   * are left and the outcome reading the last step. Absent in runs from before:
+   * those load and generate as they were trained.
+   */
+  architecture?: 2;
+  bins?: number;
 }
 
 /*
@@ -44,15 +54,23 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
   const p = new Params(rng);
   // Statics and length <-> a static latent of size H.
   const staticEmbed = mlpParams(p, 'emb.static', [S + T, H, H]);
-  const staticRecover = mlpParams(p, 'rec.static', [H, H, S + T]);
+  const SH = spec.statics.headWidth;
+  const staticRecover = mlpParams(p, 'rec.static', [H, H, SH + T]);
   const staticGenerate = mlpParams(p, 'gen.static', [N, H, H]);
   const staticDiscriminate = mlpParams(p, 'dis.static', [H, H, 1]);
   // Sequences <-> latent sequences, conditioned on the static latent and the length.
   const embedder = gruParams(p, 'emb.gru', C + H, H);
   const embedderOut = denseParams(p, 'emb.out', H, H);
-  const recovery = gruParams(p, 'rec.gru', H + H, H);
-  const recoveryOut = denseParams(p, 'rec.out', H, C);
-  const outcomeHead = mlpParams(p, 'rec.outcome', [H + H, H, O]);
+  // Architecture 2: the recovery reads how many steps are left (so it knows which step is the last).
+  const P = config.architecture === 2 ? 2 : 0;
+  const recovery = gruParams(p, 'rec.gru', H + H + P, H);
+  const recoveryOut = denseParams(p, 'rec.out', H, spec.step.headWidth);
+  // Architecture 2: heads autoregressive within a step and within the statics (see withinOrder).
+  const stepWithin = config.architecture === 2 ? within(p, 'rec.step.within', spec.step) : null;
+  const staticWithin = config.architecture === 2 ? within(p, 'rec.static.within', spec.statics) : null;
+  const clock = config.architecture === 2 ? spec.clock : null;
+  const L = config.architecture === 2 ? C + (clock ? 1 : 0) : 0;
+  const outcomeHead = mlpParams(p, 'rec.outcome', [H + H + L, H, spec.outcome.headWidth]);
   const generator = gruParams(p, 'gen.gru', N + H + T, H);
   const generatorOut = denseParams(p, 'gen.out', H, H);
   const supervisor = gruParams(p, 'sup.gru', H + H, H);
@@ -86,6 +104,9 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
       statics: tf.tensor2d(batch.statics, [B, S]),
       outcomes: tf.tensor2d(batch.outcomes, [B, O]),
       length: tf.tensor2d(batch.lengthOneHot, [B, T]),
+      last: tf.tensor2d(batch.last, [B, C]),
+      end: clock ? tf.tensor2d(readClock(clock, batch.x, batch.lengths, T, C, batch.statics, S).end, [B, 1]) : null,
+      position: tf.tensor2d(stepPosition(batch.lengths, T), [T * B, 2]),
     };
   }
   type Inputs = ReturnType<typeof inputs>;
@@ -94,11 +115,14 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
   const embed = (i: Inputs, es: tf.Tensor2D) => seq(embedder, embedderOut, tf.concat([i.x, tile(es)], 1) as tf.Tensor2D, i.keep);
   const supervise = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D) => seq(supervisor, supervisorOut, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, keep);
 
-  /** Recovery: latent steps -> step logits, and the outcome from the state after the last step. */
-  function recover(hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D) {
-    const states = runGru(recovery, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, T, keep);
-    return { step: dense(recoveryOut, states.all), outcome: mlp(outcomeHead, tf.concat([states.last, es], 1) as tf.Tensor2D) };
+  /** Recovery: latent steps -> step logits, and the state after the last step (what the outcome follows). */
+  function recover(hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, position: tf.Tensor2D) {
+    const states = runGru(recovery, tf.concat(P ? [hs, tile(es), position] : [hs, tile(es)], 1) as tf.Tensor2D, T, keep);
+    return { step: dense(recoveryOut, states.all), last: states.last };
   }
+  /** The outcome from the state after the last step, the static latent and (architecture 2) the last step itself and its time. */
+  const outcomeOf = (last: tf.Tensor2D, es: tf.Tensor2D, lastStep: tf.Tensor2D, end: tf.Tensor2D | null) =>
+    mlp(outcomeHead, tf.concat(L ? [last, es, lastStep, ...(end ? [end] : [])] : [last, es], 1) as tf.Tensor2D);
 
   /** Mean squared error between next latent steps and the supervisor's predictions, over valid steps. */
   function supervisedLoss(hs: tf.Tensor2D, predicted: tf.Tensor2D, keep: tf.Tensor2D): tf.Scalar {
@@ -129,15 +153,15 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
   }
 
   function reconstruction(i: Inputs, hs: tf.Tensor2D, es: tf.Tensor2D, w: ReturnType<typeof weightsOf>): tf.Scalar {
-    const r = recover(hs, es, i.keep);
+    const r = recover(hs, es, i.keep, i.position);
     const staticOut = mlp(staticRecover, es);
-    const stat = partLoss(spec.statics, tf.slice(staticOut, [0, 0], [-1, S]) as tf.Tensor2D, i.statics, w.statics);
-    const length = tf.mean(tf.neg(tf.sum(tf.mul(tf.logSoftmax(tf.slice(staticOut, [0, S], [-1, T])), i.length), 1))) as tf.Scalar;
-    return sumAll([partLoss(spec.step, r.step, i.x, w.step), stat, partLoss(spec.outcome, r.outcome, i.outcomes, w.outcome), length]);
+    const stat = partLoss(spec.statics, withinLogits(staticWithin, tf.slice(staticOut, [0, 0], [-1, SH]) as tf.Tensor2D, i.statics), i.statics, w.statics);
+    const length = tf.mean(tf.neg(tf.sum(tf.mul(tf.logSoftmax(tf.slice(staticOut, [0, SH], [-1, T])), i.length), 1))) as tf.Scalar;
+    return sumAll([partLoss(spec.step, withinLogits(stepWithin, r.step, i.x), i.x, w.step), stat, partLoss(spec.outcome, outcomeOf(r.last, es, i.last, i.end), i.outcomes, w.outcome), length]);
   }
 
   const weightsOf = (b: MiniBatch) => ({
-    step: lossWeights(spec.step, b.x, T * b.size, b.keep),
+    step: lossWeights(spec.step, b.x, T * b.size, b.keep, b.previous),
     statics: lossWeights(spec.statics, b.statics, b.size),
     outcome: lossWeights(spec.outcome, b.outcomes, b.size),
   });
@@ -222,17 +246,18 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
     const es = tf.tidy(() => mlp(staticGenerate, staticNoise, 'sigmoid'));
     try {
       const staticOut = readOut(() => mlp(staticRecover, es));
-      const staticLogits = new Float32Array(n * S);
+      const staticLogits = new Float32Array(n * SH);
       const lengthProbs = new Float32Array(n * T);
       for (let b = 0; b < n; b++) {
-        staticLogits.set(staticOut.subarray(b * (S + T), b * (S + T) + S), b * S);
-        const row = staticOut.subarray(b * (S + T) + S, (b + 1) * (S + T));
+        staticLogits.set(staticOut.subarray(b * (SH + T), b * (SH + T) + SH), b * SH);
+        const row = staticOut.subarray(b * (SH + T) + SH, (b + 1) * (SH + T));
         const max = Math.max(...row);
         let total = 0;
         for (let t = 0; t < T; t++) total += lengthProbs[b * T + t] = Math.exp(row[t]! - max);
         for (let t = 0; t < T; t++) lengthProbs[b * T + t]! /= total;
       }
-      const statics = sampleOutputs(spec.statics, staticLogits, n, sampler);
+      const statics = sampleOutputs(spec.statics, staticLogits, n, sampler, undefined, undefined, undefined, withinWeights(staticWithin));
+      const stepWithinWeights = withinWeights(stepWithin);
       const lengths = sampleLengths(lengthProbs, n, T, sampler);
       const keepData = new Float32Array(T * n);
       const lengthOneHot = new Float32Array(n * T);
@@ -245,17 +270,29 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
         const keep = tf.tensor2d(keepData, [T * n, 1]);
         const z = tf.tensor2d(noise, [T * n, N]);
         const e = seq(generator, generatorOut, tf.concat([z, tile(es), tile(tf.tensor2d(lengthOneHot, [n, T]))], 1) as tf.Tensor2D, keep);
-        const r = recover(supervise(e, es, keep), es, keep);
-        return [r.step, r.outcome];
+        const r = recover(supervise(e, es, keep), es, keep, tf.tensor2d(stepPosition(lengths, T), [T * n, 2]));
+        return [r.step, r.last];
       });
       const stepLogits = recovered[0]!.dataSync() as Float32Array;
-      const outcomeLogits = recovered[1]!.dataSync() as Float32Array;
-      tf.dispose(recovered);
-      const timeMajor = sampleOutputs(spec.step, stepLogits, T * n, sampler);
+      // A step at a time, so that with a clock no gap carries a step past the latest time the training data reaches.
+      const timeMajor = new Float32Array(T * n * C);
+      const running = clock ? new RunningClock(clock, statics, S, n) : null;
+      for (let t = 0; t < T; t++) {
+        const upper = running && clock ? { offset: clock.gapOffset, max: running.longestGaps() } : undefined;
+        const previous = t > 0 ? timeMajor.subarray((t - 1) * n * C, t * n * C) : undefined;
+        const sampled = sampleOutputs(spec.step, stepLogits.subarray(t * n * spec.step.headWidth, (t + 1) * n * spec.step.headWidth), n, sampler, undefined, upper, previous, stepWithinWeights);
+        timeMajor.set(sampled, t * n * C);
+        running?.tick(sampled, C, (b) => t < lengths[b]!);
+      }
       const sequences = new Float32Array(n * T * C);
+      const lastSteps = new Float32Array(n * C);
       for (let b = 0; b < n; b++) {
         for (let t = 0; t < lengths[b]!; t++) sequences.set(timeMajor.subarray((t * n + b) * C, (t * n + b + 1) * C), (b * T + t) * C);
+        lastSteps.set(sequences.subarray((b * T + lengths[b]! - 1) * C, (b * T + lengths[b]!) * C), b * C);
       }
+      const end = clock ? readClock(clock, timeMajor, lengths, T, C, statics, S).end : null;
+      const outcomeLogits = readOut(() => outcomeOf(recovered[1] as tf.Tensor2D, es, tf.tensor2d(lastSteps, [n, C]), end ? tf.tensor2d(end, [n, 1]) : null));
+      tf.dispose(recovered);
       return { n, statics, sequences, lengths, outcomes: sampleOutputs(spec.outcome, outcomeLogits, n, sampler) };
     } finally {
       staticNoise.dispose();

@@ -45,6 +45,8 @@ export interface MiniBatch {
   lengths: Int32Array;
   /** [B, T]: one-hot of length - 1. */
   lengthOneHot: Float32Array;
+  /** [B, C]: each patient's last step (what the outcome follows). */
+  last: Float32Array;
 }
 
 export function sampleBatch(data: TrainingData, size: number, rng: Rng): MiniBatch {
@@ -63,9 +65,11 @@ export function batchOf(data: TrainingData, idx: number[]): MiniBatch {
   const outcomes = new Float32Array(B * data.outcomeWidth);
   const lengths = new Int32Array(B);
   const lengthOneHot = new Float32Array(B * T);
+  const last = new Float32Array(B * C);
   idx.forEach((p, b) => {
     const len = data.lengths[p]!;
     lengths[b] = len;
+    if (len > 0) last.set(data.sequences.subarray((p * T + len - 1) * C, (p * T + len) * C), b * C);
     lengthOneHot[b * T + Math.max(0, len - 1)] = 1;
     statics.set(data.statics.subarray(p * data.staticWidth, (p + 1) * data.staticWidth), b * data.staticWidth);
     outcomes.set(data.outcomes.subarray(p * data.outcomeWidth, (p + 1) * data.outcomeWidth), b * data.outcomeWidth);
@@ -76,5 +80,21 @@ export function batchOf(data: TrainingData, idx: number[]): MiniBatch {
       keep[t * B + b] = t < len ? 1 : 0;
     }
   });
-  return { size: B, steps: T, x, previous, keep, statics, outcomes, lengths, lengthOneHot };
+  return { size: B, steps: T, x, previous, keep, statics, outcomes, lengths, lengthOneHot, last };
+}
+
+/**
+ * [T*B, 2], time-major: for each step, the share of the patient's steps still to
+ * come ((length - t) / T) and whether it is the last one; zeros past the end.
+ */
+export function stepPosition(lengths: Int32Array, T: number): Float32Array {
+  const B = lengths.length;
+  const out = new Float32Array(T * B * 2);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < lengths[b]!; t++) {
+      out[(t * B + b) * 2] = (lengths[b]! - t) / T;
+      out[(t * B + b) * 2 + 1] = t === lengths[b]! - 1 ? 1 : 0;
+    }
+  }
+  return out;
 }

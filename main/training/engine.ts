@@ -1,6 +1,7 @@
 import { showCohort } from '../cohort/cohortService.js';
 import { isAlive } from '../common/processAlive.js';
 import { channelSpec } from '../models/channels.js';
+import { DEFAULT_BINS } from '../models/outputBins.js';
 import type { Model } from '../models/model.js';
 import { Rng } from '../models/rng.js';
 import { buildTimeGan } from '../models/timegan.js';
@@ -14,6 +15,7 @@ import { selectBackend, type BackendChoice, type BackendName } from './backend.j
 import { sampleBatch, trainingData, type TrainingData } from './batches.js';
 import { loadOptimizers, packTensors, saveOptimizers, unpackTensors } from './checkpoint.js';
 import { defaultConfig, type Family, type ModelConfig } from './config.js';
+import { followUpShare } from './followUpShare.js';
 
 export interface TrainRequest {
   cohort: string;
@@ -56,10 +58,15 @@ export class TrainingError extends Error {
   override name = 'TrainingError';
 }
 
-/** Builds the model of a config for an encoding (pure: config and layout in, model out). */
-export function buildModel(config: ModelConfig, enc: Encoding, seed: number): Model {
+/**
+ * Builds the model of a config for an encoding (pure: config, layout and training
+ * data in, model out). Architecture 2 fits its output heads to `data`, the
+ * cohort's training split, the same way each time it is built.
+ */
+export function buildModel(config: ModelConfig, enc: Encoding, seed: number, data: TrainingData): Model {
   const rng = new Rng(seed);
-  return config.family === 'vae' ? buildVae(config, channelSpec(enc), rng) : buildTimeGan(config, channelSpec(enc), rng);
+  const spec = channelSpec(enc, config.architecture === 2 ? { data, bins: config.bins ?? DEFAULT_BINS, stepPatterns: true } : undefined);
+  return config.family === 'vae' ? buildVae(config, spec, rng) : buildTimeGan(config, spec, rng);
 }
 
 /** The cohort's training split, encoded (the holdout is never read). */
@@ -69,15 +76,23 @@ export function loadTrainingData(db: Db, cohortRef: string) {
   return { cohort, data: trainingData(batch, cohort.encoding) };
 }
 
+/** What a model of `config` trains on: architecture 2 reads follow-up as a share of the window left (see followUpShare). */
+export function modelView(config: ModelConfig, enc: Encoding, data: TrainingData): { data: TrainingData; followUpEnd: number | null } {
+  if (config.architecture !== 2) return { data, followUpEnd: null };
+  const share = followUpShare(data, enc);
+  return { data: share.data, followUpEnd: share.end };
+}
+
 const totalOf = (m: Model) => m.phases.reduce((n, p) => n + p.steps, 0);
 
 /** Trains a new run. */
 export async function train(db: Db, req: TrainRequest, hooks: TrainHooks = {}): Promise<TrainResult> {
   const backend = await selectBackend(req.backend ?? 'auto');
-  const { cohort, data } = loadTrainingData(db, req.cohort);
+  const { cohort, data: raw } = loadTrainingData(db, req.cohort);
   const seed = req.seed ?? 1;
-  const config = defaultConfig(req.family, data.n, req.config);
-  const model = buildModel(config, cohort.encoding, seed);
+  const config = defaultConfig(req.family, raw.n, req.config);
+  const { data } = modelView(config, cohort.encoding, raw);
+  const model = buildModel(config, cohort.encoding, seed, data);
   const repo = new TrainingRepository(db);
   const runId = repo.createRun({
     cohortId: cohort.id,
@@ -106,8 +121,9 @@ export async function resume(db: Db, runId: number, hooks: TrainHooks = {}, back
   }
   const backend = await selectBackend(backendName ?? 'auto');
   const { checkpointEvery, ...modelConfig } = JSON.parse(run.configJson) as ModelConfig & { checkpointEvery: number };
-  const { cohort, data } = loadTrainingData(db, String(run.cohortId));
-  const model = buildModel(modelConfig, cohort.encoding, run.seed);
+  const { cohort, data: raw } = loadTrainingData(db, String(run.cohortId));
+  const { data } = modelView(modelConfig, cohort.encoding, raw);
+  const model = buildModel(modelConfig, cohort.encoding, run.seed, data);
   const dataRng = new Rng(run.seed ^ 0x5eed);
   const checkpoint = repo.latestCheckpoint(runId);
   let start = 0;

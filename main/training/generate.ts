@@ -11,8 +11,9 @@ import { TrainingRepository } from '../store/repositories/trainingRepository.js'
 import { selectBackend, type BackendName } from './backend.js';
 import { unpackTensors } from './checkpoint.js';
 import type { ModelConfig } from './config.js';
-import { buildModel, TrainingError } from './engine.js';
-import { enforceIncreasingTimes, noViolations, observedRanges, repair, type ViolationCounts } from './plausibility.js';
+import { buildModel, loadTrainingData, modelView, TrainingError } from './engine.js';
+import { tailsFromShares } from './followUpShare.js';
+import { enforceIncreasingTimes, noViolations, observedRanges, repair, snapToCommon, type ViolationCounts } from './plausibility.js';
 
 export interface GenerateRequest {
   runId: number;
@@ -56,8 +57,10 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   const cohort = showCohort(db, String(run.cohortId));
   const enc = cohort.encoding;
   const { checkpointEvery: _every, ...config } = JSON.parse(run.configJson) as ModelConfig & { checkpointEvery: number };
-  const model = buildModel(config, enc, run.seed);
+  const view = modelView(config, enc, loadTrainingData(db, String(run.cohortId)).data);
+  const model = buildModel(config, enc, run.seed, view.data);
   model.params.load(unpackTensors(checkpoint.weights));
+  model.fitSampler?.(view.data);
   const ranges = observedRanges(iterateTimelines(db, { cohortId: cohort.id, fromDays: enc.fromDays, split: 'train' }), enc);
   const seed = req.seed ?? run.seed + 1000 * (new SyntheticRepository(db).countForRun(run.id) + 1);
   const sampler = new Rng(seed);
@@ -89,6 +92,7 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
     for (let done = 0; done < req.patients; done += BATCH) {
       const n = Math.min(BATCH, req.patients - done);
       const g = model.generate(n, sampler);
+      if (view.followUpEnd !== null) tailsFromShares(g, enc, view.followUpEnd);
       for (let b = 0; b < n; b++) {
         const seqWidth = enc.maxLength * enc.stepWidth;
         const encoded: EncodedPatient = {
@@ -100,11 +104,20 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
           truncated: false,
         };
         enforceIncreasingTimes(encoded.sequence, encoded.length, enc, violations);
-        // The outcome head says whether and when the outcome event happens; a per-step outcome
-        // event would end the timeline early, so those channels are read from the outcome instead.
-        for (const f of outcomeEvents) for (let k = 0; k < encoded.length; k++) encoded.sequence[k * enc.stepWidth + f.offset] = 0;
-        const tl = repair(decodePatient(encoded, enc), enc, ranges, margin, violations, outcomeTypes);
-        if (tl.outcome.status !== 0 && outcomeEvents.some((f) => f.type === tl.outcome.eventType)) {
+        // The outcome head says whether the outcome happens. A per-step outcome event would end the
+        // timeline early, so one stays only at the last step and only where the outcome agrees (in real
+        // timelines an outcome counted after the end of follow-up has no event inside). Earlier runs'
+        // outcome heads did not see the last step: their event is placed at the end of follow-up.
+        const outcomeType = enc.outcome.levels[argmax(encoded.outcome, enc.outcome.levelOffset, enc.outcome.levels.length)]!.eventType;
+        for (const f of outcomeEvents) {
+          for (let k = 0; k < encoded.length; k++) {
+            const keep = config.architecture === 2 && k === encoded.length - 1 && f.type === outcomeType;
+            if (!keep) encoded.sequence[k * enc.stepWidth + f.offset] = 0;
+          }
+        }
+        const repaired = repair(decodePatient(encoded, enc), enc, ranges, margin, violations, outcomeTypes);
+        const tl = config.architecture === 2 ? snapToCommon(repaired, ranges) : repaired;
+        if (config.architecture !== 2 && tl.outcome.status !== 0 && outcomeEvents.some((f) => f.type === tl.outcome.eventType)) {
           tl.events.push({ time: tl.indexTime + tl.outcome.days, type: tl.outcome.eventType! });
         }
         const patientId = writer.insertPatient(datasetId, `SYN-${String(done + b + 1).padStart(6, '0')}`);
@@ -136,6 +149,13 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   } finally {
     model.dispose();
   }
+}
+
+/** Index of the largest of `width` values from `from` (the sampled level of a one-hot). */
+function argmax(xs: ArrayLike<number>, from: number, width: number): number {
+  let best = 0;
+  for (let i = 1; i < width; i++) if (xs[from + i]! > xs[from + best]!) best = i;
+  return best;
 }
 
 /**

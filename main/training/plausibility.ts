@@ -8,7 +8,12 @@ export interface ObservedRanges {
   /** Days from index to the end of follow-up. */
   followUp: [number, number];
   variables: Map<number, [number, number]>;
+  /** Per numeric variable (not dates), the values 3 or more training values share, ascending (see snapToCommon). */
+  common: Map<number, Float64Array>;
 }
+
+/** A value becomes common when at least this many training values share it (as output bins make point masses). */
+const LEAST_COMMON = 3;
 
 export function observedRanges(timelines: Iterable<PatientTimeline>, enc: Encoding): ObservedRanges {
   const dated = new Set([...enc.statics, ...enc.measurements].filter((f) => f.kind === 'date').map((f) => f.variableId));
@@ -23,6 +28,12 @@ export function observedRanges(timelines: Iterable<PatientTimeline>, enc: Encodi
       r[1] = Math.max(r[1], x);
     }
   };
+  const counts = new Map<number, Map<number, number>>();
+  const count = (id: number, x: number) => {
+    let c = counts.get(id);
+    if (!c) counts.set(id, (c = new Map()));
+    c.set(x, (c.get(x) ?? 0) + 1);
+  };
   for (const tl of timelines) {
     index[0] = Math.min(index[0], tl.indexTime);
     index[1] = Math.max(index[1], tl.indexTime);
@@ -30,8 +41,39 @@ export function observedRanges(timelines: Iterable<PatientTimeline>, enc: Encodi
     followUp[1] = Math.max(followUp[1], tl.outcome.days);
     for (const [id, v] of tl.statics) if (v.num !== null) widen(id, dated.has(id) ? v.num - tl.indexTime : v.num);
     for (const m of tl.measurements) if (m.num !== null) widen(m.variableId, dated.has(m.variableId) ? m.num - tl.indexTime : m.num);
+    for (const [id, v] of tl.statics) if (v.num !== null && !dated.has(id)) count(id, v.num);
+    for (const m of tl.measurements) if (m.num !== null && !dated.has(m.variableId)) count(m.variableId, m.num);
   }
-  return { index, followUp, variables: ranges };
+  const common = new Map([...counts].map(([id, c]) => [id, Float64Array.from([...c].filter(([, n]) => n >= LEAST_COMMON).map(([x]) => x)).sort()]));
+  return { index, followUp, variables: ranges, common };
+}
+
+/**
+ * Snaps a generated numeric value that lies within float32 precision of a common
+ * training value (one 3+ values share: a dose of 0, a lab's reporting step) onto
+ * it. Values go through a float32 encoding and back, so a point mass the model
+ * means exactly comes back 1e-8 off, and a summary such as "lowest protein is
+ * exactly 0" tells real patients from synthetic ones.
+ */
+export function snapToCommon(tl: PatientTimeline, ranges: ObservedRanges): PatientTimeline {
+  const snap = (id: number, x: number) => {
+    const values = ranges.common.get(id);
+    const r = ranges.variables.get(id);
+    if (!values?.length || !r) return x;
+    const tolerance = 1e-6 * Math.max(r[1] - r[0], Math.abs(x), 1e-9);
+    let lo = 0;
+    let hi = values.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (values[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    for (const i of [lo - 1, lo]) if (i >= 0 && Math.abs(values[i]! - x) <= tolerance) return values[i]!;
+    return x;
+  };
+  const statics = new Map([...tl.statics].map(([id, v]) => [id, v.num === null || !ranges.common.has(id) ? v : { ...v, num: snap(id, v.num) }]));
+  const measurements = tl.measurements.map((m) => (m.num === null || !ranges.common.has(m.variableId) ? m : { ...m, num: snap(m.variableId, m.num) }));
+  return { ...tl, statics, measurements };
 }
 
 export const RULES = ['after-death-or-censoring', 'out-of-range', 'invalid-category', 'inconsistent-age-or-date', 'non-increasing-time'] as const;
@@ -113,6 +155,9 @@ export function repair(tl: PatientTimeline, enc: Encoding, ranges: ObservedRange
     measurements = measurements.filter((m) => m.time <= end);
     events = events.filter((e) => e.time <= end);
   }
+  // An outcome event inside the timeline is the outcome: it stays at the end of follow-up
+  // when the clamps above move that end.
+  if (outcome.status !== 0) events = events.map((e) => (e.type === outcome.eventType && e.time !== end ? { ...e, time: end } : e));
 
   const byId = new Map(enc.measurements.map((f) => [f.variableId, f]));
   measurements = measurements.flatMap((m) => {

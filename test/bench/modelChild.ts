@@ -23,7 +23,7 @@ const { cohort, data } = loadTrainingData(db, 'icu_death30');
 const out: Record<string, unknown> = { patients: data.n, steps: data.steps, channels: data.stepWidth };
 for (const family of ['vae', 'timegan'] as const) {
   const config = defaultConfig(family, data.n);
-  const model = buildModel(config, cohort.encoding, 1);
+  const model = buildModel(config, cohort.encoding, 1, data);
   const rng = new Rng(2);
   const phases: Record<string, number> = {};
   for (const phase of model.phases) {

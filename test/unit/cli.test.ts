@@ -78,14 +78,14 @@ describe('synthehr CLI (the package bin)', () => {
     const card = /\[demo\] data card: (\S+DATA_CARD\.md)/.exec(demo.stdout)![1]!;
     expect(card.startsWith(exportDir)).toBe(true);
     expect(readFileSync(card, 'utf8')).toContain('# Synthetic data card');
-  });
+  }, 240_000); // a full default training run: a guard against a hang, not a speed check
 
   it('evaluates a synthetic set and writes a report that draws every chart in Chromium', async () => {
     const dir = tempDir();
     const db = join(dir, 'eval.db');
     expect(run('import', '--db', db, '--mapping', join(MAPPINGS, 'steno2.mapping.json')).status).toBe(0);
     expect(run('cohort', 'create', '--db', db, '--definition', join(ROOT, 'resources/cohorts/steno2-death.cohort.json')).status).toBe(0);
-    expect(run('train', 'steno2_death', '--model', 'vae', '--steps', '40', '--hidden', '12', '--db', db).status).toBe(0);
+    expect(run('train', 'steno2_death', '--steps', '40', '--hidden', '12', '--db', db).status).toBe(0); // the default family: vae
     expect(run('generate', '1', '--patients', '80', '--db', db).status).toBe(0);
     const evaluated = run('evaluate', 'steno2_death_vae_r1_s1', '--db', db, '--out', join(dir, 'reports'), '--sensitive', 'sex');
     expect(evaluated.status, evaluated.stderr).toBe(0);
@@ -106,7 +106,7 @@ describe('synthehr CLI (the package bin)', () => {
       expect(Number(drawn)).toBe(expected);
       expect((dump.stdout.match(/class="main-svg"/g) ?? []).length).toBeGreaterThanOrEqual(expected);
     }
-  });
+  }, 240_000); // train, generate, evaluate and draw in Chromium: a guard against a hang, not a speed check
 
   it('explains failures without a stack trace', () => {
     const db = join(tempDir(), 'cli.db');

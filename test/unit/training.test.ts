@@ -54,7 +54,7 @@ describe.each(['vae', 'timegan'] as const)('%s on the ICU cohort', (family) => {
   it('trains with falling losses and no tensor leak', () => {
     const { cohort, data } = loadTrainingData(db, 'icu_death30');
     const config = defaultConfig(family, data.n, { hidden: 16, batchSize: 32, steps: 90 });
-    const model = buildModel(config, cohort.encoding, 3);
+    const model = buildModel(config, cohort.encoding, 3, data);
     const rng = new Rng(4);
     try {
       for (const phase of model.phases) {

@@ -15,6 +15,7 @@ export function TrainStep() {
   const [cohorts, setCohorts] = useState<CohortRowDto[]>([]);
   const [runs, setRuns] = useState<RunRowDto[]>([]);
   const [cohort, setCohort] = useState<string | null>(null);
+  // The default family, as DEFAULT_FAMILY in main/training/config.ts: the more realistic by npm run bench:quality.
   const [family, setFamily] = useState<string | null>('vae');
   const [steps, setSteps] = useState<number | ''>('');
   const [hidden, setHidden] = useState<number | ''>('');
