@@ -370,6 +370,23 @@ function drawBinned(bins: OutputBins, head: Float32Array, from: number, rng: Rng
  * real values drawn around their mean with the learned standard deviation per
  * channel when there is one (`sd`), else the mean.
  */
+/** Row n's draw of one group from its logits at `h`, written into `out` at `row` (see sampleOutputs). */
+function drawGroup(g: Group, logits: Float32Array, h: number, out: Float32Array, row: number, n: number, rng: Rng, sd?: Float32Array, upper?: { offset: number; max: Float32Array }, previous?: Float32Array): void {
+  if (g.repeat) out[row + g.offset] = drawRepeatable(g, logits, h, rng, previous && previous[row + g.maskOffset!] === 1 ? previous[row + g.offset] : undefined);
+  else if (g.bins) out[row + g.offset] = drawBinned(g.bins, logits, h, rng, upper?.offset === g.offset ? upper.max[n] : undefined);
+  else if (g.kind === 'real') for (let k = 0; k < g.width; k++) out[row + g.offset + k] = logits[h + k]! + (sd ? sd[g.offset + k]! * rng.normal() : 0);
+  else if (g.kind === 'binary') out[row + g.offset] = rng.next() < 1 / (1 + Math.exp(-logits[h]!)) ? 1 : 0;
+  else out[row + g.offset + drawSoftmax(logits, h, g.width, rng)] = 1;
+}
+
+/** A row's draw of the pair (status and time) from its logits starting at `at`. */
+function drawPair(pair: OutcomePair, logits: Float32Array, at: number, out: Float32Array, row: number, rng: Rng): void {
+  const nb = binCount(pair.bins);
+  const k = drawSoftmax(logits, at + pair.headOffset, pair.levels * nb, rng);
+  out[row + pair.levelOffset + Math.floor(k / nb)] = 1;
+  out[row + pair.valueOffset] = valueIn(pair.bins, k % nb, rng.next());
+}
+
 /**
  * [width, headWidth]: which data channels each output reads when a row is drawn
  * one group at a time (architecture 2): the step's pattern first, then the
@@ -428,20 +445,10 @@ function sampleWithin(part: PartSpec, head: Float32Array, rows: number, rng: Rng
     for (const g of drawOrder(part)) {
       // A value whose mask came out 0 is not there: it stays 0, as the encoder writes it.
       if (g.maskOffset !== null && out[row + g.maskOffset] === 0) continue;
-      const h = g.headOffset;
-      if (g.repeat) out[row + g.offset] = drawRepeatable(g, logits, h, rng, previous && previous[row + g.maskOffset!] === 1 ? previous[row + g.offset] : undefined);
-      else if (g.bins) out[row + g.offset] = drawBinned(g.bins, logits, h, rng, upper?.offset === g.offset ? upper.max[n] : undefined);
-      else if (g.kind === 'real') for (let k = 0; k < g.width; k++) out[row + g.offset + k] = logits[h + k]!;
-      else if (g.kind === 'binary') out[row + g.offset] = rng.next() < 1 / (1 + Math.exp(-logits[h]!)) ? 1 : 0;
-      else out[row + g.offset + drawSoftmax(logits, h, g.width, rng)] = 1;
+      drawGroup(g, logits, g.headOffset, out, row, n, rng, undefined, upper, previous);
       feed(g.offset, g.width);
     }
-    if (part.pair) {
-      const nb = binCount(part.pair.bins);
-      const k = drawSoftmax(logits, part.pair.headOffset, part.pair.levels * nb, rng);
-      out[row + part.pair.levelOffset + Math.floor(k / nb)] = 1;
-      out[row + part.pair.valueOffset] = valueIn(part.pair.bins, k % nb, rng.next());
-    }
+    if (part.pair) drawPair(part.pair, logits, 0, out, row, rng);
   }
   return out;
 }
@@ -463,23 +470,10 @@ export function sampleOutputs(
     const row = n * w;
     const at = n * part.headWidth;
     for (const g of part.groups) {
-      const h = at + g.headOffset;
-      if (g.joint) continue;
-      if (g.repeat) out[row + g.offset] = drawRepeatable(g, head, h, rng, previous && previous[row + g.maskOffset!] === 1 ? previous[row + g.offset] : undefined);
-      else if (g.bins) out[row + g.offset] = drawBinned(g.bins, head, h, rng, upper?.offset === g.offset ? upper.max[n] : undefined);
-      else if (g.kind === 'real') {
-        for (let k = 0; k < g.width; k++) out[row + g.offset + k] = head[h + k]! + (sd ? sd[g.offset + k]! * rng.normal() : 0);
-      }
-      else if (g.kind === 'binary') out[row + g.offset] = rng.next() < 1 / (1 + Math.exp(-head[h]!)) ? 1 : 0;
-      else out[row + g.offset + drawSoftmax(head, h, g.width, rng)] = 1;
+      if (!g.joint) drawGroup(g, head, at + g.headOffset, out, row, n, rng, sd, upper, previous);
     }
     if (part.patterns) writePattern(part.patterns, drawSoftmax(head, at + part.patterns.headOffset, patternCount(part.patterns), rng), out, row);
-    if (part.pair) {
-      const nb = binCount(part.pair.bins);
-      const k = drawSoftmax(head, at + part.pair.headOffset, part.pair.levels * nb, rng);
-      out[row + part.pair.levelOffset + Math.floor(k / nb)] = 1;
-      out[row + part.pair.valueOffset] = valueIn(part.pair.bins, k % nb, rng.next());
-    }
+    if (part.pair) drawPair(part.pair, head, at, out, row, rng);
     // A value whose mask came out 0 is not there: zero it, as the encoder does.
     for (const g of part.groups) {
       if (g.maskOffset !== null && out[row + g.maskOffset] === 0) for (let k = 0; k < g.width; k++) out[row + g.offset + k] = 0;

@@ -85,6 +85,9 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model 
   const vars = p.of('enc.', 'dec.');
 
   const tileSteps = (x: tf.Tensor2D) => tf.tile(x, [T, 1]) as tf.Tensor2D;
+  /** The encoder: a batch's steps, statics, outcomes and lengths to [B, 2Z] posterior statistics (means, then log-variances). */
+  const encode = (x: tf.Tensor2D, keep: tf.Tensor2D, statics: tf.Tensor2D, outcomes: tf.Tensor2D, lengthScalar: tf.Tensor2D) =>
+    mlp(encHead, tf.concat([runGru(enc, tf.concat([x, tileSteps(statics)], 1), T, keep, undefined, false).last, statics, outcomes, lengthScalar], 1));
 
   function trainStep(batch: MiniBatch): Record<string, number> {
     const B = batch.size;
@@ -104,8 +107,7 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model 
         const noise = tf.tensor2d(eps, [B, Z]);
         const time = clock ? readClock(clock, batch.x, batch.lengths, T, C, batch.statics, S) : null;
         return optimize(optimizer, vars, () => {
-          const encoded = runGru(enc, tf.concat([x, tileSteps(statics)], 1), T, keep, undefined, false);
-          const stats = mlp(encHead, tf.concat([encoded.last, statics, outcomes, lengthScalar], 1));
+          const stats = encode(x, keep, statics, outcomes, lengthScalar);
           const mu = tf.slice(stats, [0, 0], [-1, Z]);
           const logVar = tf.clipByValue(tf.slice(stats, [0, Z], [-1, Z]), -8, 8);
           const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), noise)) as tf.Tensor2D;
@@ -133,13 +135,15 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model 
   /** The encoder's posterior (mean and log-variance) of each patient of a batch. */
   function posterior(batch: MiniBatch): { mu: Float32Array; logVar: Float32Array } {
     const B = batch.size;
-    const stats = readOut(() => {
-      const keep = tf.tensor2d(batch.keep, [T * B, 1]);
-      const statics = tf.tensor2d(batch.statics, [B, S]);
-      const encoded = runGru(enc, tf.concat([tf.tensor2d(batch.x, [T * B, C]), tileSteps(statics)], 1), T, keep, undefined, false);
-      const lengthScalar = tf.tensor2d(Float32Array.from(batch.lengths, (l) => l / T), [B, 1]);
-      return mlp(encHead, tf.concat([encoded.last, statics, tf.tensor2d(batch.outcomes, [B, O]), lengthScalar], 1));
-    });
+    const stats = readOut(() =>
+      encode(
+        tf.tensor2d(batch.x, [T * B, C]),
+        tf.tensor2d(batch.keep, [T * B, 1]),
+        tf.tensor2d(batch.statics, [B, S]),
+        tf.tensor2d(batch.outcomes, [B, O]),
+        tf.tensor2d(Float32Array.from(batch.lengths, (l) => l / T), [B, 1]),
+      ),
+    );
     const mu = new Float32Array(B * Z);
     const logVar = new Float32Array(B * Z);
     for (let b = 0; b < B; b++) {

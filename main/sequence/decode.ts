@@ -42,10 +42,7 @@ export function decodePatient(p: EncodedPatient, enc: Encoding): PatientTimeline
   }
 
   const tail = Math.max(0, unscale(enc.outcome.tail.scaler, p.outcome[enc.outcome.tailOffset]!));
-  const levels = enc.outcome.levels;
-  let best = 0;
-  for (let i = 1; i < levels.length; i++) if (p.outcome[enc.outcome.levelOffset + i]! > p.outcome[enc.outcome.levelOffset + best]!) best = i;
-  const level = levels[best]!;
+  const level = outcomeLevel(enc, p.outcome);
   return {
     patientId: p.patientId,
     indexTime,
@@ -79,4 +76,12 @@ function readValue(codec: ValueCodec, from: Float64Array, offset: number, kind: 
       return storedLevel(codec.levels[best]!, kind === 'binary' ? 'binary' : 'categorical');
     }
   }
+}
+
+/** The outcome level an encoded outcome holds: the largest of its status channels. */
+export function outcomeLevel(enc: Encoding, outcome: ArrayLike<number>): Encoding['outcome']['levels'][number] {
+  const levels = enc.outcome.levels;
+  let best = 0;
+  for (let i = 1; i < levels.length; i++) if (outcome[enc.outcome.levelOffset + i]! > outcome[enc.outcome.levelOffset + best]!) best = i;
+  return levels[best]!;
 }

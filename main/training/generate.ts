@@ -1,6 +1,6 @@
 import { showCohort } from '../cohort/cohortService.js';
 import { Rng } from '../models/rng.js';
-import { decodePatient } from '../sequence/decode.js';
+import { decodePatient, outcomeLevel } from '../sequence/decode.js';
 import type { EncodedPatient } from '../sequence/encoding.js';
 import { iterateTimelines } from '../sequence/timeline.js';
 import type { Db } from '../store/database.js';
@@ -108,7 +108,7 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
         // timeline early, so one stays only at the last step and only where the outcome agrees (in real
         // timelines an outcome counted after the end of follow-up has no event inside). Earlier runs'
         // outcome heads did not see the last step: their event is placed at the end of follow-up.
-        const outcomeType = enc.outcome.levels[argmax(encoded.outcome, enc.outcome.levelOffset, enc.outcome.levels.length)]!.eventType;
+        const outcomeType = outcomeLevel(enc, encoded.outcome).eventType;
         for (const f of outcomeEvents) {
           for (let k = 0; k < encoded.length; k++) {
             const keep = config.architecture === 2 && k === encoded.length - 1 && f.type === outcomeType;
@@ -149,13 +149,6 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   } finally {
     model.dispose();
   }
-}
-
-/** Index of the largest of `width` values from `from` (the sampled level of a one-hot). */
-function argmax(xs: ArrayLike<number>, from: number, width: number): number {
-  let best = 0;
-  for (let i = 1; i < width; i++) if (xs[from + i]! > xs[from + best]!) best = i;
-  return best;
 }
 
 /**
