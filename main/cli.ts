@@ -4,30 +4,29 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bytes, num, pct, table } from './common/format.js';
 import { countProgressPrinter, importProgressPrinter } from './cli/progress.js';
-import { DatasetNotFoundError, listDatasets, summarizeDataset, type DatasetSummary } from './ingest/datasetSummary.js';
-import { ImportError } from './ingest/errors.js';
+import { listDatasets, summarizeDataset, type DatasetSummary } from './ingest/datasetSummary.js';
 import { importDataset } from './ingest/importer.js';
-import { loadMapping, MappingError } from './ingest/mapping.js';
+import { loadMapping } from './ingest/mapping.js';
 import { daysToIso } from './ingest/values.js';
 import { printCohort, printPreview } from './cli/cohortCommands.js';
-import { CohortNotFoundError, createCohort, listCohorts, showCohort } from './cohort/cohortService.js';
-import { CohortDefinitionError, loadDefinition } from './cohort/definition.js';
-import { PatientNotInCohortError, previewEncoding } from './sequence/preview.js';
+import { createCohort, listCohorts, showCohort } from './cohort/cohortService.js';
+import { loadDefinition } from './cohort/definition.js';
+import { UserError } from './common/errors.js';
+import { previewEncoding } from './sequence/preview.js';
 import { printGenerated, printRuns, trainInChildProcess } from './cli/trainCommands.js';
 import { BACKENDS, type BackendName } from './training/backend.js';
-import { TrainingError } from './training/engine.js';
 import { generateSyntheticSet } from './training/generate.js';
 import { train } from './training/engine.js';
 import { DEFAULT_FAMILY } from './training/config.js';
-import { ExportRefusedError, ExportTargetError, exportSyntheticSet, type ExportResult } from './export/exportSet.js';
-import { createReviewSession, ReviewError } from './review/session.js';
+import { ExportRefusedError, exportSyntheticSet, type ExportResult } from './export/exportSet.js';
+import { createReviewSession } from './review/session.js';
 import { exportSessionFile, importAnswersFile, REAL_DATA_WARNING } from './review/sessionFile.js';
 import { reviewResults, type ReviewResults } from './review/results.js';
 import { listRuns } from './training/runs.js';
-import { EvaluationError, evaluate } from './evaluation/evaluate.js';
+import { evaluate } from './evaluation/evaluate.js';
 import { writeReport } from './evaluation/report.js';
 import { printEvaluation } from './cli/evaluateCommand.js';
-import { checkStorePath, DbFromFutureError, openDatabase, StoreOpenError, type Db } from './store/database.js';
+import { checkStorePath, openDatabase, StoreOpenError, type Db } from './store/database.js';
 import { integerArg, numberArg, outputFileArg, outputFolderArg, seedArg, UsageError } from './cli/args.js';
 
 const USAGE = `synthehr: SynthEHR Studio from the command line
@@ -651,8 +650,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write('synthehr: the store is busy: another SynthEHR process (an import, a training run or the app) kept writing to it for over a minute. Nothing was changed; run the command again when that process has finished.\n');
       return 1;
     }
-    const known = [ImportError, MappingError, DbFromFutureError, StoreOpenError, DatasetNotFoundError, CohortDefinitionError, CohortNotFoundError, PatientNotInCohortError, TrainingError, EvaluationError, ExportRefusedError, ExportTargetError, ReviewError];
-    if (known.some((k) => err instanceof k)) {
+    if (err instanceof UserError) {
       process.stderr.write(`synthehr: ${(err as Error).message}\n`);
       return 1;
     }

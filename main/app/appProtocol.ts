@@ -1,8 +1,8 @@
 import { net, protocol } from 'electron';
 import { pathToFileURL } from 'node:url';
 
-export { APP_SCHEME, APP_ORIGIN, isAppUrl, rendererEntryUrl } from './appOrigin.js';
-import { APP_SCHEME } from './appOrigin.js';
+export { APP_SCHEME, APP_ORIGIN, isAppUrl, rendererEntryUrl } from '../ipc/appOrigin.js';
+import { APP_SCHEME } from '../ipc/appOrigin.js';
 import { serveAppRequest } from './appServe.js';
 
 /** Must run before the app is ready. */

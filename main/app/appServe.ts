@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { appFilePath } from './appOrigin.js';
+import { appFilePath } from '../ipc/appOrigin.js';
 import { contentSecurityPolicy, newCspNonce, pageWithNonce } from './csp.js';
 
 /**

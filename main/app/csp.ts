@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { APP_ORIGIN, isAppUrl } from './appOrigin.js';
+import { APP_ORIGIN, isAppUrl } from '../ipc/appOrigin.js';
 
 /**
  * The Content-Security-Policy of every page: no remote code, no eval, no

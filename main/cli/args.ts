@@ -1,8 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
+import { UserError, type ErrorCode } from '../common/errors.js';
 
 /** A command line that cannot be run as given: printed with the usage, exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends UserError {
   override name = 'UsageError';
+  readonly code: ErrorCode = 'usage';
 }
 
 interface Bounds {

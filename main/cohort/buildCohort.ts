@@ -3,7 +3,7 @@ import type { Db } from '../store/database.js';
 import { DatasetRepository, type DatasetRow, type VariableRow } from '../store/repositories/datasetRepository.js';
 import { PatientFactsRepository, type StaticValueRow } from '../store/repositories/patientFactsRepository.js';
 import { CohortDefinitionError, describeCriterion, type CohortDefinition, type Criterion, type IndexRule } from './definition.js';
-import { levelOf } from './levels.js';
+import { levelOf } from '../common/levels.js';
 import { resolveOutcome, type ResolvedOutcome, type TimedEvent } from './outcome.js';
 import { stratifiedSplit, type Split } from './split.js';
 

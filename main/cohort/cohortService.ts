@@ -9,6 +9,7 @@ import { iterateTimelines } from '../sequence/timeline.js';
 import { buildCohort, type AttritionStep } from './buildCohort.js';
 import { parseDefinition, type CohortDefinition } from './definition.js';
 import { kaplanMeier, reverseKmMedian, survivalAt, type KaplanMeier } from './survival.js';
+import { UserError, type ErrorCode } from '../common/errors.js';
 
 export interface OutcomeSummary {
   patients: number;
@@ -49,7 +50,8 @@ interface StoredSummary {
   encodingSummary: EncodingSummary;
 }
 
-export class CohortNotFoundError extends Error {
+export class CohortNotFoundError extends UserError {
+  readonly code: ErrorCode = 'cohort-not-found';
   constructor(ref: string, known: string[]) {
     super(`No cohort "${ref}" in this store.${known.length ? ` Cohorts: ${known.join(', ')}.` : ' Create one with: synthehr cohort create --definition FILE'}`);
     this.name = 'CohortNotFoundError';

@@ -1,15 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { CohortDefinitionError } from '../common/errors.js';
 import { cohortDefinitionSchema, type CohortDefinition, type Criterion, type DayWindow } from '../../preload/cohortDefinition.js';
 
 /* Reading and describing cohort definitions; the schema itself is shared with the app (preload/cohortDefinition.ts). */
 export * from '../../preload/cohortDefinition.js';
 
-export class CohortDefinitionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CohortDefinitionError';
-  }
-}
+export { CohortDefinitionError } from '../common/errors.js';
 
 /** Parses a definition, naming the JSON path of every problem. */
 export function parseDefinition(input: unknown, source = 'cohort definition'): CohortDefinition {

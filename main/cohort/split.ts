@@ -1,14 +1,4 @@
-/** A small deterministic PRNG (mulberry32): the same seed gives the same stream on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { Rng } from '../common/rng.js';
 
 export type Split = 'train' | 'holdout';
 
@@ -28,12 +18,8 @@ export function stratifiedSplit(ids: readonly number[], strata: readonly (string
   const result = new Map<number, Split>();
   const keys = [...groups.keys()].sort((a, b) => String(a).localeCompare(String(b)));
   for (const key of keys) {
-    const members = groups.get(key)!.slice().sort((a, b) => a - b);
-    const random = mulberry32(seed ^ hashKey(String(key)));
-    for (let i = members.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [members[i], members[j]] = [members[j]!, members[i]!];
-    }
+    const sorted = groups.get(key)!.slice().sort((a, b) => a - b);
+    const members = new Rng(seed ^ hashKey(String(key))).permutation(sorted.length).map((i) => sorted[i]!);
     const nHoldout = Math.round(members.length * holdout);
     members.forEach((id, i) => result.set(id, i < nHoldout ? 'holdout' : 'train'));
   }

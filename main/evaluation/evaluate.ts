@@ -16,6 +16,7 @@ import { selectBackend, type BackendName } from '../training/backend.js';
 import { compareSurvival, type SurvivalComparison } from './survivalCompare.js';
 import { shareVerdict, type ShareVerdict } from './verdict.js';
 import { summaryDetection, type FeatureImportance } from './summaryDetection.js';
+import { UserError, type ErrorCode } from '../common/errors.js';
 
 export interface EvaluationReport {
   version: 1;
@@ -75,8 +76,9 @@ export interface EvaluateOptions {
   backend?: BackendName | 'auto';
 }
 
-export class EvaluationError extends Error {
+export class EvaluationError extends UserError {
   override name = 'EvaluationError';
+  readonly code: ErrorCode = 'evaluation-refused';
 }
 
 export function findSyntheticSet(db: Db, ref: string): SyntheticSetRow {

@@ -1,4 +1,4 @@
-import { levelOf } from '../cohort/levels.js';
+import { levelOf } from '../common/levels.js';
 import type { Encoding } from '../sequence/encoding.js';
 import type { PatientTimeline } from '../sequence/timeline.js';
 import type { EvalPatient } from './data.js';

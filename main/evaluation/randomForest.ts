@@ -1,4 +1,4 @@
-import { Rng } from '../models/rng.js';
+import { Rng } from '../common/rng.js';
 
 /*
  * A small seeded random forest for two classes on binned features (pure

@@ -1,4 +1,4 @@
-import { levelOf } from '../cohort/levels.js';
+import { levelOf } from '../common/levels.js';
 import type { Encoding, StaticField } from '../sequence/encoding.js';
 import { MIN_CELL } from './binning.js';
 import type { EvalPatient } from './data.js';

@@ -1,4 +1,4 @@
-import { Rng } from '../models/rng.js';
+import { Rng } from '../common/rng.js';
 import type { Encoding } from '../sequence/encoding.js';
 import type { EvalPatient } from './data.js';
 import { metric, type Metric } from './metric.js';

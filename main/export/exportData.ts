@@ -1,4 +1,4 @@
-import { levelOf } from '../cohort/levels.js';
+import { levelOf } from '../common/levels.js';
 import { daysToIso } from '../ingest/values.js';
 import { byPatient } from '../common/groupBy.js';
 import type { Db } from '../store/database.js';

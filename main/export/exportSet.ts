@@ -3,17 +3,19 @@ import { join } from 'node:path';
 import { evaluate, findSyntheticSet, type EvaluationReport } from '../evaluation/evaluate.js';
 import type { Db } from '../store/database.js';
 import { ExportAuditRepository } from '../store/repositories/exportAuditRepository.js';
-import { refuseFolderTarget, writeNewFolderAtomically } from './atomicOutput.js';
+import { refuseFolderTarget, writeNewFolderAtomically } from '../common/atomicOutput.js';
 import { exportCsv } from './csvExport.js';
 import { dataCard, dataCardMarkdown, type ExportFormat } from './dataCard.js';
 import { loadExportData } from './exportData.js';
 import { writeFhir } from './fhirExport.js';
 import { privacyGate, type GateResult } from './gate.js';
 import { writeOmop } from './omopExport.js';
+import { UserError, type ErrorCode } from '../common/errors.js';
 
 export type { ExportFormat };
 
-export class ExportRefusedError extends Error {
+export class ExportRefusedError extends UserError {
+  readonly code: ErrorCode = 'export-refused';
   constructor(readonly gate: GateResult) {
     super(
       `Export refused by the privacy gate. ${gate.verdict.line.split(':')[0]}:\n${gate.failures.map((f) => `  ${f}`).join('\n')}\n` +
@@ -25,8 +27,9 @@ export class ExportRefusedError extends Error {
 }
 
 /** The export's folder cannot be written: it exists already (never replaced), or its parent is a file. */
-export class ExportTargetError extends Error {
+export class ExportTargetError extends UserError {
   override name = 'ExportTargetError';
+  readonly code: ErrorCode = 'export-target';
 }
 
 export interface ExportResult {

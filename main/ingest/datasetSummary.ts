@@ -1,4 +1,5 @@
 import type { Db } from '../store/database.js';
+import { UserError, type ErrorCode } from '../common/errors.js';
 import {
   DatasetRepository,
   type DatasetOverview,
@@ -11,7 +12,8 @@ export interface DatasetSummary extends DatasetOverview {
   imports: ImportLogRow[];
 }
 
-export class DatasetNotFoundError extends Error {
+export class DatasetNotFoundError extends UserError {
+  readonly code: ErrorCode = 'dataset-not-found';
   constructor(nameOrId: string, known: string[]) {
     super(`No dataset "${nameOrId}" in this store.${known.length ? ` Datasets: ${known.join(', ')}.` : ' The store is empty: import one first.'}`);
     this.name = 'DatasetNotFoundError';

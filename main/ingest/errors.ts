@@ -1,3 +1,5 @@
+import { UserError, type ErrorCode } from '../common/errors.js';
+
 /** Where in the source a problem is: file name, 1-based physical line, column header. */
 export interface SourceLocation {
   file: string;
@@ -10,7 +12,8 @@ export interface SourceLocation {
  * A problem with the input that stops the import. The store is left exactly as
  * it was: the whole import is one transaction and is rolled back.
  */
-export class ImportError extends Error {
+export class ImportError extends UserError {
+  readonly code: ErrorCode = 'bad-input';
   constructor(
     readonly location: SourceLocation,
     /** The rule that was broken, as a short phrase. */

@@ -5,6 +5,7 @@ import { notAFile } from './csvReader.js';
 import { dateFormatProblem, MIN_YEAR } from './dateParser.js';
 import { isTimeZone } from './timeZone.js';
 import { TIME_UNITS } from './values.js';
+import { UserError, type ErrorCode } from '../common/errors.js';
 
 /*
  * The import mapping: one JSON file that says, per CSV file, which column is the
@@ -133,7 +134,8 @@ export interface ResolvedFile extends FileSpec {
   patients: boolean;
 }
 
-export class MappingError extends Error {
+export class MappingError extends UserError {
+  readonly code: ErrorCode = 'bad-mapping';
   constructor(message: string) {
     super(message);
     this.name = 'MappingError';

@@ -1,5 +1,5 @@
 import type { PatientTimelineDto } from '../../preload/contract.js';
-import { levelOf } from '../cohort/levels.js';
+import { levelOf } from '../common/levels.js';
 import type { Db } from '../store/database.js';
 import { DatasetRepository } from '../store/repositories/datasetRepository.js';
 import { DatasetTimelineRepository } from '../store/repositories/datasetTimelineRepository.js';

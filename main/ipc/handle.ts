@@ -1,7 +1,7 @@
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import type { z } from 'zod';
 import type { Contract } from '../../preload/contract.js';
-import { isAppUrl } from '../app/appProtocol.js';
+import { isAppUrl } from './appOrigin.js';
 import { validateCall } from './validateCall.js';
 
 export { IpcValidationError } from './validateCall.js';

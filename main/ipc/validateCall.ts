@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import type { Contract } from '../../preload/contract.js';
+import { UserError, type ErrorCode } from '../common/errors.js';
 
-export class IpcValidationError extends Error {
+export class IpcValidationError extends UserError {
   override name = 'IpcValidationError';
+  readonly code: ErrorCode = 'invalid-call';
 }
 
 type Spec = Contract[keyof Contract];

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainingData } from '../training/batches.js';
+import type { TrainingData } from './minibatch.js';
 import type { Encoding } from '../sequence/encoding.js';
 import { fitClock, type Clock } from './clock.js';
 import { sumAll } from './ops.js';
 import { binCount, binOf, fitBins, valueIn, type OutputBins } from './outputBins.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../common/rng.js';
 import { fitPatterns, patternCount, patternOf, writePattern, type StepPatterns } from './stepPatterns.js';
 
 /*

@@ -1,6 +1,6 @@
 import { scale, unscale, type Scaler } from '../sequence/codecs.js';
 import type { Encoding } from '../sequence/encoding.js';
-import type { TrainingData } from '../training/batches.js';
+import type { TrainingData } from './minibatch.js';
 
 /*
  * How much of the window a timeline has left. Visits and follow-up end on the

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { MiniBatch, TrainingData } from '../training/batches.js';
+import type { MiniBatch, TrainingData } from './minibatch.js';
 import type { Params } from './params.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../common/rng.js';
 
 /** Synthetic patients as the encoder lays them out, ready to decode. */
 export interface GeneratedBatch {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from './rng.js';
+import type { Rng } from '../common/rng.js';
 
 /**
  * Named trainable weights of a model, created with seeded initialisers, and

@@ -3,7 +3,7 @@ import { dense, denseParams } from './dense.js';
 import { gruParams, runGru } from './gru.js';
 import { adam, optimize } from './optimize.js';
 import { Params } from './params.js';
-import { Rng } from './rng.js';
+import { Rng } from '../common/rng.js';
 
 /*
  * The fixed reference training step that `npm run bench` times on every

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { stepPosition, type MiniBatch } from '../training/batches.js';
+import { stepPosition, type MiniBatch } from './minibatch.js';
 import { disposeWeights, lossWeights, partLoss, sampleOutputs, type ChannelSpec } from './channels.js';
 import { dense, denseParams, mlp, mlpParams, type DenseWeights } from './dense.js';
 import { gruCell, gruParams, project, runGru, type GruWeights } from './gru.js';
@@ -8,7 +8,7 @@ import { readClock, RunningClock } from './clock.js';
 import { readOut, sumAll } from './ops.js';
 import { adam, optimize } from './optimize.js';
 import { Params } from './params.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../common/rng.js';
 import { sampleLengths } from './vae.js';
 import { within, withinLogits, withinWeights } from './within.js';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchOf, stepPosition, type MiniBatch, type TrainingData } from '../training/batches.js';
+import { batchOf, stepPosition, type MiniBatch, type TrainingData } from './minibatch.js';
 import { partLoss, lossWeights, disposeWeights, sampleOutputs, type ChannelSpec } from './channels.js';
 import { within, withinLogits, withinWeights } from './within.js';
 import { dense, denseParams, mlp, mlpParams } from './dense.js';
@@ -10,7 +10,7 @@ import { aggregatePosterior, drawLatent, type LatentGaussian } from './latentPri
 import { adam, optimize } from './optimize.js';
 import { readOut, sumAll } from './ops.js';
 import { Params } from './params.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../common/rng.js';
 
 export interface VaeConfig {
   family: 'vae';

@@ -1,4 +1,4 @@
-import type { Rng } from '../models/rng.js';
+import type { Rng } from '../common/rng.js';
 
 /**
  * What a review case keeps of a patient, applied identically to real and

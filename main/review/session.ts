@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { showCohort } from '../cohort/cohortService.js';
-import { levelOf } from '../cohort/levels.js';
-import { Rng } from '../models/rng.js';
+import { levelOf } from '../common/levels.js';
+import { Rng } from '../common/rng.js';
 import { realPatients, syntheticPatients, type EvalPatient } from '../evaluation/data.js';
 import { findSyntheticSet } from '../evaluation/evaluate.js';
 import type { Db } from '../store/database.js';
 import { DatasetRepository, type VariableRow } from '../store/repositories/datasetRepository.js';
 import { ReviewRepository } from '../store/repositories/reviewRepository.js';
 import { identifierLike, jitterDay, jitterDays, MAX_JITTER_DAYS, roundToStep, valueStep } from './caseTreatment.js';
+import { UserError, type ErrorCode } from '../common/errors.js';
 
 /**
  * A case as a reviewer sees it: no identifiers, no calendar dates, days from
@@ -31,13 +32,15 @@ export interface ReviewTreatment {
   withheld: string[];
 }
 
-export class ReviewError extends Error {
+export class ReviewError extends UserError {
   override name = 'ReviewError';
+  readonly code: ErrorCode = 'review-refused';
 }
 
 /** A session asked for with settings that cannot make a blinded mix (a share outside (0, 1), a fractional count). */
 export class ReviewSettingsError extends ReviewError {
   override name = 'ReviewSettingsError';
+  override readonly code: ErrorCode = 'review-settings';
 }
 
 /** How many synthetic and real cases a session gets; refuses settings that do not make a mix of both. */

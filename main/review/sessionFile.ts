@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { writeNewFileAtomically } from '../export/atomicOutput.js';
+import { writeNewFileAtomically } from '../common/atomicOutput.js';
 import type { Db } from '../store/database.js';
 import { ReviewRepository } from '../store/repositories/reviewRepository.js';
 import { MAX_JITTER_DAYS } from './caseTreatment.js';

@@ -1,4 +1,4 @@
-import { levelOf } from '../cohort/levels.js';
+import { levelOf } from '../common/levels.js';
 import { scale, type ValueCodec } from './codecs.js';
 import type { EncodedBatch, EncodedPatient, Encoding } from './encoding.js';
 import { stepsOf, type GridOptions } from './steps.js';

@@ -1,5 +1,6 @@
-import { levelOf } from '../cohort/levels.js';
-import { CohortDefinitionError, type CohortDefinition, type TransformChoice } from '../cohort/definition.js';
+import { levelOf } from '../common/levels.js';
+import type { CohortDefinition, TransformChoice } from '../../preload/cohortDefinition.js';
+import { CohortDefinitionError } from '../common/errors.js';
 import type { VariableRow } from '../store/repositories/datasetRepository.js';
 import {
   codecWidth,

@@ -1,4 +1,5 @@
-import { CohortDefinitionError, type CohortDefinition, type TimestepOverrides } from '../cohort/definition.js';
+import type { CohortDefinition, TimestepOverrides } from '../../preload/cohortDefinition.js';
+import { CohortDefinitionError, UserError, type ErrorCode } from '../common/errors.js';
 import type { Db } from '../store/database.js';
 import { CohortRepository } from '../store/repositories/cohortRepository.js';
 import { DatasetRepository } from '../store/repositories/datasetRepository.js';
@@ -38,7 +39,8 @@ export interface EncodingPreview {
   roundTrip: boolean;
 }
 
-export class PatientNotInCohortError extends Error {
+export class PatientNotInCohortError extends UserError {
+  readonly code: ErrorCode = 'patient-not-in-cohort';
   constructor(sourceKey: string, cohort: string) {
     super(`Patient "${sourceKey}" is not in cohort "${cohort}" (wrong id, or removed by a criterion: see "synthehr cohort show ${cohort}").`);
     this.name = 'PatientNotInCohortError';

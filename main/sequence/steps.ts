@@ -1,4 +1,4 @@
-import type { Aggregate } from '../cohort/definition.js';
+import type { Aggregate } from '../../preload/cohortDefinition.js';
 import type { Observation, PatientTimeline, StoredValue } from './timeline.js';
 
 /** One time step before encoding: what was observed and which events happened. */

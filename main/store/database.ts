@@ -2,11 +2,13 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LATEST_SCHEMA_VERSION, migrations } from './migrations/index.js';
+import { UserError, type ErrorCode } from '../common/errors.js';
 
 export type Db = Database.Database;
 
 /** Raised, before anything is written, when the file was made by a newer SynthEHR Studio. */
-export class DbFromFutureError extends Error {
+export class DbFromFutureError extends UserError {
+  readonly code: ErrorCode = 'store-too-new';
   constructor(
     readonly path: string,
     readonly fileVersion: number,
@@ -21,8 +23,9 @@ export class DbFromFutureError extends Error {
 }
 
 /** Raised, before anything is written, when a path cannot be (or must not be) opened as a store. */
-export class StoreOpenError extends Error {
+export class StoreOpenError extends UserError {
   override name = 'StoreOpenError';
+  readonly code: ErrorCode = 'store-unavailable';
   constructor(
     readonly path: string,
     readonly reason: 'missing' | 'not-a-file' | 'not-sqlite' | 'foreign' | 'busy',

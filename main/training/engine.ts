@@ -3,7 +3,7 @@ import { isAlive } from '../common/processAlive.js';
 import { channelSpec } from '../models/channels.js';
 import { DEFAULT_BINS } from '../models/outputBins.js';
 import type { Model } from '../models/model.js';
-import { Rng } from '../models/rng.js';
+import { Rng } from '../common/rng.js';
 import { buildTimeGan } from '../models/timegan.js';
 import { buildVae } from '../models/vae.js';
 import type { Encoding } from '../sequence/encoding.js';
@@ -12,10 +12,11 @@ import { iterateTimelines } from '../sequence/timeline.js';
 import type { Db } from '../store/database.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { selectBackend, type BackendChoice, type BackendName } from './backend.js';
-import { sampleBatch, trainingData, type TrainingData } from './batches.js';
+import { sampleBatch, trainingData, type TrainingData } from '../models/minibatch.js';
 import { loadOptimizers, packTensors, saveOptimizers, unpackTensors } from './checkpoint.js';
 import { defaultConfig, type Family, type ModelConfig } from './config.js';
 import { followUpShare } from './followUpShare.js';
+import { UserError, type ErrorCode } from '../common/errors.js';
 
 export interface TrainRequest {
   cohort: string;
@@ -54,8 +55,9 @@ export interface TrainResult {
   backend: BackendChoice;
 }
 
-export class TrainingError extends Error {
+export class TrainingError extends UserError {
   override name = 'TrainingError';
+  readonly code: ErrorCode = 'training-refused';
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { GeneratedBatch } from '../models/model.js';
 import { scale, unscale } from '../sequence/codecs.js';
 import type { Encoding } from '../sequence/encoding.js';
-import type { TrainingData } from './batches.js';
+import type { TrainingData } from '../models/minibatch.js';
 
 /*
  * Follow-up ends on the calendar: the study closes or the data is extracted on

@@ -1,5 +1,5 @@
 import { showCohort } from '../cohort/cohortService.js';
-import { Rng } from '../models/rng.js';
+import { Rng } from '../common/rng.js';
 import { decodePatient, outcomeLevel } from '../sequence/decode.js';
 import type { EncodedPatient } from '../sequence/encoding.js';
 import { iterateTimelines } from '../sequence/timeline.js';

@@ -2,10 +2,10 @@
 import { createCohort } from '../../main/cohort/cohortService.js';
 import { importDataset } from '../../main/ingest/importer.js';
 import { loadMapping } from '../../main/ingest/mapping.js';
-import { Rng } from '../../main/models/rng.js';
+import { Rng } from '../../main/common/rng.js';
 import { openDatabase } from '../../main/store/database.js';
 import { selectBackend, type BackendName } from '../../main/training/backend.js';
-import { sampleBatch } from '../../main/training/batches.js';
+import { sampleBatch } from '../../main/models/minibatch.js';
 import { defaultConfig } from '../../main/training/config.js';
 import { buildModel, loadTrainingData } from '../../main/training/engine.js';
 import { readFileSync } from 'node:fs';

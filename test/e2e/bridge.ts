@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { extname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { contract, events } from '../../preload/contract.js';
-import { APP_ORIGIN } from '../../main/app/appOrigin.js';
+import { APP_ORIGIN } from '../../main/ipc/appOrigin.js';
 import { serveAppRequest } from '../../main/app/appServe.js';
 import { withCspHeader } from '../../main/app/csp.js';
 import { internalStoreMethods, storeMethods, type StoreMethod } from '../../main/ipc/storeMethods.js';

@@ -1,13 +1,16 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { mulberry32 } from '../../main/cohort/split.js';
+import { Rng } from '../../main/common/rng.js';
 
 /** The shared clinical data sets, beside the repository (see DEVELOPERS.md). */
 export const SHARED_DATASETS = join(import.meta.dirname, '..', '..', '..', 'shared', 'datasets');
 
 /** The project's seeded PRNG, so generated files are the same on every run. */
-export const rng = mulberry32;
+export function rng(seed: number): () => number {
+  const stream = new Rng(seed);
+  return () => stream.next();
+}
 
 /** Observed values of the Steno-2 labs (st2clin.csv), resampled to make real-shaped lab values. */
 function stenoLabValues(): Record<string, number[]> {

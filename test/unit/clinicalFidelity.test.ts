@@ -8,7 +8,7 @@ import { stratumField, stratumSurvival } from '../../main/evaluation/stratumSurv
 import { trajectories } from '../../main/evaluation/trajectories.js';
 import { sd } from '../../main/evaluation/stats.js';
 import { fitCox } from '../../main/evaluation/cox.js';
-import { Rng } from '../../main/models/rng.js';
+import { Rng } from '../../main/common/rng.js';
 import { cohortDefinition } from '../support/cohorts.js';
 import { freshStore, importWorkedExample } from '../support/store.js';
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCohort, showCohort } from '../../main/cohort/cohortService.js';
-import { CohortDefinitionError } from '../../main/cohort/definition.js';
+import { CohortDefinitionError } from '../../main/common/errors.js';
 import { kaplanMeier } from '../../main/cohort/survival.js';
 import type { Db } from '../../main/store/database.js';
 import { cohortDefinition, isoDays } from '../support/cohorts.js';

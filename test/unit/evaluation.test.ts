@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fidelity } from '../../main/evaluation/fidelity.js';
 import { discriminativeScore, utility } from '../../main/evaluation/posthoc.js';
 import { selectBackend } from '../../main/training/backend.js';
-import { mulberry32 } from '../../main/cohort/split.js';
+import { rng } from '../support/syntheticLabs.js';
 import { privacy } from '../../main/evaluation/privacy.js';
 import { auc, ksStatistic, totalVariation, wasserstein1 } from '../../main/evaluation/stats.js';
 import { logRank, rmst } from '../../main/evaluation/survivalCompare.js';
@@ -95,7 +95,7 @@ describe('detection and utility on known answers (ICU cohort)', () => {
   it('independent noise is detected almost always; a second real sample is not', () => {
     const trainSet = realPatients(db, cohort, 'train');
     const holdout = realPatients(db, cohort, 'holdout');
-    const noise = mulberry32(5);
+    const noise = rng(5);
     const noisy = holdout.map((p) => ({
       key: p.key,
       timeline: { ...p.timeline, measurements: p.timeline.measurements.map((m) => ({ ...m, num: m.num === null ? null : noise() * 400 - 100 })) },

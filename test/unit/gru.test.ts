@@ -3,7 +3,7 @@ import '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gruCell, gruParams, project, runGru } from '../../main/models/gru.js';
 import { Params } from '../../main/models/params.js';
-import { Rng } from '../../main/models/rng.js';
+import { Rng } from '../../main/common/rng.js';
 import { selectBackend } from '../../main/training/backend.js';
 
 beforeAll(async () => {

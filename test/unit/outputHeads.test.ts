@@ -7,7 +7,7 @@ import { within, withinLogits, withinWeights } from '../../main/models/within.js
 import { pearson } from '../../main/evaluation/stats.js';
 import { aggregatePosterior, cholesky, drawLatent } from '../../main/models/latentPrior.js';
 import { binOf, fitBins } from '../../main/models/outputBins.js';
-import { Rng } from '../../main/models/rng.js';
+import { Rng } from '../../main/common/rng.js';
 import { fitPatterns, patternOf } from '../../main/models/stepPatterns.js';
 import { selectBackend } from '../../main/training/backend.js';
 import { defaultConfig } from '../../main/training/config.js';

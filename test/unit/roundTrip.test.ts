@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCohort, type CohortReport } from '../../main/cohort/cohortService.js';
 import type { CohortDefinitionInput } from '../../main/cohort/definition.js';
-import { levelOf } from '../../main/cohort/levels.js';
+import { levelOf } from '../../main/common/levels.js';
 import { decodePatient } from '../../main/sequence/decode.js';
 import { encodeBatch, encodePatient, patientOf } from '../../main/sequence/encode.js';
 import { iterateTimelines, type PatientTimeline } from '../../main/sequence/timeline.js';

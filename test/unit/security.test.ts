@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contract } from '../../preload/contract.js';
-import { appFilePath, isAppUrl } from '../../main/app/appOrigin.js';
+import { appFilePath, isAppUrl } from '../../main/ipc/appOrigin.js';
 import { serveAppRequest } from '../../main/app/appServe.js';
 import { CONTENT_SECURITY_POLICY, CSP_NONCE_PLACEHOLDER, contentSecurityPolicy, metaContentSecurityPolicy, withCspHeader } from '../../main/app/csp.js';
 import { ROOT, tempDir } from '../support/store.js';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CohortReport } from '../../main/cohort/cohortService.js';
-import { mulberry32 } from '../../main/cohort/split.js';
+import { rng } from '../support/syntheticLabs.js';
 import type { EvalPatient } from '../../main/evaluation/data.js';
 import { patientSummary, summaryFeatureNames } from '../../main/evaluation/patientSummary.js';
 import { summaryDetection } from '../../main/evaluation/summaryDetection.js';
@@ -38,7 +38,7 @@ describe('summary-feature random forest detector on known answers (ICU cohort)',
   });
 
   it('independent noise is detected almost always', () => {
-    const noise = mulberry32(5);
+    const noise = rng(5);
     const noisy = holdoutA.map((p) => ({ key: p.key, timeline: { ...p.timeline, measurements: p.timeline.measurements.map((m) => ({ ...m, num: m.num === null ? null : noise() * 400 - 100 })) } }));
     const d = summaryDetection(trainSet, holdoutB, noisy, cohort.encoding);
     expect(d.accuracy).toBeGreaterThan(0.9);

@@ -1,5 +1,5 @@
 import type { EncodedBatch, Encoding } from '../sequence/encoding.js';
-import type { Rng } from '../models/rng.js';
+import type { Rng } from '../common/rng.js';
 
 /** A cohort's encoded training patients in float32, patient-major. */
 export interface TrainingData {
