@@ -1,12 +1,32 @@
 // Layering rules, kept as data and checked in `npm test` (VS Code keeps its rules the same way).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = join(import.meta.dirname, '..');
 const NATIVE = ['better-sqlite3', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+/**
+ * The domains of main/, lowest first: a domain imports only from domains before
+ * it (ipc and cli are peers: neither imports the other). main/cli.ts belongs to cli.
+ */
+export const DOMAIN_ORDER = [['common'], ['store'], ['ingest'], ['sequence'], ['cohort'], ['models'], ['training'], ['evaluation'], ['review'], ['export'], ['ipc', 'cli'], ['app']];
+const rank = new Map(DOMAIN_ORDER.flatMap((names, i) => names.map((n) => [n, i])));
+const domainOf = (file) => (file.startsWith('main/') ? file.slice('main/'.length).split('/')[0].replace(/\.(ts|js)$/, '') : undefined);
 
 /** Each rule: files it applies to, and a test returning a reason when an import is not allowed. */
 const rules = [
+  {
+    name: `main/ imports follow the domain order ${DOMAIN_ORDER.map((names) => names.join(', ')).join(' < ')}`,
+    files: (f) => f.startsWith('main/'),
+    check: ({ file, target }) => {
+      const from = domainOf(file);
+      if (!rank.has(from)) return `main/${from} is in no domain of the order: add it to DOMAIN_ORDER in build/check-layers.js`;
+      const to = target && domainOf(target);
+      if (to === undefined || to === from) return undefined;
+      if (!rank.has(to)) return `main/${to} is in no domain of the order: add it to DOMAIN_ORDER in build/check-layers.js`;
+      if (rank.get(to) >= rank.get(from)) return `${from} may not import ${to} (the order is ${DOMAIN_ORDER.map((names) => names.join(', ')).join(' < ')}): move the shared piece down`;
+    },
+  },
   {
     name: 'renderer imports no main/ code, no Node or Electron, and only types from the contract',
     files: (f) => f.startsWith('renderer/'),
@@ -50,29 +70,37 @@ function* walk(dir) {
 
 const IMPORT = /(?:^|[\n;])\s*(import\s+type\s|import\s|export\s[^'"]*?from\s)[^'"]*?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/g;
 
-const violations = [];
-for (const top of ['main', 'preload', 'renderer']) {
-  for (const abs of walk(join(root, top))) {
-    const file = relative(root, abs).split('\\').join('/');
-    const source = readFileSync(abs, 'utf8');
-    const applicable = rules.filter((r) => r.files(file));
-    for (const rule of applicable.filter((r) => r.once)) {
-      const reason = rule.check({ source });
-      if (reason) violations.push(`${file}: ${reason}`);
-    }
-    for (const m of source.matchAll(IMPORT)) {
-      const spec = m[2] ?? m[3] ?? m[4];
-      const typeOnly = (m[1] ?? '').startsWith('import type');
-      const target = spec.startsWith('.') ? relative(root, resolve(dirname(abs), spec)).split('\\').join('/') : undefined;
-      for (const rule of applicable.filter((r) => !r.once)) {
-        const reason = rule.check({ spec, target, typeOnly, source });
-        if (reason) violations.push(`${file}: imports "${spec}": ${reason}`);
+/** Every import that breaks a rule, as "file: reason", for the tree at `root`. */
+export function layerViolations(root) {
+  const violations = [];
+  for (const top of ['main', 'preload', 'renderer']) {
+    for (const abs of walk(join(root, top))) {
+      const file = relative(root, abs).split('\\').join('/');
+      const source = readFileSync(abs, 'utf8');
+      const applicable = rules.filter((r) => r.files(file));
+      for (const rule of applicable.filter((r) => r.once)) {
+        const reason = rule.check({ source });
+        if (reason) violations.push(`${file}: ${reason}`);
+      }
+      for (const m of source.matchAll(IMPORT)) {
+        const spec = m[2] ?? m[3] ?? m[4];
+        const typeOnly = (m[1] ?? '').startsWith('import type');
+        const target = spec.startsWith('.') ? relative(root, resolve(dirname(abs), spec)).split('\\').join('/') : undefined;
+        for (const rule of applicable.filter((r) => !r.once)) {
+          const reason = rule.check({ file, spec, target, typeOnly, source });
+          if (reason) violations.push(`${file}: imports "${spec}": ${reason}`);
+        }
       }
     }
   }
+  return violations;
 }
-if (violations.length) {
-  console.error(`Layer check failed:\n  ${violations.join('\n  ')}`);
-  process.exit(1);
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const violations = layerViolations(join(import.meta.dirname, '..'));
+  if (violations.length) {
+    console.error(`Layer check failed:\n  ${violations.join('\n  ')}`);
+    process.exit(1);
+  }
+  console.log(`Layer check: ${rules.length} rules hold.`);
 }
-console.log(`Layer check: ${rules.length} rules hold.`);

@@ -1,15 +1,16 @@
-// Entry of the utility process that runs an import, off the Electron main thread.
-// It opens its own connection; killing it mid-import leaves the store as it was.
+// Entry of the process that runs an import, off the Electron main thread (a Node
+// child process under the renderer tests' bridge). It opens its own connection;
+// killing it mid-import leaves the store as it was.
+import { parentChannel, type ImportMessage, type ImportRequest } from '../common/workerProtocol.js';
 import { importDataset } from '../ingest/importer.js';
 import { loadMapping } from '../ingest/mapping.js';
 import { openDatabase } from '../store/database.js';
 
-interface Start {
-  dbPath: string;
-  mappingPath: string;
-}
+const parent = parentChannel();
+const send = (m: ImportMessage) => parent.send(m);
 
-process.parentPort.once('message', async ({ data }: { data: Start }) => {
+parent.onMessage(async (message) => {
+  const data = message as ImportRequest;
   let lastSent = 0;
   try {
     const db = openDatabase(data.dbPath);
@@ -19,10 +20,10 @@ process.parentPort.once('message', async ({ data }: { data: Start }) => {
           const now = Date.now();
           if (now - lastSent < 100 && progress.bytesRead < progress.bytesTotal) return;
           lastSent = now;
-          process.parentPort.postMessage({ type: 'progress', progress });
+          send({ type: 'progress', progress });
         },
       });
-      process.parentPort.postMessage({
+      send({
         type: 'done',
         outcome: { status: 'imported', dataset: result.dataset, patients: result.patients, measurements: result.measurements, warningCount: result.warningCount, seconds: result.seconds },
       });
@@ -30,6 +31,6 @@ process.parentPort.once('message', async ({ data }: { data: Start }) => {
       db.close();
     }
   } catch (err) {
-    process.parentPort.postMessage({ type: 'done', outcome: { status: 'failed', message: (err as Error).message } });
+    send({ type: 'done', outcome: { status: 'failed', message: (err as Error).message } });
   }
 });

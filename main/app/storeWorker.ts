@@ -1,26 +1,30 @@
-// Entry of the utility process that owns the app's store connection: every
-// query and every slow store job (cohorts) runs here, off the Electron main thread.
-import { internalStoreMethods, storeMethods, type InternalStoreMethod, type StoreMethod } from '../ipc/storeMethods.js';
+// Entry of the process that owns the app's store connection: every store call
+// and every slow store job (cohorts) runs here, off the Electron main thread.
+// The same file runs as a Node child process under the renderer tests' bridge.
+import { errorToWire, UserError } from '../common/errors.js';
+import { parentChannel, type StoreMessage, type StoreRequest } from '../common/workerProtocol.js';
+import { internalStoreHandlers, storeHandlers } from '../ipc/storeHandlers.js';
 import { openDatabase } from '../store/database.js';
-
-interface Request {
-  id: number;
-  method: StoreMethod | InternalStoreMethod;
-  args: unknown[];
-}
 
 const dbPath = process.argv[2];
 if (!dbPath) throw new Error('storeWorker: no database path');
 const db = openDatabase(dbPath);
-const methods = { ...storeMethods(db, (event, payload) => process.parentPort.postMessage({ type: 'event', event, payload })), ...internalStoreMethods(db) };
+const parent = parentChannel();
+const send = (m: StoreMessage) => parent.send(m);
+const methods: Record<string, (...args: unknown[]) => unknown> = {
+  ...storeHandlers(db, (event, payload) => send({ type: 'event', event, payload })),
+  ...internalStoreHandlers(db),
+} as never;
 
-process.parentPort.on('message', async ({ data }: { data: Request }) => {
+parent.onMessage(async (message) => {
+  const request = message as StoreRequest;
   try {
-    const fn = methods[data.method] as (...args: unknown[]) => unknown;
-    if (typeof fn !== 'function') throw new Error(`unknown store method "${String(data.method)}"`);
-    process.parentPort.postMessage({ type: 'result', id: data.id, ok: true, value: await fn(...data.args) });
+    const fn = Object.hasOwn(methods, request.method) ? methods[request.method] : undefined;
+    if (!fn) throw new Error(`unknown store method "${String(request.method)}"`);
+    send({ type: 'result', id: request.id, ok: true, value: await fn(...request.args) });
   } catch (err) {
-    process.parentPort.postMessage({ type: 'result', id: data.id, ok: false, message: (err as Error).message, name: (err as Error).name });
+    if (!(err instanceof UserError)) console.error(`store process: ${request.method} failed:`, err);
+    send({ type: 'result', id: request.id, ok: false, error: errorToWire(err) });
   }
 });
 process.on('exit', () => db.close());

@@ -1,7 +1,8 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
-import type { TrainCommand } from '../training/trainWorker.js';
-import type { TrainProgress, TrainResult } from '../training/engine.js';
+import { checkMessage, trainingMessage } from '../common/workerProtocol.js';
+import type { StartInfo } from '../training/engine.js';
+import type { TrainCommand, TrainMessage } from '../training/trainWorker.js';
 import type { GenerateResult } from '../training/generate.js';
 import { num, table } from '../common/format.js';
 import type { RunRow } from '../store/repositories/trainingRepository.js';
@@ -28,11 +29,13 @@ export function trainInChildProcess(command: Exclude<TrainCommand, { type: 'canc
   return new Promise((resolve) => {
     let finished = false;
     let failed = false;
-    child.on('message', (m: { type: string; info?: StartInfo; progress?: TrainProgress; result?: TrainResult; message?: string }) => {
-      if (m.type === 'started' && m.info) {
+    child.on('message', (raw) => {
+      // Checked against the protocol; the start and end reports carry the training domain's fuller types.
+      const m = checkMessage('training process', trainingMessage, raw) as TrainMessage | undefined;
+      if (m?.type === 'started') {
         runId = m.info.runId;
         if (!json) printStart(out, m.info);
-      } else if (m.type === 'progress' && m.progress) {
+      } else if (m?.type === 'progress') {
         const p = m.progress;
         const line = `run ${p.runId} ${p.phase}: step ${num(p.step)}/${num(p.totalSteps)}, ${Object.entries(p.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; ${p.msPerStep.toFixed(0)} ms/step, ETA ${duration(p.etaSeconds)}`;
         const now = Date.now();
@@ -41,17 +44,17 @@ export function trainInChildProcess(command: Exclude<TrainCommand, { type: 'canc
           process.stderr.write(`${line}\n`);
           lastLine = now;
         }
-      } else if (m.type === 'done' && m.result) {
+      } else if (m?.type === 'done') {
         finished = true;
         if (tty) process.stderr.write('\n');
         const r = m.result;
         if (json) out(JSON.stringify(r, null, 2));
         else if (r.status === 'completed') out(`Run ${r.runId} completed: ${num(r.steps)} steps in ${duration(r.seconds)} on ${r.backend.name}. Generate with: synthehr generate ${r.runId} --patients N`);
         else out(`Run ${r.runId} stopped at step ${num(r.steps)} (checkpoint saved). Resume with: synthehr train --resume ${r.runId}`);
-      } else if (m.type === 'failed') {
+      } else if (m?.type === 'failed') {
         finished = true;
         failed = true;
-        process.stderr.write(`${tty ? '\n' : ''}synthehr: training failed: ${m.message}\n`);
+        process.stderr.write(`${tty ? '\n' : ''}synthehr: training failed: ${m.error.message}\n`);
       }
     });
     child.on('exit', (code, signal) => {
@@ -65,14 +68,6 @@ export function trainInChildProcess(command: Exclude<TrainCommand, { type: 'canc
     });
     child.send(command);
   });
-}
-
-interface StartInfo {
-  runId: number;
-  backend: { name: string; device: string; reason: string };
-  config: Record<string, unknown>;
-  trainPatients: number;
-  resumedFrom: number;
 }
 
 function printStart(out: Out, info: StartInfo): void {

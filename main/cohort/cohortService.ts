@@ -1,3 +1,4 @@
+import type { CohortProgressDto } from '../../preload/contract.js';
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/database.js';
 import { CohortRepository, type CohortRow } from '../store/repositories/cohortRepository.js';
@@ -58,7 +59,7 @@ export class CohortNotFoundError extends UserError {
   }
 }
 
-export type CohortStage = 'selecting' | 'fitting' | 'summarizing';
+export type CohortStage = CohortProgressDto['stage'];
 
 /**
  * Builds a cohort from a definition and stores it as the next version of its

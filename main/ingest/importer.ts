@@ -1,3 +1,4 @@
+import type { ImportProgressDto } from '../../preload/contract.js';
 import { existsSync, statSync } from 'node:fs';
 import type { Db } from '../store/database.js';
 import { ImportWriter } from '../store/repositories/importWriter.js';
@@ -9,14 +10,7 @@ import { localTimeZone } from './timeZone.js';
 import { missingTest } from './values.js';
 import { WarningLog } from './warnings.js';
 
-export interface ImportProgress {
-  file: string;
-  fileIndex: number;
-  fileCount: number;
-  bytesRead: number;
-  bytesTotal: number;
-  rows: number;
-}
+export type ImportProgress = ImportProgressDto;
 
 export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;

@@ -1,23 +1,18 @@
-import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import type { z } from 'zod';
-import type { Contract } from '../../preload/contract.js';
+import { ipcMain, type WebContents } from 'electron';
+import { contract, type MethodName } from '../../preload/contract.js';
+import { answerCall } from './answerCall.js';
 import { isAppUrl } from './appOrigin.js';
-import { validateCall } from './validateCall.js';
 
 export { IpcValidationError } from './validateCall.js';
 
-type Spec = Contract[keyof Contract];
-type Handler<S extends Spec> = (...args: z.output<S['args']>) => Promise<z.output<S['result']>> | z.output<S['result']>;
-
 /**
- * The only way main answers the renderer: checks that the call comes from the
- * app's own main frame (never an iframe, never another origin), validates the
- * arguments against the contract, and only then runs the handler.
+ * The only way main answers the renderer: each call checked (the app's own main
+ * frame, never an iframe or another origin; arguments as the contract says),
+ * answered and its errors turned into codes, by answerCall.
  */
-export function handle<S extends Spec>(spec: S, handler: Handler<S>, trusted: (sender: WebContents) => boolean): void {
-  ipcMain.handle(spec.channel, async (event: IpcMainInvokeEvent, ...raw: unknown[]) => {
+export function handle(method: MethodName, handler: (...args: never[]) => unknown, trusted: (sender: WebContents) => boolean): void {
+  ipcMain.handle(contract[method].channel, (event, ...raw: unknown[]) => {
     const frame = event.senderFrame;
-    const args = validateCall(spec, { frameUrl: frame?.url ?? null, isMainFrame: !!frame && frame === event.sender.mainFrame, fromAppWindow: trusted(event.sender) }, raw, isAppUrl);
-    return handler(...(args as z.output<S['args']>));
+    return answerCall(method, handler, { frameUrl: frame?.url ?? null, isMainFrame: !!frame && frame === event.sender.mainFrame, fromAppWindow: trusted(event.sender) }, raw, isAppUrl);
   });
 }

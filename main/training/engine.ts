@@ -1,3 +1,4 @@
+import type { TrainingProgressDto } from '../../preload/contract.js';
 import { showCohort } from '../cohort/cohortService.js';
 import { isAlive } from '../common/processAlive.js';
 import { channelSpec } from '../models/channels.js';
@@ -28,20 +29,20 @@ export interface TrainRequest {
   checkpointEvery?: number;
 }
 
-export interface TrainProgress {
+/** One progress report: the contract's trainingProgress, as the app and the CLI receive it. */
+export type TrainProgress = TrainingProgressDto;
+
+/** What a run reports when it starts (the CLI prints it). */
+export interface StartInfo {
   runId: number;
-  phase: string;
-  step: number;
-  totalSteps: number;
-  losses: Record<string, number>;
-  msPerStep: number;
-  etaSeconds: number;
-  backend: string;
-  device: string;
+  backend: BackendChoice;
+  config: ModelConfig;
+  trainPatients: number;
+  resumedFrom: number;
 }
 
 export interface TrainHooks {
-  onStart?: (info: { runId: number; backend: BackendChoice; config: ModelConfig; trainPatients: number; resumedFrom: number }) => void;
+  onStart?: (info: StartInfo) => void;
   onProgress?: (p: TrainProgress) => void;
   /** Polled between steps; true stops after a checkpoint. */
   shouldStop?: () => boolean;

@@ -3,29 +3,16 @@
 // progress, and on "cancel" stops after a checkpoint.
 import { openDatabase, type Db } from '../store/database.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
+import { errorToWire } from '../common/errors.js';
+import { parentChannel, type TrainingCommand, type TrainingMessage } from '../common/workerProtocol.js';
 import type { BackendName } from './backend.js';
-import { resume, train, type TrainRequest } from './engine.js';
+import { resume, train, type StartInfo, type TrainProgress, type TrainRequest, type TrainResult } from './engine.js';
 
 const PARENT_GONE_MESSAGE = 'The process that started training went away (killed or closed); resume from the last checkpoint.';
 
-export type TrainCommand = { type: 'start'; dbPath: string; request: TrainRequest } | { type: 'resume'; dbPath: string; runId: number; backend?: BackendName | 'auto' } | { type: 'cancel' };
-
-interface Port {
-  postMessage(m: unknown): void;
-  on(event: 'message', fn: (e: { data: unknown }) => void): void;
-}
-const electronPort = (process as unknown as { parentPort?: Port }).parentPort;
-/**
- * To the parent. Under the CLI a message sent after the parent went would be an
- * unhandled 'error' event that ends this process before it can mark its run
- * failed ('disconnect' below), so a closed channel is skipped and a failed send ignored.
- */
-const send = (m: unknown) => {
-  if (electronPort) electronPort.postMessage(m);
-  else if (process.connected) process.send?.(m, undefined, {}, () => {});
-};
-const onMessage = (fn: (m: TrainCommand) => void) =>
-  electronPort ? electronPort.on('message', (e) => fn(e.data as TrainCommand)) : process.on('message', (m) => fn(m as TrainCommand));
+/** What the parent sends this process, and what it sends back (main/common/workerProtocol.ts). */
+export type TrainCommand = TrainingCommand<TrainRequest, BackendName | 'auto'>;
+export type TrainMessage = TrainingMessage<StartInfo, TrainResult>;
 
 let stop = false;
 let lastSent = 0;
@@ -34,13 +21,13 @@ let current: { db: Db; runId?: number } | undefined;
 
 // Under the CLI: if the parent goes (killed, crashed), so does training; the last checkpoint stays
 // and the run is marked failed (resumable), never left "running".
-if (!electronPort) {
-  process.on('disconnect', () => {
-    if (current?.runId !== undefined) new TrainingRepository(current.db).setStatus(current.runId, 'failed', PARENT_GONE_MESSAGE);
-    process.exit(1);
-  });
-}
-onMessage((cmd) => {
+const parent = parentChannel(() => {
+  if (current?.runId !== undefined) new TrainingRepository(current.db).setStatus(current.runId, 'failed', PARENT_GONE_MESSAGE);
+  process.exit(1);
+});
+const send = (m: TrainMessage) => parent.send(m);
+parent.onMessage((message) => {
+  const cmd = message as TrainCommand;
   if (cmd.type === 'cancel') {
     stop = true;
     return;
@@ -54,17 +41,17 @@ async function run(cmd: Exclude<TrainCommand, { type: 'cancel' }>): Promise<void
   try {
     db = openDatabase(cmd.dbPath, { mustExist: true });
   } catch (err) {
-    send({ type: 'failed', message: (err as Error).message, name: (err as Error).name });
+    send({ type: 'failed', error: errorToWire(err) });
     setTimeout(() => process.exit(1), 50);
     return;
   }
   current = { db };
   const hooks = {
-    onStart: (info: { runId: number }) => {
+    onStart: (info: StartInfo) => {
       current!.runId = info.runId;
       send({ type: 'started', info });
     },
-    onProgress: (p: { step: number; totalSteps: number }) => {
+    onProgress: (p: TrainProgress) => {
       // At most ~10 messages a second, and always the last step.
       const now = Date.now();
       if (now - lastSent < 100 && p.step < p.totalSteps) return;
@@ -78,7 +65,7 @@ async function run(cmd: Exclude<TrainCommand, { type: 'cancel' }>): Promise<void
     send({ type: 'done', result });
   } catch (err) {
     failed = true;
-    send({ type: 'failed', message: (err as Error).message, name: (err as Error).name });
+    send({ type: 'failed', error: errorToWire(err) });
   } finally {
     current = undefined;
     db.close();

@@ -47,6 +47,8 @@ describe('the app in Chromium', () => {
     await app.screenshot('01b-import-wizard');
     await page.getByRole('button', { name: 'Import 2 file(s)' }).click();
     await page.getByText('Imported "icu_wizard": 2000 patients, 37594 measurements').waitFor({ timeout: 30_000 });
+    // The summary comes from the store process after the import's outcome: wait for it.
+    await page.getByText(/censoring rate 79\.0%/).first().waitFor({ timeout: 30_000 });
     expect(await page.locator('body').innerText()).toMatch(/censoring rate 79\.0%/);
     await app.screenshot('01c-import-wizard-done');
   });
@@ -174,14 +176,10 @@ describe('the app in Chromium', () => {
   });
 
   it('refuses a malformed call at the contract, as main does', async () => {
-    const error = await app.page.evaluate(async () => {
-      try {
-        await (globalThis as unknown as { api: { inspectDataset: (x: unknown) => Promise<unknown> } }).api.inspectDataset(42);
-        return 'accepted';
-      } catch (err) {
-        return String(err);
-      }
-    });
+    // window.api answers every call with a Reply (renderer/api.ts turns an error reply into a thrown ApiError).
+    const reply = await app.page.evaluate(async () => (globalThis as unknown as { api: { inspectDataset: (x: unknown) => Promise<{ ok: boolean; error?: { code: string; message: string } }> } }).api.inspectDataset(42));
+    const error = reply.ok ? 'accepted' : reply.error!.message;
+    expect(reply.error?.code).toBe('invalid-call');
     expect(error).toMatch(/datasets:inspect: invalid arguments: argument 0: Invalid input: expected string, received number/);
   });
 

@@ -1,28 +1,33 @@
 // The test bridge: the built renderer in Debian's Chromium, its window.api
-// implemented by the real main-side services (store methods, import, training)
-// through the same contract and the same argument checks as main/ipc.
-import { readFileSync, existsSync, mkdirSync } from 'node:fs';
+// answered by the app's own handlers (main/ipc/appHandlers.ts, through answerCall
+// as main/ipc/handle.ts does), with the app's workers as Node child processes
+// and scripted dialogs.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { contract, events } from '../../preload/contract.js';
-import { APP_ORIGIN } from '../../main/ipc/appOrigin.js';
+import { contract, events, type Emit, type MethodName } from '../../preload/contract.js';
 import { serveAppRequest } from '../../main/app/appServe.js';
 import { withCspHeader } from '../../main/app/csp.js';
-import { internalStoreMethods, storeMethods, type StoreMethod } from '../../main/ipc/storeMethods.js';
-import { validateCall } from '../../main/ipc/validateCall.js';
-import { importDataset } from '../../main/ingest/importer.js';
-import { loadMapping } from '../../main/ingest/mapping.js';
-import { previewCsvFile } from '../../main/ingest/filePreview.js';
-import { writeWizardMapping } from '../../main/ingest/wizardMapping.js';
-import { randomUUID } from 'node:crypto';
+import { forkNodeWorker } from '../../main/common/nodeWorker.js';
+import type { SpawnWorker } from '../../main/common/workerProtocol.js';
+import { answerCall } from '../../main/ipc/answerCall.js';
+import { APP_ORIGIN } from '../../main/ipc/appOrigin.js';
+import { appHandlers, type Dialogs } from '../../main/ipc/appHandlers.js';
+import { ImportRunner } from '../../main/ipc/importRunner.js';
+import { StoreClient } from '../../main/ipc/storeClient.js';
+import { TrainingRunner } from '../../main/ipc/trainingRunner.js';
 import { openDatabase, type Db } from '../../main/store/database.js';
-import { resume, train } from '../../main/training/engine.js';
 import { ROOT } from '../support/store.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'e2e');
 const RENDERER = join(ROOT, 'out', 'renderer');
+
+/** The app's worker entries, run as Node child processes (in the app: Electron utility processes, main/app/utilityWorkers.ts). */
+const WORKER_FILES = { store: 'main/app/storeWorker.ts', import: 'main/app/importWorker.ts', training: 'main/training/trainWorker.ts' } as const;
+const spawnNodeWorker: SpawnWorker = (worker, args) => forkNodeWorker(join(ROOT, WORKER_FILES[worker]), args);
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.woff2': 'font/woff2' };
 
@@ -66,89 +71,24 @@ export async function launchApp(dbPath: string): Promise<AppUnderTest> {
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
   const dialog = { next: null as string | null, files: [] as string[], folder: null as string | null };
-  const internal = internalStoreMethods(db);
-  const chosen = new Map<string, string>();
-  const emit = (event: keyof typeof events, payload: unknown) => {
+  const emit: Emit = (event, payload) => {
     void page.evaluate(([e, p]) => (globalThis as unknown as { __synthehrEmit: (e: string, p: unknown) => void }).__synthehrEmit(e as string, p), [event, payload] as const).catch(() => {});
   };
-  const store = storeMethods(db, (event, payload) => emit(event, payload));
-  const running = new Map<number, { stop: boolean }>();
-  const trainingHooks = (control: { stop: boolean }, started: (runId: number) => void) => ({
-    onStart: (info: { runId: number }) => started(info.runId),
-    onProgress: (p: unknown) => emit('trainingProgress', p),
-    shouldStop: () => control.stop,
-  });
-  const startRun = (go: (hooks: ReturnType<typeof trainingHooks>) => Promise<{ runId: number; status: 'completed' | 'cancelled' }>) =>
-    new Promise<{ runId: number }>((resolve, reject) => {
-      const control = { stop: false };
-      let runId = 0;
-      go(trainingHooks(control, (id) => {
-        runId = id;
-        running.set(id, control);
-        emit('trainingState', { runId: id, status: 'running' });
-        resolve({ runId: id });
-      }))
-        .then((r) => emit('trainingState', { runId: r.runId, status: r.status }))
-        .catch((err: Error) => (runId ? emit('trainingState', { runId, status: 'failed', message: err.message }) : reject(err)))
-        .finally(() => running.delete(runId));
-    });
-
-  // Main-side implementations of the methods that are not plain store calls.
-  let importing: AbortController | undefined;
-  const runImport = async (mappingPath: () => string) => {
-    importing = new AbortController();
-    try {
-      const r = await importDataset(db, loadMapping(mappingPath()), { onProgress: (p) => emit('importProgress', p), signal: importing.signal });
-      return { status: 'imported' as const, dataset: r.dataset, patients: r.patients, measurements: r.measurements, warningCount: r.warningCount, seconds: r.seconds };
-    } catch (err) {
-      if (importing.signal.aborted) return { status: 'cancelled' as const };
-      return { status: 'failed' as const, message: (err as Error).message };
-    } finally {
-      importing = undefined;
-    }
+  // The app's own services and handlers; only the processes (Node instead of Electron's) and the dialogs (scripted) differ.
+  const store = new StoreClient(dbPath, emit, spawnNodeWorker);
+  const training = new TrainingRunner(dbPath, emit, spawnNodeWorker);
+  const imports = new ImportRunner(dbPath, emit, spawnNodeWorker);
+  const dialogs: Dialogs = {
+    chooseMappingFile: async () => dialog.next,
+    chooseCsvFiles: async () => dialog.files,
+    chooseExportFolder: async () => dialog.folder,
   };
-  const special = {
-    importFromMapping: async () => (dialog.next ? runImport(() => dialog.next!) : { status: 'cancelled' as const }),
-    cancelImport: () => {
-      importing?.abort();
-      return { cancelling: importing !== undefined };
-    },
-    exportSynthetic: async (set: string, format: 'csv' | 'fhir' | 'omop', reason?: string) => (dialog.folder ? internal.exportTo(set, format, dialog.folder, reason) : { cancelled: true as const }),
-    pickImportFiles: () =>
-      Promise.all(
-        dialog.files.map(async (path) => {
-          const fileId = randomUUID();
-          chosen.set(fileId, path);
-          return { fileId, ...(await previewCsvFile(path)) };
-        }),
-      ),
-    importWithMapping: async (mapping: { files: { path: string }[] } & Record<string, unknown>) => {
-      try {
-        const path = writeWizardMapping(mapping, (id) => chosen.get(id));
-        return runImport(() => path);
-      } catch (err) {
-        return { status: 'failed' as const, message: (err as Error).message };
-      }
-    },
-    startTraining: (request: { cohort: string; family: 'vae' | 'timegan'; seed?: number; backend?: never; checkpointEvery?: number; [k: string]: unknown }) => {
-      const { cohort, family, seed, backend, checkpointEvery, ...config } = request;
-      return startRun((hooks) => train(db, { cohort, family, seed, backend, checkpointEvery, config }, hooks));
-    },
-    resumeTraining: (runId: number) => startRun((hooks) => resume(db, runId, hooks)),
-    cancelTraining: (runId: number) => {
-      const control = running.get(runId);
-      if (control) control.stop = true;
-      return { cancelling: control !== undefined };
-    },
-  };
+  const handlers = appHandlers({ store, training, imports, dialogs, tempDir: tmpdir() });
 
-  await page.exposeBinding('__synthehrInvoke', async (source, method: keyof typeof contract, raw: unknown[]) => {
-    const spec = contract[method];
-    if (!spec) throw new Error(`no contract method "${String(method)}"`);
-    const args = validateCall(spec, { frameUrl: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame(), fromAppWindow: source.page === page }, raw, (url) => url.startsWith(`${origin}/`));
-    const fn = (special as Record<string, (...a: unknown[]) => unknown>)[method] ?? (store[method as StoreMethod] as (...a: unknown[]) => unknown);
-    const result = await fn(...(args as unknown[]));
-    return spec.result.parse(result);
+  await page.exposeBinding('__synthehrInvoke', (source, method: MethodName, raw: unknown[]) => {
+    if (!Object.hasOwn(contract, method)) throw new Error(`no contract method "${String(method)}"`);
+    const caller = { frameUrl: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame(), fromAppWindow: source.page === page };
+    return answerCall(method, handlers[method] as (...args: never[]) => unknown, caller, raw, (url) => url.startsWith(`${origin}/`));
   });
   await page.addInitScript(
     ({ methods, eventNames }) => {
@@ -191,7 +131,9 @@ export async function launchApp(dbPath: string): Promise<AppUnderTest> {
       return path;
     },
     close: async () => {
-      for (const c of running.values()) c.stop = true;
+      training.dispose();
+      imports.cancel();
+      store.dispose();
       await browser.close();
       server.close();
       db.close();

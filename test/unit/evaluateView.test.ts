@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createCohort } from '../../main/cohort/cohortService.js';
-import { storeMethods } from '../../main/ipc/storeMethods.js';
+import { storeHandlers } from '../../main/ipc/storeHandlers.js';
 import { CohortSequenceRepository } from '../../main/store/repositories/cohortSequenceRepository.js';
 import { train } from '../../main/training/engine.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
@@ -17,7 +17,7 @@ describe('the Evaluate step (app)', () => {
     const run = await train(db, { cohort: cohort.name, family: 'vae', config: { hidden: 8, steps: 20, batchSize: 32 } });
     const set = await generateSyntheticSet(db, { runId: run.runId, patients: 60 });
     const reports = tempDir();
-    const api = storeMethods(db, () => {}, reports);
+    const api = storeHandlers(db, () => {}, reports);
     const view = contract.evaluate.result.parse(await api.evaluate(set.dataset, 'sex', undefined));
     expect(view.verdict.line).toMatch(/^(Fit to share|Share with caution|Not fit to share)/);
     expect(view.closest).toHaveLength(20);

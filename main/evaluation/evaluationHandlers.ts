@@ -1,13 +1,27 @@
-import type { EvaluationViewDto } from '../../preload/contract.js';
-import type { EvaluationReport } from './evaluate.js';
+import type { EvaluationViewDto, Implementation } from '../../preload/contract.js';
+import type { Db } from '../store/database.js';
+import { SyntheticRepository } from '../store/repositories/syntheticRepository.js';
+import { evaluateForSteward, type EvaluationReport } from './evaluate.js';
 import type { ClosestRow } from './privacy.js';
+import { writeReport } from './report.js';
+
+/** The evaluation slice of the contract: a set judged against its cohort, the report files written in `reportsDir`. */
+export function evaluationHandlers(db: Db, reportsDir: string) {
+  return {
+    evaluate: async (set, sensitive, stratum) => {
+      const { report, closest } = await evaluateForSteward(db, set, { sensitive, stratum });
+      return evaluationView(report, writeReport(report, reportsDir), closest);
+    },
+    listSyntheticSets: () => new SyntheticRepository(db).list().map((s) => ({ id: s.id, dataset: s.datasetName, runId: s.runId, patients: s.patients, createdAt: s.createdAt })),
+  } satisfies Partial<Implementation>;
+}
 
 /**
  * What the Evaluate step draws: the share verdict, the metrics, headline
  * numbers, survival curves and binned numeric marginals, and for the steward
  * only, the closest training patients (by internal row number).
  */
-export function evaluationView(r: EvaluationReport, reportPaths: { html: string; json: string }, closest: ClosestRow[] = []): EvaluationViewDto {
+function evaluationView(r: EvaluationReport, reportPaths: { html: string; json: string }, closest: ClosestRow[] = []): EvaluationViewDto {
   const finite = (x: number | undefined) => (x === undefined ? undefined : Number.isFinite(x) ? x : null);
   return {
     syntheticSet: { id: r.syntheticSet.id, dataset: r.syntheticSet.dataset, patients: r.syntheticSet.patients },

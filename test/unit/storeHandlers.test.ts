@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contract, events } from '../../preload/contract.js';
-import { storeMethods } from '../../main/ipc/storeMethods.js';
+import { storeHandlers } from '../../main/ipc/storeHandlers.js';
 import { train } from '../../main/training/engine.js';
 import { COHORTS } from '../support/cohorts.js';
 import { freshStore, importWorkedExample } from '../support/store.js';
@@ -12,7 +12,7 @@ describe('the contract as the store answers it (what the app and the test bridge
     const { db } = freshStore();
     await importWorkedExample(db, 'steno2');
     const emitted: { event: string; payload: unknown }[] = [];
-    const api = storeMethods(db, (event, payload) => emitted.push({ event, payload }));
+    const api = storeHandlers(db, (event, payload) => emitted.push({ event, payload }));
     const definition = JSON.parse(readFileSync(join(COHORTS, 'steno2-death.cohort.json'), 'utf8'));
 
     const [parsedDefinition] = contract.createCohort.args.parse([definition]);

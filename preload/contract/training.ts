@@ -1,0 +1,77 @@
+// Training: runs in their own process (start, resume, cancel), their losses, and generating a synthetic set from one.
+import { z } from 'zod';
+import { cohortRef, method } from './shared.js';
+
+export const BACKEND_NAMES = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+export const trainRequest = z.strictObject({
+  cohort: cohortRef,
+  family: z.enum(['vae', 'timegan']),
+  seed: z.number().int().optional(),
+  backend: z.enum(['auto', ...BACKEND_NAMES]).optional(),
+  steps: z.number().int().min(1).max(1_000_000).optional(),
+  hidden: z.number().int().min(2).max(1024).optional(),
+  batchSize: z.number().int().min(1).max(4096).optional(),
+  learningRate: z.number().positive().max(1).optional(),
+  checkpointEvery: z.number().int().min(1).optional(),
+});
+
+export const runRow = z.object({
+  id: z.number(),
+  cohort: z.string(),
+  family: z.enum(['vae', 'timegan']),
+  status: z.enum(['running', 'cancelled', 'completed', 'failed']),
+  step: z.number(),
+  totalSteps: z.number(),
+  backend: z.string(),
+  device: z.string(),
+  backendReason: z.string(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const lossRow = z.object({ step: z.number(), phase: z.string(), losses: z.record(z.string(), z.number()), ms: z.number() });
+
+export const trainingProgress = z.object({
+  runId: z.number(),
+  phase: z.string(),
+  step: z.number(),
+  totalSteps: z.number(),
+  losses: z.record(z.string(), z.number()),
+  msPerStep: z.number(),
+  etaSeconds: z.number(),
+  backend: z.string(),
+  device: z.string(),
+});
+
+/** A run's process started, finished, stopped or failed. */
+export const trainingState = z.object({ runId: z.number(), status: z.enum(['running', 'cancelled', 'completed', 'failed']), message: z.string().optional() });
+
+export const violationCounts = z.record(z.string(), z.number());
+
+export const generateResult = z.object({
+  syntheticSetId: z.number(),
+  dataset: z.string(),
+  patients: z.number(),
+  measurements: z.number(),
+  events: z.number(),
+  violations: violationCounts,
+  seconds: z.number(),
+});
+
+export const trainingMethods = {
+  listRuns: method('training:list-runs', z.tuple([]), z.array(runRow)),
+  trainingLosses: method('training:losses', z.tuple([z.number().int().min(1)]), z.array(lossRow)),
+  /** Starts a run in its own utility process; progress on `trainingProgress`, outcome on `trainingState`. */
+  startTraining: method('training:start', z.tuple([trainRequest]), z.object({ runId: z.number() })),
+  resumeTraining: method('training:resume', z.tuple([z.number().int().min(1)]), z.object({ runId: z.number() })),
+  /** Stops a run after its next checkpoint. */
+  cancelTraining: method('training:cancel', z.tuple([z.number().int().min(1)]), z.object({ cancelling: z.boolean() })),
+  generateSynthetic: method('training:generate', z.tuple([z.number().int().min(1), z.number().int().min(1).max(1_000_000), z.number().int().optional()]), generateResult),
+} as const;
+
+export const trainingEvents = {
+  trainingProgress: { channel: 'training:progress', payload: trainingProgress },
+  trainingState: { channel: 'training:state', payload: trainingState },
+} as const;
