@@ -5,7 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createCohort } from '../../main/cohort/cohortService.js';
 import { Rng } from '../../main/common/rng.js';
 import { selectBackend } from '../../main/training/backend.js';
-import { sampleBatch } from '../../main/models/minibatch.js';
+import { sampleBatch, type MiniBatch } from '../../main/models/minibatch.js';
+import type { Model } from '../../main/models/model.js';
+import type { TimeGanPhase } from '../../main/models/timegan.js';
+import type { VaePhase } from '../../main/models/vae.js';
 import { defaultConfig } from '../../main/training/config.js';
 import { buildModel, loadTrainingData, resume, train } from '../../main/training/engine.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
@@ -78,6 +81,19 @@ describe.each(['vae', 'timegan'] as const)('%s on the ICU cohort', (family) => {
     } finally {
       model.dispose();
     }
+  });
+});
+
+describe('model phases', () => {
+  it('are typed per family, so that a wrong phase name does not compile', () => {
+    // Checked by `tsc -p test`: each call below must be a type error.
+    const wrong = (vae: Model<VaePhase>, gan: Model<TimeGanPhase>, batch: MiniBatch) => {
+      // @ts-expect-error a TimeGAN phase is not a VAE phase
+      vae.trainStep('joint', batch);
+      // @ts-expect-error no TimeGAN phase is called 'vae'
+      gan.trainStep('vae', batch);
+    };
+    expect(wrong).toBeTypeOf('function');
   });
 });
 
