@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MiniBatch } from './minibatch.js';
 import { disposeWeights, type ChannelSpec } from './channels.js';
-import type { Model, ModelPhase } from './model.js';
+import type { Model, ModelPhase, ModelState } from './model.js';
 import { adam } from './optimize.js';
 import { Params } from './params.js';
 import type { Rng } from '../common/rng.js';
@@ -112,10 +112,15 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
   return {
     family: 'timegan',
     params: p,
-    rng,
     optimizers,
     phases,
     trainStep,
+    // JSON has no Infinity: null until the discriminator's first update.
+    state: (): ModelState => ({ rng: rng.seedState, lastDiscriminatorLoss: Number.isFinite(lastDiscriminatorLoss) ? lastDiscriminatorLoss : null }),
+    restore: (state: ModelState) => {
+      rng.seedState = state.rng;
+      if (state.lastDiscriminatorLoss !== undefined) lastDiscriminatorLoss = state.lastDiscriminatorLoss ?? Infinity;
+    },
     generate: (n, sampler) => generateTimeGan(net, n, sampler),
     dispose: () => {
       p.dispose();

@@ -4,7 +4,7 @@ import { partLoss, lossWeights, disposeWeights, type ChannelSpec } from './chann
 import { readClock } from './clock.js';
 import { lengthLoss } from './heads.js';
 import { aggregatePosterior, type LatentGaussian } from './latentPrior.js';
-import type { Model, ModelPhase } from './model.js';
+import type { Model, ModelPhase, ModelState } from './model.js';
 import { adam, optimize } from './optimize.js';
 import { readOut, sumAll } from './ops.js';
 import { Params } from './params.js';
@@ -136,10 +136,13 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
   return {
     family: 'vae',
     params: p,
-    rng,
     optimizers: { vae: optimizer },
     phases,
     trainStep: (_phase, batch) => trainStep(batch),
+    state: (): ModelState => ({ rng: rng.seedState }),
+    restore: (state) => {
+      rng.seedState = state.rng;
+    },
     fitSampler,
     generate: (n, sampler) => generateVae(net, latent, n, sampler),
     dispose: () => {

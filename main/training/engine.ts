@@ -13,7 +13,7 @@ import type { Db } from '../store/database.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { selectBackend, type BackendChoice, type BackendName } from './backend.js';
 import { sampleBatch, trainingData, type TrainingData } from '../models/minibatch.js';
-import { loadOptimizers, packTensors, saveOptimizers, unpackTensors } from './checkpoint.js';
+import { loadOptimizers, packTensors, restoreState, saveOptimizers, stateJson, unpackTensors } from './checkpoint.js';
 import { defaultConfig, storedConfig, type Family, type ModelConfig, type ModelPhaseName } from './config.js';
 import { followUpShare } from './followUpShare.js';
 import { UserError, type ErrorCode } from '../common/errors.js';
@@ -135,9 +135,7 @@ export async function resume(db: Db, runId: number, hooks: TrainHooks = {}, back
   if (checkpoint) {
     model.params.load(unpackTensors(checkpoint.weights));
     await loadOptimizers(model, checkpoint.optimizers);
-    const states = JSON.parse(checkpoint.rngJson) as { data: number; model: number };
-    dataRng.seedState = states.data;
-    model.rng.seedState = states.model;
+    restoreState(checkpoint.rngJson, dataRng, model);
     start = checkpoint.step;
   }
   repo.truncateLosses(runId, start);
@@ -156,7 +154,7 @@ async function loop<P extends string>(db: Db, runId: number, model: Model<P>, ba
     repo.save(runId, step, pending, {
       weights: packTensors(await model.params.save()),
       optimizers: await saveOptimizers(model),
-      rngJson: JSON.stringify({ data: dataRng.seedState, model: model.rng.seedState }),
+      rngJson: stateJson(dataRng, model),
     });
     pending = [];
   };
