@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { channelSpec, disposeWeights, lossWeights } from '../models/channels.js';
 import { dense, denseParams } from '../models/dense.js';
 import { gruParams, runGru } from '../models/gru.js';
+import { logisticLoss } from '../models/heads.js';
 import { adam, optimize } from '../models/optimize.js';
 import { Params } from '../models/params.js';
 import { Rng } from '../common/rng.js';
@@ -55,7 +56,7 @@ export function discriminativeScore(real: EvalPatient[], synthetic: EvalPatient[
     const t = tensors(b, d, 'x');
     return dense(out, tf.concat([runGru(gru, t.input, d.steps, t.keep, undefined, false).last, t.statics], 1) as tf.Tensor2D);
   };
-  const bce = (l: tf.Tensor, label: number) => tf.mean(tf.add(tf.sub(tf.relu(l), tf.mul(l, label)), tf.log1p(tf.exp(tf.neg(tf.abs(l)))))) as tf.Scalar;
+  const bce = (l: tf.Tensor, label: number) => tf.mean(logisticLoss(l, label)) as tf.Scalar;
   const half = Math.max(1, Math.min(32, trainIdx.length));
   try {
     for (let step = 0; step < (options.steps ?? 300); step++) {

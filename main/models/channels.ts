@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainingData } from './minibatch.js';
 import type { Encoding } from '../sequence/encoding.js';
 import { fitClock, type Clock } from './clock.js';
+import { logisticLoss, softmaxLoss } from './heads.js';
 import { sumAll } from './ops.js';
 import { binCount, binOf, fitBins, valueIn, type OutputBins } from './outputBins.js';
 import type { Rng } from '../common/rng.js';
@@ -294,9 +295,7 @@ export function partLoss(part: PartSpec, head: tf.Tensor2D, target: tf.Tensor2D,
     terms.push(tf.div(tf.sum(tf.mul(lw.real, nll)), lw.realTotal));
   }
   if (lw.binaryTotal > 0) {
-    // Stable logistic loss: max(x, 0) - x y + log(1 + exp(-|x|)).
-    const bce = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, target)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
-    terms.push(tf.div(tf.sum(tf.mul(lw.binary, bce)), lw.binaryTotal));
+    terms.push(tf.div(tf.sum(tf.mul(lw.binary, logisticLoss(logits, target))), lw.binaryTotal));
   }
   let ci = 0;
   for (const g of part.groups) {
@@ -314,16 +313,13 @@ export function partLoss(part: PartSpec, head: tf.Tensor2D, target: tf.Tensor2D,
     const total = lw.binnedTotals[bi]!;
     const weighted = lw.binned[bi++]!;
     if (total === 0) continue;
-    const logp = tf.logSoftmax(tf.slice(head, [0, g.headOffset], [-1, binnedWidth(g)]));
-    terms.push(tf.div(tf.neg(tf.sum(tf.mul(weighted, logp))), total));
+    terms.push(softmaxLoss(tf.slice(head, [0, g.headOffset], [-1, binnedWidth(g)]), weighted, total));
   }
   if (part.patterns && lw.pattern && lw.patternTotal > 0) {
-    const logp = tf.logSoftmax(tf.slice(head, [0, part.patterns.headOffset], [-1, patternCount(part.patterns)]));
-    terms.push(tf.div(tf.neg(tf.sum(tf.mul(lw.pattern, logp))), lw.patternTotal));
+    terms.push(softmaxLoss(tf.slice(head, [0, part.patterns.headOffset], [-1, patternCount(part.patterns)]), lw.pattern, lw.patternTotal));
   }
   if (part.pair && lw.pair && lw.pairTotal > 0) {
-    const logp = tf.logSoftmax(tf.slice(head, [0, part.pair.headOffset], [-1, part.pair.levels * binCount(part.pair.bins)]));
-    terms.push(tf.div(tf.neg(tf.sum(tf.mul(lw.pair, logp))), lw.pairTotal));
+    terms.push(softmaxLoss(tf.slice(head, [0, part.pair.headOffset], [-1, part.pair.levels * binCount(part.pair.bins)]), lw.pair, lw.pairTotal));
   }
   return sumAll(terms);
 }

@@ -2,6 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Params } from './params.js';
 
 /*
+ * The cell, for an input x and state h (σ the logistic sigmoid, ⊙ elementwise):
+ *   z  = σ(x Wz + h Uz + bz)             update gate: the share of the candidate taken
+ *   r  = σ(x Wr + h Ur + br)             reset gate
+ *   c  = tanh(x Wh + (r ⊙ h) Uh + bh)    candidate (reset applied before Uh)
+ *   h' = (1 − z) ⊙ h + z ⊙ c
+ * as Chung et al. (2014) write it; Keras and PyTorch name the other share z
+ * (h' = z ⊙ h + (1 − z) ⊙ c). Past a sequence's end (keep = 0) z is taken as 0: h' = h.
+ *
  * A GRU written for speed in TensorFlow.js, where per-kernel overhead
  * dominates small recurrent nets: the input projections of all steps are one
  * matmul per gate, the per-step inputs are a list made by one split (whose
@@ -31,7 +39,7 @@ export function gruParams(p: Params, name: string, inDim: number, hidden: number
     uz: p.recurrent(`${name}.uz`, hidden),
     ur: p.recurrent(`${name}.ur`, hidden),
     uh: p.recurrent(`${name}.uh`, hidden),
-    // A positive update-gate bias starts the cell close to copying its state: steadier early training.
+    // z starts near σ(1) ≈ 0.73: a new cell takes most of its candidate each step (not a copy of its state, which would need a negative bias).
     bz: p.bias(`${name}.bz`, hidden, 1),
     br: p.bias(`${name}.br`, hidden),
     bh: p.bias(`${name}.bh`, hidden),
@@ -113,6 +121,24 @@ function columnSums(x: tf.Tensor): tf.Tensor {
 const sequenceOps = new Map<string, (...args: tf.Tensor[]) => tf.Tensor>();
 
 /**
+ * What the forward pass saves for the backward pass. customGrad keeps a flat
+ * list; pack and unpack give its entries names: first the whole-sequence
+ * tensors, then T per-step tensors of each list.
+ */
+const WHOLE = ['x', 'prev', 'resetPrev', 'uz', 'ur', 'uh', 'wz', 'wr', 'wh', 'keep'] as const;
+const PER_STEP = ['dCandidate', 'dUpdate', 'dReset', 'carry', 'reset'] as const;
+type Saved = Record<(typeof WHOLE)[number], tf.Tensor> & Record<(typeof PER_STEP)[number], tf.Tensor[]>;
+
+const pack = (s: Saved): tf.Tensor[] => [...WHOLE.map((k) => s[k]), ...PER_STEP.flatMap((k) => s[k])];
+
+function unpack(list: tf.Tensor[], T: number): Saved {
+  const s = {} as Saved;
+  WHOLE.forEach((k, i) => (s[k] = list[i]!));
+  PER_STEP.forEach((k, j) => (s[k] = list.slice(WHOLE.length + j * T, WHOLE.length + (j + 1) * T)));
+  return s;
+}
+
+/**
  * The whole sequence as one differentiable op with a hand-written backward
  * pass (backpropagation through time). Why: autodiff of the cell runs every
  * recurrent matmul's gradient with transpose flags, which the wasm backend
@@ -136,11 +162,11 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
     const keeps = splitRows(keep!, T);
     const hs: tf.Tensor[] = [];
     // Per step, what the backward pass multiplies by (kept as lists: slicing them later would copy).
-    const preH: tf.Tensor[] = [];
-    const preZ: tf.Tensor[] = [];
-    const preR: tf.Tensor[] = [];
+    const dCandidate: tf.Tensor[] = [];
+    const dUpdate: tf.Tensor[] = [];
+    const dReset: tf.Tensor[] = [];
     const carry: tf.Tensor[] = [];
-    const rs2: tf.Tensor[] = [];
+    const reset: tf.Tensor[] = [];
     const prev: tf.Tensor[] = [];
     const rh: tf.Tensor[] = [];
     const one = tf.scalar(1);
@@ -157,63 +183,56 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
       const diff = k.sub(ct, h);
       h = k.add(h, k.mul(ut, diff));
       hs.push(h);
-      preH.push(k.sub(ut, k.mul(ut, k.square(ct)))); // dh -> d(candidate pre-activation): u (1 - c^2)
-      preZ.push(k.mul(diff, k.sub(ut, k.mul(ut, zt)))); // dh -> d(update pre-activation): (c - h) z (1 - z) keep
-      preR.push(k.mul(prev[t]!, k.sub(rt, k.square(rt)))); // d(r h) -> d(reset pre-activation): h r (1 - r)
+      dCandidate.push(k.sub(ut, k.mul(ut, k.square(ct)))); // dh -> d(candidate pre-activation): u (1 - c^2)
+      dUpdate.push(k.mul(diff, k.sub(ut, k.mul(ut, zt)))); // dh -> d(update pre-activation): (c - h) z (1 - z) keep
+      dReset.push(k.mul(prev[t]!, k.sub(rt, k.square(rt)))); // d(r h) -> d(reset pre-activation): h r (1 - r)
       carry.push(k.sub(one, ut)); // dh -> dh_prev, directly
-      rs2.push(rt);
+      reset.push(rt);
       rh.push(rht);
     }
-    const P = tf.concat(prev, 0);
-    const RP = tf.concat(rh, 0);
-    save([x!, P, RP, uz!, ur!, uh!, wz!, wr!, wh!, keep!, ...preH, ...preZ, ...preR, ...carry, ...rs2]);
+    // prev: the state before each step; resetPrev: r h, what Uh multiplies.
+    save(pack({ x: x!, prev: tf.concat(prev, 0), resetPrev: tf.concat(rh, 0), uz: uz!, ur: ur!, uh: uh!, wz: wz!, wr: wr!, wh: wh!, keep: keep!, dCandidate, dUpdate, dReset, carry, reset }));
     return {
       value: tf.concat(hs, 0),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sP, sRP, suz, sur, suh, swz, swr, swh, skeep] = saved as tf.Tensor2D[];
-        const lists = saved.slice(10);
-        const preH = lists.slice(0, T);
-        const preZ = lists.slice(T, 2 * T);
-        const preR = lists.slice(2 * T, 3 * T);
-        const carries = lists.slice(3 * T, 4 * T);
-        const rsT = lists.slice(4 * T, 5 * T);
+      gradFunc: (dy: tf.Tensor, savedList: tf.Tensor[]) => {
+        const saved = unpack(savedList, T);
         const dys = splitRows(dy, T);
-        const uzT = tf.transpose(suz!);
-        const urT = tf.transpose(sur!);
-        const uhT = tf.transpose(suh!);
+        const uzT = tf.transpose(saved.uz);
+        const urT = tf.transpose(saved.ur);
+        const uhT = tf.transpose(saved.uh);
         const gz: tf.Tensor[] = new Array(T);
         const gr: tf.Tensor[] = new Array(T);
         const gh: tf.Tensor[] = new Array(T);
         let dh: tf.Tensor = dys[T - 1]!;
         for (let t = T - 1; t >= 0; t--) {
           if (t < T - 1) dh = k.add(dh, dys[t]!);
-          const dc = k.mul(dh, preH[t]!);
-          const dz = k.mul(dh, preZ[t]!);
+          const dc = k.mul(dh, saved.dCandidate[t]!);
+          const dz = k.mul(dh, saved.dUpdate[t]!);
           const dRh = k.matMul(dc, uhT);
-          const dr = k.mul(dRh, preR[t]!);
+          const dr = k.mul(dRh, saved.dReset[t]!);
           gz[t] = dz;
           gr[t] = dr;
           gh[t] = dc;
-          dh = k.add(k.add(k.mul(dh, carries[t]!), k.mul(dRh, rsT[t]!)), k.add(k.matMul(dz, uzT), k.matMul(dr, urT)));
+          dh = k.add(k.add(k.mul(dh, saved.carry[t]!), k.mul(dRh, saved.reset[t]!)), k.add(k.matMul(dz, uzT), k.matMul(dr, urT)));
         }
         const DZ = tf.concat(gz, 0);
         const DR = tf.concat(gr, 0);
         const DH = tf.concat(gh, 0);
-        const xT = tf.transpose(sx!);
-        const pT = tf.transpose(sP!);
+        const xT = tf.transpose(saved.x);
+        const pT = tf.transpose(saved.prev);
         const dx = inputGradient
-          ? tf.add(tf.add(tf.matMul(DZ, tf.transpose(swz!)), tf.matMul(DR, tf.transpose(swr!))), tf.matMul(DH, tf.transpose(swh!)))
-          : tf.zerosLike(sx!);
+          ? tf.add(tf.add(tf.matMul(DZ, tf.transpose(saved.wz)), tf.matMul(DR, tf.transpose(saved.wr))), tf.matMul(DH, tf.transpose(saved.wh)))
+          : tf.zerosLike(saved.x);
         return [
           dx,
           dh,
-          tf.zerosLike(skeep!),
+          tf.zerosLike(saved.keep),
           tf.matMul(xT, DZ),
           tf.matMul(xT, DR),
           tf.matMul(xT, DH),
           tf.matMul(pT, DZ),
           tf.matMul(pT, DR),
-          tf.matMul(tf.transpose(sRP!), DH),
+          tf.matMul(tf.transpose(saved.resetPrev), DH),
           columnSums(DZ),
           columnSums(DR),
           columnSums(DH),

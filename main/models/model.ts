@@ -12,23 +12,35 @@ export interface GeneratedBatch {
   outcomes: Float32Array;
 }
 
-export interface ModelPhase {
-  name: string;
+export interface ModelPhase<P extends string = string> {
+  name: P;
   steps: number;
   optimizers: string[];
 }
 
-/** What the training engine needs of a generator, whichever the family. */
-export interface Model {
+/**
+ * What besides its weights and its optimizers' state decides a model's next
+ * step, as JSON (checkpointed; see main/training/checkpoint.ts): the position
+ * of its own random stream (initialisation, then training noise) and whatever
+ * its family keeps between steps. A field a checkpoint lacks keeps its start value.
+ */
+export interface ModelState {
+  rng: number;
+  [field: string]: number | null;
+}
+
+/** What the training engine needs of a generator, whichever the family; `P`, the family's phase names. */
+export interface Model<P extends string = string> {
   family: 'vae' | 'timegan';
   params: Params;
-  /** The model's own random stream (initialisation, then training noise); checkpointed. */
-  rng: Rng;
   optimizers: Record<string, tf.Optimizer>;
   /** Trained in order; the engine counts steps across them. */
-  phases: ModelPhase[];
+  phases: ModelPhase<P>[];
   /** One optimisation step of a phase on a minibatch; the losses by name. */
-  trainStep(phase: string, batch: MiniBatch): Record<string, number>;
+  trainStep(phase: P, batch: MiniBatch): Record<string, number>;
+  state(): ModelState;
+  /** Takes up a state from `state()` (or an older, partial one). */
+  restore(state: ModelState): void;
   /** Fits what generation draws from to the training data it was trained on, where the family has such a thing (the VAE's latent distribution). */
   fitSampler?(data: TrainingData): void;
   generate(n: number, rng: Rng): GeneratedBatch;

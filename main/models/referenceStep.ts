@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dense, denseParams } from './dense.js';
 import { gruParams, runGru } from './gru.js';
+import { logisticLoss } from './heads.js';
 import { adam, optimize } from './optimize.js';
 import { Params } from './params.js';
 import { Rng } from '../common/rng.js';
@@ -27,8 +28,7 @@ export function referenceStep(seed = 1, size: { features: number; hidden: number
   const aeVars = p.of('ae.');
   const dVars = p.of('d.');
   const data = tf.tensor2d(rng.normals(T * B * F), [T * B, F]);
-  const bce = (logits: tf.Tensor, label: number) =>
-    tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, label)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))))) as tf.Scalar;
+  const bce = (logits: tf.Tensor, label: number) => tf.mean(logisticLoss(logits, label)) as tf.Scalar;
 
   function step(): { ae: number; d: number } {
     return tf.tidy(() => {

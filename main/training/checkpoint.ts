@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Model } from '../models/model.js';
+import type { Model, ModelState } from '../models/model.js';
 import type { SavedTensor } from '../models/params.js';
+import type { Rng } from '../common/rng.js';
 
 /*
  * Checkpoint blobs: a length-prefixed JSON header (name, shape, offset of each
  * tensor) followed by the float32 data. Weights and each optimizer's state
- * (Adam moments and iteration count) are saved this way.
+ * (Adam moments and iteration count) are saved this way; the rest of what the
+ * next step depends on (the batch stream, the model's state) as JSON.
  */
 
 export function packTensors(tensors: SavedTensor[]): Buffer {
@@ -66,4 +68,16 @@ export async function loadOptimizers(model: Model, blob: Buffer): Promise<void> 
     // setWeights copies into variables of its own.
     tf.dispose(tensors.map((t) => t.tensor));
   }
+}
+
+/** The JSON part of a checkpoint (its rng_json): the position of the batch stream and the model's state (see Model.state). */
+export function stateJson(dataRng: Rng, model: Model): string {
+  return JSON.stringify({ data: dataRng.seedState, model: model.state() });
+}
+
+/** Restores what stateJson saved. Checkpoints from before model state kept only the model's random stream (a number). */
+export function restoreState(json: string, dataRng: Rng, model: Model): void {
+  const saved = JSON.parse(json) as { data: number; model: number | ModelState };
+  dataRng.seedState = saved.data;
+  model.restore(typeof saved.model === 'number' ? { rng: saved.model } : saved.model);
 }

@@ -1,9 +1,21 @@
 import { DEFAULT_BINS } from '../models/outputBins.js';
-import type { TimeGanConfig } from '../models/timegan.js';
-import type { VaeConfig } from '../models/vae.js';
+import type { TimeGanConfig, TimeGanPhase } from '../models/timegan.js';
+import type { VaeConfig, VaePhase } from '../models/vae.js';
 
 export type ModelConfig = VaeConfig | TimeGanConfig;
 export type Family = ModelConfig['family'];
+/** The training phases of every family. */
+export type ModelPhaseName = VaePhase | TimeGanPhase;
+
+/** TimeGAN's loss weights, as every run has trained with unless told otherwise (stored configurations from before they were fields mean these). */
+export const TIMEGAN_LOSS_WEIGHTS = {
+  supervisedWeight: 10,
+  latentAdversarialWeight: 0.5,
+  momentWeight: 10,
+  staticMomentWeight: 10,
+  embedderSupervisedWeight: 0.1,
+  discriminatorThreshold: 0.15,
+} as const satisfies Partial<TimeGanConfig>;
 
 /** The family the app, the CLI and the demo train unless told otherwise: the more realistic by `npm run bench:quality`. */
 export const DEFAULT_FAMILY: Family = 'vae';
@@ -35,9 +47,15 @@ export function defaultConfig(family: Family, trainPatients: number, overrides: 
     embeddingSteps: Math.round(steps * 0.4),
     supervisedSteps: Math.round(steps * 0.2),
     jointSteps: steps - Math.round(steps * 0.4) - Math.round(steps * 0.2),
-    supervisedWeight: 10,
+    ...TIMEGAN_LOSS_WEIGHTS,
     architecture: 2,
     bins: DEFAULT_BINS,
     ...o,
   };
+}
+
+/** A run's stored configuration (and how often it checkpoints), with fields added since it was stored set as the run trained without them. */
+export function storedConfig(json: string): { config: ModelConfig; checkpointEvery: number } {
+  const { checkpointEvery, ...stored } = JSON.parse(json) as ModelConfig & { checkpointEvery: number };
+  return { config: stored.family === 'timegan' ? { ...TIMEGAN_LOSS_WEIGHTS, ...stored } : stored, checkpointEvery };
 }

@@ -5,8 +5,8 @@ import { channelSpec } from '../models/channels.js';
 import { DEFAULT_BINS } from '../models/outputBins.js';
 import type { Model } from '../models/model.js';
 import { Rng } from '../common/rng.js';
-import { buildTimeGan } from '../models/timegan.js';
-import { buildVae } from '../models/vae.js';
+import { buildTimeGan, type TimeGanConfig, type TimeGanPhase } from '../models/timegan.js';
+import { buildVae, type VaeConfig, type VaePhase } from '../models/vae.js';
 import type { Encoding } from '../sequence/encoding.js';
 import { encodeBatch } from '../sequence/encode.js';
 import { iterateTimelines } from '../sequence/timeline.js';
@@ -14,8 +14,8 @@ import type { Db } from '../store/database.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { selectBackend, type BackendChoice, type BackendName } from './backend.js';
 import { sampleBatch, trainingData, type TrainingData } from '../models/minibatch.js';
-import { loadOptimizers, packTensors, saveOptimizers, unpackTensors } from './checkpoint.js';
-import { defaultConfig, type Family, type ModelConfig } from './config.js';
+import { loadOptimizers, packTensors, restoreState, saveOptimizers, stateJson, unpackTensors } from './checkpoint.js';
+import { defaultConfig, storedConfig, type Family, type ModelConfig, type ModelPhaseName } from './config.js';
 import { followUpShare } from './followUpShare.js';
 import { UserError, type ErrorCode } from '../common/errors.js';
 
@@ -66,7 +66,10 @@ export class TrainingError extends UserError {
  * data in, model out). Architecture 2 fits its output heads to `data`, the
  * cohort's training split, the same way each time it is built.
  */
-export function buildModel(config: ModelConfig, enc: Encoding, seed: number, data: TrainingData): Model {
+export function buildModel(config: VaeConfig, enc: Encoding, seed: number, data: TrainingData): Model<VaePhase>;
+export function buildModel(config: TimeGanConfig, enc: Encoding, seed: number, data: TrainingData): Model<TimeGanPhase>;
+export function buildModel(config: ModelConfig, enc: Encoding, seed: number, data: TrainingData): Model<ModelPhaseName>;
+export function buildModel(config: ModelConfig, enc: Encoding, seed: number, data: TrainingData): Model<ModelPhaseName> {
   const rng = new Rng(seed);
   const spec = channelSpec(enc, config.architecture === 2 ? { data, bins: config.bins ?? DEFAULT_BINS, stepPatterns: true } : undefined);
   return config.family === 'vae' ? buildVae(config, spec, rng) : buildTimeGan(config, spec, rng);
@@ -123,7 +126,7 @@ export async function resume(db: Db, runId: number, hooks: TrainHooks = {}, back
     throw new TrainingError(`Run ${runId} is still running (process ${run.pid}); cancel it first.`);
   }
   const backend = await selectBackend(backendName ?? 'auto');
-  const { checkpointEvery, ...modelConfig } = JSON.parse(run.configJson) as ModelConfig & { checkpointEvery: number };
+  const { config: modelConfig, checkpointEvery } = storedConfig(run.configJson);
   const { cohort, data: raw } = loadTrainingData(db, String(run.cohortId));
   const { data } = modelView(modelConfig, cohort.encoding, raw);
   const model = buildModel(modelConfig, cohort.encoding, run.seed, data);
@@ -133,9 +136,7 @@ export async function resume(db: Db, runId: number, hooks: TrainHooks = {}, back
   if (checkpoint) {
     model.params.load(unpackTensors(checkpoint.weights));
     await loadOptimizers(model, checkpoint.optimizers);
-    const states = JSON.parse(checkpoint.rngJson) as { data: number; model: number };
-    dataRng.seedState = states.data;
-    model.rng.seedState = states.model;
+    restoreState(checkpoint.rngJson, dataRng, model);
     start = checkpoint.step;
   }
   repo.truncateLosses(runId, start);
@@ -144,7 +145,7 @@ export async function resume(db: Db, runId: number, hooks: TrainHooks = {}, back
   return loop(db, runId, model, modelConfig.batchSize, data, dataRng, start, checkpointEvery, backend, hooks);
 }
 
-async function loop(db: Db, runId: number, model: Model, batchSize: number, data: TrainingData, dataRng: Rng, start: number, every: number, backend: BackendChoice, hooks: TrainHooks): Promise<TrainResult> {
+async function loop<P extends string>(db: Db, runId: number, model: Model<P>, batchSize: number, data: TrainingData, dataRng: Rng, start: number, every: number, backend: BackendChoice, hooks: TrainHooks): Promise<TrainResult> {
   const repo = new TrainingRepository(db);
   const total = totalOf(model);
   const started = performance.now();
@@ -154,7 +155,7 @@ async function loop(db: Db, runId: number, model: Model, batchSize: number, data
     repo.save(runId, step, pending, {
       weights: packTensors(await model.params.save()),
       optimizers: await saveOptimizers(model),
-      rngJson: JSON.stringify({ data: dataRng.seedState, model: model.rng.seedState }),
+      rngJson: stateJson(dataRng, model),
     });
     pending = [];
   };

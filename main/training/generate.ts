@@ -10,7 +10,7 @@ import { SyntheticRepository } from '../store/repositories/syntheticRepository.j
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { selectBackend, type BackendName } from './backend.js';
 import { unpackTensors } from './checkpoint.js';
-import type { ModelConfig } from './config.js';
+import { storedConfig } from './config.js';
 import { buildModel, loadTrainingData, modelView, TrainingError } from './engine.js';
 import { tailsFromShares } from './followUpShare.js';
 import { enforceIncreasingTimes, noViolations, observedRanges, repair, snapToCommon, type ViolationCounts } from './plausibility.js';
@@ -56,7 +56,7 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   await selectBackend(req.backend ?? 'auto');
   const cohort = showCohort(db, String(run.cohortId));
   const enc = cohort.encoding;
-  const { checkpointEvery: _every, ...config } = JSON.parse(run.configJson) as ModelConfig & { checkpointEvery: number };
+  const { config } = storedConfig(run.configJson);
   const view = modelView(config, enc, loadTrainingData(db, String(run.cohortId)).data);
   const model = buildModel(config, enc, run.seed, view.data);
   model.params.load(unpackTensors(checkpoint.weights));

@@ -5,7 +5,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createCohort } from '../../main/cohort/cohortService.js';
 import { Rng } from '../../main/common/rng.js';
 import { selectBackend } from '../../main/training/backend.js';
-import { sampleBatch } from '../../main/models/minibatch.js';
+import { sampleBatch, type MiniBatch } from '../../main/models/minibatch.js';
+import type { Model } from '../../main/models/model.js';
+import type { TimeGanPhase } from '../../main/models/timegan.js';
+import type { VaePhase } from '../../main/models/vae.js';
+import { restoreState, stateJson } from '../../main/training/checkpoint.js';
 import { defaultConfig } from '../../main/training/config.js';
 import { buildModel, loadTrainingData, resume, train } from '../../main/training/engine.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
@@ -81,6 +85,19 @@ describe.each(['vae', 'timegan'] as const)('%s on the ICU cohort', (family) => {
   });
 });
 
+describe('model phases', () => {
+  it('are typed per family, so that a wrong phase name does not compile', () => {
+    // Checked by `tsc -p test`: each call below must be a type error.
+    const wrong = (vae: Model<VaePhase>, gan: Model<TimeGanPhase>, batch: MiniBatch) => {
+      // @ts-expect-error a TimeGAN phase is not a VAE phase
+      vae.trainStep('joint', batch);
+      // @ts-expect-error no TimeGAN phase is called 'vae'
+      gan.trainStep('vae', batch);
+    };
+    expect(wrong).toBeTypeOf('function');
+  });
+});
+
 describe('the training engine', () => {
   it('is reproducible from a seed, and a stopped run resumes exactly where it was', async () => {
     const request = { cohort: 'steno2_death', family: 'vae' as const, seed: 11, config: { hidden: 12, steps: 40, batchSize: 16 }, checkpointEvery: 10 };
@@ -99,6 +116,46 @@ describe('the training engine', () => {
     // bias corrections differ from the running ones in the last float32 bits, hence closeTo).
     expect(repo.losses(stopped.runId).map((l) => l.losses.total)).toEqual(reference.map((x) => expect.closeTo(x!, 4)));
     expect(repo.run(stopped.runId)).toMatchObject({ status: 'completed', step: 40, backend: (await selectBackend('auto')).name });
+  });
+
+  it('resumes a TimeGAN stopped in its joint phase exactly where it was, the discriminator gate included', async () => {
+    // A learning rate of 1 makes the discriminator win within a few joint steps (loss under the 0.15
+    // at which TimeGAN stops updating it), so whether it updates after the resume depends on the
+    // last discriminator loss before the stop.
+    const request = { cohort: 'steno2_death', family: 'timegan' as const, seed: 2, config: { hidden: 8, noise: 4, batchSize: 16, learningRate: 1, embeddingSteps: 2, supervisedSteps: 2, jointSteps: 12 }, checkpointEvery: 4 };
+    const whole = await train(db, request);
+    const repo = new TrainingRepository(db);
+    const reference = repo.losses(whole.runId);
+    expect(reference).toHaveLength(16);
+    // The gate is what this test is about: the discriminator stopped updating before step 10 (its loss repeats).
+    expect(reference[9]!.losses.discriminator).toBe(reference[8]!.losses.discriminator);
+
+    let steps = 0;
+    const stopped = await train(db, request, { onProgress: () => steps++, shouldStop: () => steps >= 10 });
+    expect(repo.run(stopped.runId)).toMatchObject({ status: 'cancelled', step: 10 });
+    expect((await resume(db, stopped.runId)).status).toBe('completed');
+    const resumed = repo.losses(stopped.runId);
+    expect(resumed.map((l) => l.phase)).toEqual(reference.map((l) => l.phase));
+    for (let s = 10; s < 16; s++) {
+      const want = reference[s]!.losses;
+      expect(resumed[s]!.losses, `step ${s + 1}`).toEqual(Object.fromEntries(Object.entries(want).map(([k, v]) => [k, expect.closeTo(v, 4)])));
+    }
+  });
+
+  it('restores model state from checkpoints, and from older ones that kept only the random stream', () => {
+    const { cohort, data } = loadTrainingData(db, 'steno2_death');
+    const model = buildModel(defaultConfig('timegan', data.n, { hidden: 8, steps: 30 }), cohort.encoding, 1, data);
+    const dataRng = new Rng(1);
+    try {
+      expect(model.state()).toEqual({ rng: model.state().rng, lastDiscriminatorLoss: null });
+      restoreState(JSON.stringify({ data: 7, model: { rng: 8, lastDiscriminatorLoss: 0.125 } }), dataRng, model);
+      expect([dataRng.seedState, model.state()]).toEqual([7, { rng: 8, lastDiscriminatorLoss: 0.125 }]);
+      restoreState(JSON.stringify({ data: 9, model: 10 }), dataRng, model);
+      expect([dataRng.seedState, model.state()]).toEqual([9, { rng: 10, lastDiscriminatorLoss: 0.125 }]);
+      expect(JSON.parse(stateJson(dataRng, model))).toEqual({ data: 9, model: { rng: 10, lastDiscriminatorLoss: 0.125 } });
+    } finally {
+      model.dispose();
+    }
   });
 
   it('resumes a run whose process was killed, from its last checkpoint (CLI)', async () => {
@@ -207,24 +264,28 @@ describe('plausibility repair', () => {
   });
 });
 
+const installed = (pkg: string) => {
+  try {
+    import.meta.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 describe('backend selection', () => {
   it('falls back by itself when the optional packages are absent, saying why', async () => {
-    const installed = (pkg: string) => {
-      try {
-        import.meta.resolve(pkg);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     const choice = await selectBackend('auto');
     expect(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']).toContain(choice.name);
-    if (!installed('@tensorflow/tfjs-node')) {
-      expect(choice.tried.find((t) => t.name === 'tensorflow')!.outcome).toBe('@tensorflow/tfjs-node is not installed (optional)');
-      await expect(selectBackend('tensorflow')).rejects.toThrow(/Backend "tensorflow" is not available: @tensorflow\/tfjs-node is not installed/);
-    }
     expect((await selectBackend('cpu')).name).toBe('cpu');
     expect(choice.reason).toMatch(/^fastest available/);
+    await selectBackend('auto');
+  });
+
+  it.skipIf(installed('@tensorflow/tfjs-node'))('when @tensorflow/tfjs-node is absent (skipped where it is installed), says so and refuses the "tensorflow" backend', async () => {
+    const choice = await selectBackend('auto');
+    expect(choice.tried.find((t) => t.name === 'tensorflow')!.outcome).toBe('@tensorflow/tfjs-node is not installed (optional)');
+    await expect(selectBackend('tensorflow')).rejects.toThrow(/Backend "tensorflow" is not available: @tensorflow\/tfjs-node is not installed/);
     await selectBackend('auto');
   });
 });

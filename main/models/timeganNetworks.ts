@@ -1,0 +1,167 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { stepPosition, type MiniBatch } from './minibatch.js';
+import { lossWeights, partLoss, type ChannelSpec } from './channels.js';
+import { readClock } from './clock.js';
+import { dense, denseParams, mlp, mlpParams, type DenseWeights } from './dense.js';
+import { gruParams, runGru, type GruWeights } from './gru.js';
+import { lengthLoss } from './heads.js';
+import { sumAll } from './ops.js';
+import type { Params } from './params.js';
+import type { TimeGanConfig } from './timegan.js';
+import { within, withinLogits } from './within.js';
+
+/*
+ * The TimeGAN's networks and their forward passes: embedder and recovery (an
+ * autoencoder into a latent sequence), supervisor (next latent step),
+ * generator and discriminator on GRU cells. Statics and the number of steps
+ * have a latent of their own, once per patient, that conditions every step.
+ * The weights are made in a fixed order, which fixes their initial values.
+ */
+export type TimeGanNetworks = ReturnType<typeof timeGanNetworks>;
+
+/** Tensors of one minibatch (B patients), time-major where per step; made by TimeGanNetworks.inputs inside the caller's tidy scope. */
+export interface TimeGanInputs {
+  B: number;
+  x: tf.Tensor2D;
+  keep: tf.Tensor2D;
+  statics: tf.Tensor2D;
+  outcomes: tf.Tensor2D;
+  /** One-hot of length - 1. */
+  length: tf.Tensor2D;
+  /** Each patient's last step. */
+  last: tf.Tensor2D;
+  /** With a clock, the share of the span left after the last step. */
+  end: tf.Tensor2D | null;
+  position: tf.Tensor2D;
+}
+
+export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Params) {
+  const C = spec.step.width;
+  const S = spec.statics.width;
+  const O = spec.outcome.width;
+  const T = spec.maxLength;
+  const H = config.hidden;
+  const N = config.noise;
+  // Statics and length <-> a static latent of size H.
+  const staticEmbed = mlpParams(p, 'emb.static', [S + T, H, H]);
+  const SH = spec.statics.headWidth;
+  const staticRecover = mlpParams(p, 'rec.static', [H, H, SH + T]);
+  const staticGenerate = mlpParams(p, 'gen.static', [N, H, H]);
+  const staticDiscriminate = mlpParams(p, 'dis.static', [H, H, 1]);
+  // Sequences <-> latent sequences, conditioned on the static latent and the length.
+  const embedder = gruParams(p, 'emb.gru', C + H, H);
+  const embedderOut = denseParams(p, 'emb.out', H, H);
+  // Architecture 2: the recovery reads how many steps are left (so it knows which step is the last).
+  const P = config.architecture === 2 ? 2 : 0;
+  const recovery = gruParams(p, 'rec.gru', H + H + P, H);
+  const recoveryOut = denseParams(p, 'rec.out', H, spec.step.headWidth);
+  // Architecture 2: heads autoregressive within a step and within the statics (see withinOrder).
+  const stepWithin = config.architecture === 2 ? within(p, 'rec.step.within', spec.step) : null;
+  const staticWithin = config.architecture === 2 ? within(p, 'rec.static.within', spec.statics) : null;
+  const clock = config.architecture === 2 ? spec.clock : null;
+  const L = config.architecture === 2 ? C + (clock ? 1 : 0) : 0;
+  const outcomeHead = mlpParams(p, 'rec.outcome', [H + H + L, H, spec.outcome.headWidth]);
+  const generator = gruParams(p, 'gen.gru', N + H + T, H);
+  const generatorOut = denseParams(p, 'gen.out', H, H);
+  const supervisor = gruParams(p, 'sup.gru', H + H, H);
+  const supervisorOut = denseParams(p, 'sup.out', H, H);
+  const discriminator = gruParams(p, 'dis.gru', H + H, H);
+  const discriminatorOut = denseParams(p, 'dis.out', H, 1);
+
+  const tile = (x: tf.Tensor2D) => tf.tile(x, [T, 1]) as tf.Tensor2D;
+  /** A GRU and a sigmoid projection of its states: a latent sequence, time-major [T*B, H]. */
+  const seq = (w: GruWeights, out: DenseWeights, input: tf.Tensor2D, keep: tf.Tensor2D) => dense(out, runGru(w, input, T, keep).all, 'sigmoid');
+
+  function inputs(batch: MiniBatch): TimeGanInputs {
+    const B = batch.size;
+    return {
+      B,
+      x: tf.tensor2d(batch.x, [T * B, C]),
+      keep: tf.tensor2d(batch.keep, [T * B, 1]),
+      statics: tf.tensor2d(batch.statics, [B, S]),
+      outcomes: tf.tensor2d(batch.outcomes, [B, O]),
+      length: tf.tensor2d(batch.lengthOneHot, [B, T]),
+      last: tf.tensor2d(batch.last, [B, C]),
+      end: clock ? tf.tensor2d(readClock(clock, batch.x, batch.lengths, T, C, batch.statics, S).end, [B, 1]) : null,
+      position: tf.tensor2d(stepPosition(batch.lengths, T), [T * B, 2]),
+    };
+  }
+
+  const embedStatic = (i: TimeGanInputs) => mlp(staticEmbed, tf.concat([i.statics, i.length], 1) as tf.Tensor2D, 'sigmoid');
+  const embed = (i: TimeGanInputs, es: tf.Tensor2D) => seq(embedder, embedderOut, tf.concat([i.x, tile(es)], 1) as tf.Tensor2D, i.keep);
+  const supervise = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D) => seq(supervisor, supervisorOut, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, keep);
+
+  /** Recovery: latent steps -> step logits, and the state after the last step (what the outcome follows). */
+  function recover(hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, position: tf.Tensor2D) {
+    const states = runGru(recovery, tf.concat(P ? [hs, tile(es), position] : [hs, tile(es)], 1) as tf.Tensor2D, T, keep);
+    return { step: dense(recoveryOut, states.all), last: states.last };
+  }
+  /** The outcome from the state after the last step, the static latent and (architecture 2) the last step itself and its time. */
+  const outcomeOf = (last: tf.Tensor2D, es: tf.Tensor2D, lastStep: tf.Tensor2D, end: tf.Tensor2D | null) =>
+    mlp(outcomeHead, tf.concat(L ? [last, es, lastStep, ...(end ? [end] : [])] : [last, es], 1) as tf.Tensor2D);
+  /** [B, SH + T]: the statics' head outputs, then the length logits. */
+  const recoverStatic = (es: tf.Tensor2D) => mlp(staticRecover, es);
+
+  /** A logit per step of a latent sequence: real or generated. */
+  const discriminate = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D): tf.Tensor2D =>
+    dense(discriminatorOut, runGru(discriminator, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, T, keep).all);
+  /** A logit per static latent. */
+  const discriminateStatic = (es: tf.Tensor2D) => mlp(staticDiscriminate, es);
+
+  /** Static latents [n, H] from noise [n, N]. */
+  const generateStatic = (noise: tf.Tensor2D) => mlp(staticGenerate, noise, 'sigmoid');
+  /** A latent sequence from per-step noise [T*n, N], conditioned on the static latent and the one-hot length [n, T]. */
+  const generateSequence = (z: tf.Tensor2D, es: tf.Tensor2D, length: tf.Tensor2D, keep: tf.Tensor2D) =>
+    seq(generator, generatorOut, tf.concat([z, tile(es), tile(length)], 1) as tf.Tensor2D, keep);
+
+  /** Generated patients of a batch's lengths: the static latent, the generator's latent sequence (e) and the supervisor's on it (h). */
+  function generated(i: TimeGanInputs, noise: Float32Array, staticNoise: Float32Array) {
+    const es = generateStatic(tf.tensor2d(staticNoise, [i.B, N]));
+    const z = tf.tensor2d(noise, [T * i.B, N]);
+    const e = generateSequence(z, es, i.length, i.keep);
+    return { es, e, h: supervise(e, es, i.keep) };
+  }
+
+  /** Which targets of a batch count in the reconstruction (see lossWeights); disposed by the caller. */
+  const weightsOf = (b: MiniBatch) => ({
+    step: lossWeights(spec.step, b.x, T * b.size, b.keep, b.previous),
+    statics: lossWeights(spec.statics, b.statics, b.size),
+    outcome: lossWeights(spec.outcome, b.outcomes, b.size),
+  });
+
+  /** The recovery's loss on latents (hs, es) of a batch: steps, statics, outcome and length. */
+  function reconstruction(i: TimeGanInputs, hs: tf.Tensor2D, es: tf.Tensor2D, w: ReturnType<typeof weightsOf>): tf.Scalar {
+    const r = recover(hs, es, i.keep, i.position);
+    const staticOut = recoverStatic(es);
+    const stat = partLoss(spec.statics, withinLogits(staticWithin, tf.slice(staticOut, [0, 0], [-1, SH]) as tf.Tensor2D, i.statics), i.statics, w.statics);
+    const length = lengthLoss(tf.slice(staticOut, [0, SH], [-1, T]), i.length);
+    return sumAll([partLoss(spec.step, withinLogits(stepWithin, r.step, i.x), i.x, w.step), stat, partLoss(spec.outcome, outcomeOf(r.last, es, i.last, i.end), i.outcomes, w.outcome), length]);
+  }
+
+  return {
+    spec,
+    /** Steps per patient (T). */
+    steps: T,
+    /** Noise per step and per patient (N). */
+    noise: N,
+    clock,
+    stepWithin,
+    staticWithin,
+    /** The weights each optimizer trains. */
+    vars: { autoencoder: p.of('emb.', 'rec.'), generator: p.of('gen.', 'sup.'), supervised: p.of('sup.', 'gen.'), discriminator: p.of('dis.') },
+    inputs,
+    weightsOf,
+    embedStatic,
+    embed,
+    supervise,
+    recover,
+    recoverStatic,
+    outcomeOf,
+    reconstruction,
+    discriminate,
+    discriminateStatic,
+    generateStatic,
+    generateSequence,
+    generated,
+  };
+}

@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ChannelSpec } from './channels.js';
+import { dense, denseParams, mlp, mlpParams } from './dense.js';
+import { gruCell, gruParams, project, runGru } from './gru.js';
+import type { Params } from './params.js';
+import type { VaeConfig } from './vae.js';
+import { within } from './within.js';
+
+/*
+ * The VAE's networks and their forward passes: a GRU encoder to the latent
+ * patient's posterior; from the latent, heads for the statics and the number
+ * of steps, a GRU decoder of the steps (fed its previous step) with its step
+ * head, and the outcome head on the state after the last step. The weights are
+ * made in a fixed order, which fixes their initial values.
+ */
+export type VaeNetworks = ReturnType<typeof vaeNetworks>;
+
+export function vaeNetworks(config: VaeConfig, spec: ChannelSpec, p: Params) {
+  const C = spec.step.width;
+  const S = spec.statics.width;
+  const O = spec.outcome.width;
+  const T = spec.maxLength;
+  const H = config.hidden;
+  const Z = config.latent;
+  const enc = gruParams(p, 'enc.gru', C + S, H);
+  const encHead = mlpParams(p, 'enc.head', [H + S + O + 1, H, 2 * Z]);
+  const staticHead = mlpParams(p, 'dec.static', [Z, H, spec.statics.headWidth]);
+  const lengthHead = mlpParams(p, 'dec.length', [Z, H, T]);
+  const init = denseParams(p, 'dec.init', Z, H);
+  // Architecture 2: the decoder reads how many steps are left and how much time (see clock);
+  // the outcome head reads the last step and the time left after it (follow-up ends on the calendar).
+  const clock = config.architecture === 2 ? spec.clock : null;
+  const E = config.architecture === 2 ? 2 + (clock ? 1 : 0) : 0;
+  const L = config.architecture === 2 ? C + (clock ? 1 : 0) : 0;
+  const dec = gruParams(p, 'dec.gru', C + S + Z + E, H);
+  const stepHead = denseParams(p, 'dec.step', H, spec.step.headWidth);
+  // Architecture 2: heads autoregressive within a step and within the statics (see withinOrder).
+  const stepWithin = config.architecture === 2 ? within(p, 'dec.step.within', spec.step) : null;
+  const staticWithin = config.architecture === 2 ? within(p, 'dec.static.within', spec.statics) : null;
+  const outcomeHead = mlpParams(p, 'dec.outcome', [H + Z + S + L, H, spec.outcome.headWidth]);
+  // A learned log-variance per real channel: a Gaussian likelihood, sampled at generation, so
+  // generated values keep the spread (and tails) of the real ones instead of their conditional mean.
+  const stepLogVar = p.bias('dec.step.logvar', C) as tf.Variable<tf.Rank.R1>;
+  const staticLogVar = p.bias('dec.static.logvar', S) as tf.Variable<tf.Rank.R1>;
+  const outcomeLogVar = p.bias('dec.outcome.logvar', O) as tf.Variable<tf.Rank.R1>;
+
+  const tileSteps = (x: tf.Tensor2D) => tf.tile(x, [T, 1]) as tf.Tensor2D;
+  /** The outcome head's input: the state after the last step, the latent, the statics and (architecture 2) the last step and the time left after it. */
+  const outcomeInput = (last: tf.Tensor2D, z: tf.Tensor2D, statics: tf.Tensor2D, lastSteps: Float32Array, end: Float32Array | null) =>
+    tf.concat(L ? [last, z, statics, tf.tensor2d(lastSteps, [lastSteps.length / C, C]), ...(end ? [tf.tensor2d(end, [end.length, 1])] : [])] : [last, z, statics], 1) as tf.Tensor2D;
+
+  return {
+    spec,
+    /** Steps per patient (T). */
+    steps: T,
+    /** Size of the latent patient (Z). */
+    latent: Z,
+    clock,
+    stepWithin,
+    staticWithin,
+    stepLogVar,
+    staticLogVar,
+    outcomeLogVar,
+    /** Every weight the optimizer trains. */
+    vars: p.of('enc.', 'dec.'),
+    tileSteps,
+    /** The encoder: a batch's steps, statics, outcomes and lengths to [B, 2Z] posterior statistics (means, then log-variances). */
+    encode: (x: tf.Tensor2D, keep: tf.Tensor2D, statics: tf.Tensor2D, outcomes: tf.Tensor2D, lengthScalar: tf.Tensor2D) =>
+      mlp(encHead, tf.concat([runGru(enc, tf.concat([x, tileSteps(statics)], 1), T, keep, undefined, false).last, statics, outcomes, lengthScalar], 1)),
+    staticLogits: (z: tf.Tensor2D) => mlp(staticHead, z),
+    lengthLogits: (z: tf.Tensor2D) => mlp(lengthHead, z),
+    /** The decoder's state before the first step. */
+    initialState: (z: tf.Tensor2D) => dense(init, z, 'tanh'),
+    /** [rows, E]: a step's position (share of steps left, last or not) and, with a clock, the share of time left before it; E is 0 before architecture 2. */
+    context: E
+      ? (position: Float32Array, before: Float32Array | null) => {
+          const rows = position.length / 2;
+          const out = new Float32Array(rows * E);
+          for (let r = 0; r < rows; r++) {
+            out[r * E] = position[r * 2]!;
+            out[r * E + 1] = position[r * 2 + 1]!;
+            if (before) out[r * E + 2] = before[r]!;
+          }
+          return tf.tensor2d(out, [rows, E]);
+        }
+      : null,
+    /** The decoder over all steps (teacher-forced: `input` holds each step's previous step), from `h0`. */
+    decode: (input: tf.Tensor2D, keep: tf.Tensor2D, h0: tf.Tensor2D) => runGru(dec, input, T, keep, h0),
+    /** One decoder step (generation). */
+    decodeStep: (input: tf.Tensor2D, h: tf.Tensor2D, keep: tf.Tensor2D) => gruCell(dec, project(dec, input), h, keep),
+    stepLogits: (states: tf.Tensor2D) => dense(stepHead, states),
+    outcomeLogits: (last: tf.Tensor2D, z: tf.Tensor2D, statics: tf.Tensor2D, lastSteps: Float32Array, end: Float32Array | null) => mlp(outcomeHead, outcomeInput(last, z, statics, lastSteps, end)),
+  };
+}
