@@ -4,7 +4,7 @@ import { realPatients, type EvalPatient } from '../../main/evaluation/data.js';
 import { evaluate, type EvaluationReport } from '../../main/evaluation/evaluate.js';
 import { MIN_CELL } from '../../main/evaluation/binning.js';
 import { reportHtml, writeReport } from '../../main/evaluation/report.js';
-import { printEvaluation } from '../../main/cli/evaluateCommand.js';
+import { printEvaluation } from '../../main/cli/print/evaluation.js';
 import { readFileSync } from 'node:fs';
 import { fidelity } from '../../main/evaluation/fidelity.js';
 import { discriminativeScore, utility } from '../../main/evaluation/posthoc.js';
