@@ -1,10 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { UserError, type ErrorCode } from '../common/errors.js';
+import { BACKENDS, type BackendName } from '../training/backend.js';
 
 /** A command line that cannot be run as given: printed with the usage, exit code 2. */
 export class UsageError extends UserError {
   override name = 'UsageError';
   readonly code: ErrorCode = 'usage';
+  /** The command whose usage goes with the message; none for the global usage. */
+  command?: string;
 }
 
 interface Bounds {
@@ -57,4 +60,10 @@ export function outputFolderArg(path: string, flag: string): string {
 export function outputFileArg(path: string, flag: string): string {
   if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`${flag} ${path} is a folder; give a file name`);
   return path;
+}
+
+/** --backend: auto or one of the backends. */
+export function backendArg(text: string): BackendName | 'auto' {
+  if (text === 'auto' || (BACKENDS as readonly string[]).includes(text)) return text as BackendName | 'auto';
+  throw new UsageError(`--backend is one of auto, ${BACKENDS.join(', ')}`);
 }

@@ -31,6 +31,15 @@ export function countProgressPrinter(verb: string, noun: string, stream: NodeJS.
   };
 }
 
+/** Runs `work` with a progress printer; its line is finished when the work ends, done or failed, before anything else is printed. */
+export async function withProgress<U, T>(printer: { update: U; done: () => void }, work: (onProgress: U) => Promise<T>): Promise<T> {
+  try {
+    return await work(printer.update);
+  } finally {
+    printer.done();
+  }
+}
+
 /** One rewritten line on a terminal (at most ten redraws a second); elsewhere a line each time `decile` changes. */
 function progressPrinter(stream: NodeJS.WriteStream): { update: (decile: number, share: number, text: string) => void; done: () => void } {
   let lastDraw = 0;

@@ -4,7 +4,7 @@ import { realPatients, type EvalPatient } from '../../main/evaluation/data.js';
 import { evaluate, type EvaluationReport } from '../../main/evaluation/evaluate.js';
 import { MIN_CELL } from '../../main/evaluation/binning.js';
 import { reportHtml, writeReport } from '../../main/evaluation/report.js';
-import { printEvaluation } from '../../main/cli/evaluateCommand.js';
+import { printEvaluation } from '../../main/cli/print/evaluation.js';
 import { readFileSync } from 'node:fs';
 import { fidelity } from '../../main/evaluation/fidelity.js';
 import { discriminativeScore, utility } from '../../main/evaluation/posthoc.js';
@@ -136,11 +136,19 @@ describe('evaluate', () => {
     expect(report.dataUse).toMatchObject({ train: 127, holdout: 31, synthetic: 100 });
     expect(new Set(report.metrics.map((m) => m.group))).toEqual(new Set(['fidelity', 'survival', 'privacy', 'detection', 'utility']));
     expect(report.headline.cIndex.trtr).toBeGreaterThan(0.5);
+    // Each verdict from its value and threshold, worked out here on a scale where higher is better.
+    const expected = { pass: 0, warn: 0, fail: 0, 'n/a': 0 };
     for (const m of report.metrics) {
-      expect(m.data.length, m.name).toBeGreaterThan(10);
-      expect(['pass', 'warn', 'fail', 'n/a']).toContain(m.verdict);
+      const label = m.variable ? `${m.name} [${m.variable}]` : m.name;
+      expect(m.data.length, label).toBeGreaterThan(10);
+      const sign = m.threshold.better === 'higher' ? 1 : -1;
+      const [value, pass, warn] = [m.value, m.threshold.pass, m.threshold.warn].map((x) => sign * x) as [number, number, number];
+      expect(pass, `${label}: the pass threshold is stricter than the warn one`).toBeGreaterThanOrEqual(warn);
+      const verdict = !Number.isFinite(value) ? 'n/a' : value >= pass ? 'pass' : value >= warn ? 'warn' : 'fail';
+      expect(m.verdict, `${label}: ${m.value} against pass ${m.threshold.pass}, warn ${m.threshold.warn} (${m.threshold.better} is better)`).toBe(verdict);
+      expected[verdict]++;
     }
-    expect(report.verdicts.pass + report.verdicts.warn + report.verdicts.fail + report.verdicts['n/a']).toBe(report.metrics.length);
+    expect(report.verdicts).toEqual(expected);
     expect(report.survival.real.km.n).toBe(127);
     expect(report.privacy.dcr.synthetic.reduce((a, b) => a + b, 0)).toBe(100);
     await expect(evaluate(db, 'nope')).rejects.toThrow(/No synthetic set "nope"\. Sets: steno2_death_vae_r1_s1\./);

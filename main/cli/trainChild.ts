@@ -3,11 +3,8 @@ import { join } from 'node:path';
 import { checkMessage, trainingMessage } from '../common/workerProtocol.js';
 import type { StartInfo } from '../training/engine.js';
 import type { TrainCommand, TrainMessage } from '../training/trainWorker.js';
-import type { GenerateResult } from '../training/generate.js';
-import { num, table } from '../common/format.js';
-import type { RunRow } from '../store/repositories/trainingRepository.js';
-
-type Out = (s: string) => void;
+import { num } from '../common/format.js';
+import type { Out } from './output.js';
 
 const WORKER = join(import.meta.dirname, '..', 'training', 'trainWorker.ts');
 
@@ -76,24 +73,7 @@ function printStart(out: Out, info: StartInfo): void {
   out(`Config: ${Object.entries(info.config).filter(([k]) => k !== 'family').map(([k, v]) => `${k} ${v}`).join(', ')}`);
 }
 
-export function printRuns(out: Out, runs: (RunRow & { cohort: string })[]): void {
-  if (!runs.length) {
-    out('No training runs yet. Start one with: synthehr train COHORT --model vae|timegan');
-    return;
-  }
-  out(table(['run', 'cohort', 'model', 'status', 'step', 'backend', 'device', 'started'],
-    runs.map((r) => [r.id, r.cohort, r.family, r.status, `${num(r.step)}/${num(r.totalSteps)}`, r.backend, r.device, r.createdAt.slice(0, 19).replace('T', ' ')]),
-    [true, false, false, false, true]));
-}
-
-export function printGenerated(out: Out, r: GenerateResult, dbPath: string): void {
-  out(`Generated ${num(r.patients)} synthetic patients as dataset "${r.dataset}" (set ${r.syntheticSetId}) in ${r.seconds.toFixed(1)} s: ${num(r.measurements)} measurements, ${num(r.events)} events`);
-  out('Plausibility rules (violations found and repaired):');
-  out(table(['rule', 'violations'], Object.entries(r.violations).map(([k, v]) => [k, num(v)]), [false, true]));
-  out(`Summarise it like a real one: synthehr inspect ${r.dataset} --db ${dbPath}`);
-}
-
-export function duration(seconds: number): string {
+function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '-';
   if (seconds < 90) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
   if (seconds < 5400) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;

@@ -1,4 +1,4 @@
-import type { KaplanMeier } from '../cohort/survival.js';
+import type { KaplanMeier } from '../../cohort/survival.js';
 
 /**
  * A Kaplan-Meier curve drawn in text: '█' the estimate, '░' the 95% band,

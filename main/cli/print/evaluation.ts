@@ -1,7 +1,6 @@
-import { num, table } from '../common/format.js';
-import type { EvaluationReport } from '../evaluation/evaluate.js';
-
-type Out = (s: string) => void;
+import { num, table } from '../../common/format.js';
+import type { EvaluationReport } from '../../evaluation/evaluate.js';
+import type { Out } from '../output.js';
 
 const fmt = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '' : Math.abs(x) >= 100 ? num(Math.round(x)) : x.toFixed(3));
 

@@ -1,13 +1,11 @@
-import type { CohortReport } from '../cohort/cohortService.js';
-import { describeTransforms } from '../sequence/describeEncoding.js';
-import type { Encoding } from '../sequence/encoding.js';
-import type { EncodingPreview } from '../sequence/preview.js';
-import type { SequenceSide } from '../sequence/summary.js';
-import { daysToIso } from '../ingest/values.js';
-import { num, pct, table } from '../common/format.js';
+import type { CohortReport } from '../../cohort/cohortService.js';
+import { describeTransforms } from '../../sequence/describeEncoding.js';
+import type { Encoding } from '../../sequence/encoding.js';
+import type { SequenceSide } from '../../sequence/summary.js';
+import { num, pct, table } from '../../common/format.js';
+import type { Out } from '../output.js';
 import { kmPlot } from './kmPlot.js';
 
-type Out = (s: string) => void;
 const STATUS = ['censored', 'event', 'competing'];
 
 export function printCohort(out: Out, r: CohortReport): void {
@@ -69,30 +67,4 @@ export function printEncoding(out: Out, enc: Encoding): void {
 
 function days(d: number): string {
   return d >= 730 ? `${num(d)} days (${(d / 365.25).toFixed(1)} years)` : `${num(d)} days`;
-}
-
-export function printPreview(out: Out, p: EncodingPreview): void {
-  const calendar = p.timeBasis === 'calendar';
-  const when = (t: number) => (calendar ? daysToIso(Math.round(t)) : `day ${num(t)}`);
-  const enc = p.encoding;
-  out(`Patient "${p.patient.sourceKey}" of cohort "${p.cohort.name}" v${p.cohort.version} (${p.patient.split} split); index ${when(p.indexTime)}`);
-  out(`Statics: ${p.statics.map((s) => `${s.name} ${s.value === null ? '-' : s.kind === 'date' && calendar ? daysToIso(Number(s.value)) : s.value}${s.unit ? ` ${s.unit}` : ''}`).join(', ')}`);
-  const outcome = p.outcome.status === 0 ? 'censored' : `${p.outcome.eventType}${p.outcome.status === 2 ? ' (competing)' : ''}`;
-  out(`Outcome: ${outcome} at day ${num(p.outcome.days)} (${when(p.indexTime + p.outcome.days)})`);
-  const mode = enc.mode === 'grid' ? `grid of ${num(enc.binDays)}-day bins${enc.carryForward ? ' with carry-forward' : ''}` : 'irregular';
-  out(`\nTimeline, ${mode}: ${p.steps.length} step(s)${p.droppedSteps ? `, ${p.droppedSteps} more cut at max length ${enc.maxLength}` : ''}`);
-  const names = enc.measurements.map((m) => m.name);
-  out(
-    table(
-      ['step', enc.mode === 'grid' ? 'bin from' : 'date', 'day', ...names, 'events'],
-      p.steps.map((s) => [s.step, when(s.time), num(s.relTime), ...names.map((n) => (s.values[n] === null ? '.' : String(s.values[n]))), s.events.join(' ')]),
-      [true, false, true, ...names.map(() => true), false],
-    ),
-  );
-  out(`\nEncoded (${enc.stepWidth} channels per step; masked values are 0${enc.carryForward ? ' unless carried forward' : ''}):`);
-  const fmt = (x: number) => (x === 0 ? '0' : x === 1 ? '1' : x.toFixed(3));
-  out(table(['step', ...p.channels.step], p.steps.map((s) => [s.step, ...s.encoded.map(fmt)]), [true, ...p.channels.step.map(() => true)]));
-  out(`statics: ${p.channels.statics.map((n, i) => `${n}=${fmt(p.staticsEncoded[i]!)}`).join(', ')}`);
-  out(`outcome: ${p.channels.outcome.map((n, i) => `${n}=${fmt(p.outcome.encoded[i]!)}`).join(', ')}`);
-  out(`\nDecoded back: ${p.roundTrip ? (enc.mode === 'grid' ? 'identical to the binned timeline' : 'identical to the timeline') : 'DIFFERS from the timeline (report this)'}`);
 }

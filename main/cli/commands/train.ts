@@ -1,0 +1,53 @@
+import { showCohort } from '../../cohort/cohortService.js';
+import { BACKENDS } from '../../training/backend.js';
+import { DEFAULT_FAMILY } from '../../training/config.js';
+import { backendArg, integerArg, numberArg, seedArg, UsageError } from '../args.js';
+import { commonOptions, defineCommand } from '../command.js';
+import { openStore, withStore } from '../store.js';
+import { trainInChildProcess } from '../trainChild.js';
+
+export const trainCommand = defineCommand({
+  name: 'train',
+  summary: 'train a generator on a cohort in a child process, or resume a stopped run',
+  usage: [
+    'COHORT [--model vae|timegan] [--steps N] [--hidden N] [--batch N] [--lr X] [--seed N] [--backend B] [--checkpoint-every N] [--json]',
+    '--resume RUN [--backend B] [--json]',
+  ],
+  details:
+    'Trains on the cohort\'s training split; the holdout is never seen. Settings left out are sized to the cohort. Progress goes to stderr. ' +
+    'Ctrl-C stops the run after a checkpoint; a run stopped, failed or killed goes on from its last checkpoint with --resume.',
+  options: {
+    model: { type: 'string', arg: 'vae|timegan', help: `the generator (default ${DEFAULT_FAMILY}, the more realistic by npm run bench:quality)` },
+    steps: { type: 'string', arg: 'N', help: 'training steps' },
+    hidden: { type: 'string', arg: 'N', help: 'hidden units, 1 to 4096' },
+    batch: { type: 'string', arg: 'N', help: 'patients per batch' },
+    lr: { type: 'string', arg: 'X', help: 'learning rate, above 0 and below 1' },
+    seed: { type: 'string', arg: 'N', help: 'the random seed, 0 to 2147483647 (default 1)' },
+    backend: { type: 'string', arg: 'B', help: `auto (default) or one of ${BACKENDS.join(', ')}` },
+    'checkpoint-every': { type: 'string', arg: 'N', help: 'steps between checkpoints (default 100)' },
+    resume: { type: 'string', arg: 'RUN', help: 'continue this stopped, failed or killed run' },
+    ...commonOptions,
+  },
+  examples: ['train steno2_death --db study.db', 'train --resume 1 --db study.db'],
+  async run({ args, values, dbPath, out }) {
+    const backend = values.backend === undefined ? 'auto' : backendArg(values.backend);
+    if (values.resume !== undefined) {
+      const runId = integerArg(values.resume, '--resume');
+      openStore(dbPath).close();
+      return trainInChildProcess({ type: 'resume', dbPath, runId, backend }, out, values.json);
+    }
+    const cohort = args[0];
+    if (!cohort) throw new UsageError('train needs a COHORT (or --resume RUN)');
+    const family = values.model ?? DEFAULT_FAMILY;
+    if (family !== 'vae' && family !== 'timegan') throw new UsageError(`--model is vae or timegan (default ${DEFAULT_FAMILY}, the more realistic by npm run bench:quality), not "${family}"`);
+    await withStore(dbPath, (db) => showCohort(db, cohort)); // fail here, with the list of cohorts, rather than in the child
+    const config: Record<string, number> = {};
+    if (values.steps !== undefined) config.steps = integerArg(values.steps, '--steps');
+    if (values.hidden !== undefined) config.hidden = integerArg(values.hidden, '--hidden', { min: 1, max: 4096 });
+    if (values.batch !== undefined) config.batchSize = integerArg(values.batch, '--batch');
+    if (values.lr !== undefined) config.learningRate = numberArg(values.lr, '--lr', { min: 0, max: 1, exclusive: true });
+    const seed = values.seed === undefined ? 1 : seedArg(values.seed);
+    const checkpointEvery = values['checkpoint-every'] === undefined ? 100 : integerArg(values['checkpoint-every'], '--checkpoint-every');
+    return trainInChildProcess({ type: 'start', dbPath, request: { cohort, family, seed, backend, config, checkpointEvery } }, out, values.json);
+  },
+});
