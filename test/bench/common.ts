@@ -80,8 +80,11 @@ export interface TorchTiming {
   torch: string;
 }
 
-/** PyTorch on an optimized BLAS, installed with apt when missing (Debian's reference BLAS would flatter us); a string says why not. */
-export function pytorchStep(): TorchTiming | string {
+/**
+ * The reference step in PyTorch on an optimized BLAS with this many threads, installed with
+ * apt when missing (Debian's reference BLAS would flatter us); a string says why not.
+ */
+export function pytorchStep(threads = 2): TorchTiming | string {
   const python = '/usr/bin/python3';
   const hasTorch = () => spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
   if (!hasTorch()) {
@@ -91,7 +94,7 @@ export function pytorchStep(): TorchTiming | string {
   }
   const blas = spawnSync('sh', ['-c', 'readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu 2>/dev/null || readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3'], { encoding: 'utf8' }).stdout.trim();
   if (!/openblas/.test(blas)) return `libblas.so.3 is ${blas || 'unknown'}, not OpenBLAS: install libopenblas0-openmp for a fair comparison`;
-  const run = spawnSync(python, [join(import.meta.dirname, 'reference_step.py'), '2', '15'], { encoding: 'utf8', timeout: 300_000 });
+  const run = spawnSync(python, [join(import.meta.dirname, 'reference_step.py'), String(threads), '15'], { encoding: 'utf8', timeout: 300_000 });
   if (run.status !== 0) return `PyTorch failed: ${run.stderr.trim().split('\n').pop()}`;
   return JSON.parse(run.stdout);
 }

@@ -84,7 +84,8 @@ const load = loadavg()[0]!;
 
 function loadState(): State {
   if (only.has('import')) return { patients, seed, runs: {}, sets: {} };
-  if (!existsSync(statePath)) throw new Error(`--only ${args.only} needs the store of an earlier run in ${dir}: run with --only import (and the stages before) first.`);
+  // Without an earlier run, a stage that needs one says so (the reference step needs none).
+  if (!existsSync(statePath)) return { patients, seed, runs: {}, sets: {} };
   const s = JSON.parse(readFileSync(statePath, 'utf8')) as State;
   if (s.patients !== patients || s.seed !== seed) say(`note: the store in ${dir} was built with --patients ${s.patients} --seed ${s.seed}; using it`);
   return s;
@@ -175,6 +176,7 @@ if (only.has('import')) {
 
 if (only.has('cohort')) {
   await stage('cohort', async () => {
+    if (!existsSync(db)) throw new Error('no store: run the import stage first');
     const r = await benchChild('cohortChild.ts', [db, definition], { label: 'cohort', seconds: HEARTBEAT });
     raw.cohort = r;
     state.cohort = r.name;
@@ -294,8 +296,11 @@ if (only.has('reference')) {
   await stage('reference step', async () => {
     const ours = referenceStepOn('auto', 15);
     if (typeof ours === 'string') throw new Error(`reference step: ${ours}`);
-    const torch = pytorchStep();
-    raw.reference = { ours, torch };
+    // Both thread counts: on a busy 2-core machine OpenMP's two threads can be many times slower than one.
+    const torchRuns = [1, 2].map((threads) => pytorchStep(threads));
+    const timed = torchRuns.filter((t): t is Exclude<typeof t, string> => typeof t !== 'string');
+    const torch = timed.length ? timed.reduce((a, b) => (b.ms < a.ms ? b : a)) : (torchRuns[0] as string);
+    raw.reference = { ours, torch: torchRuns };
     const ratio = typeof torch === 'string' ? NaN : ours.median / torch.ms;
     row(
       {
@@ -303,7 +308,7 @@ if (only.has('reference')) {
         figure:
           typeof torch === 'string'
             ? `${ours.median.toFixed(0)} ms/step (median of 15; best ${ours.best.toFixed(0)}); PyTorch: ${torch}`
-            : `${ours.median.toFixed(0)} ms/step vs PyTorch ${torch.torch} (OpenBLAS, ${torch.threads} threads) ${torch.ms.toFixed(0)} ms = ${ratio.toFixed(2)}× (medians of 15)`,
+            : `${ours.median.toFixed(0)} ms/step (${ours.device}) vs PyTorch ${torch.torch} (OpenBLAS; ${timed.map((t) => `${t.threads} thread${t.threads > 1 ? 's' : ''} ${t.ms.toFixed(0)} ms`).join(', ')}) = ${ratio.toFixed(2)}× the faster (medians of 15)`,
         target: '≤ 2× PyTorch',
         ok: typeof torch === 'string' ? false : ratio <= 2,
         seconds: null,
