@@ -1,19 +1,24 @@
-// Builds a cohort over the bench dataset and encodes every patient in batches,
-// in its own process; reports times and peak memory as JSON on stdout.
+// Builds a cohort and encodes every patient in batches, in its own process; reports
+// times and peak memory as JSON on stdout. The cohort: either over npm run bench's
+// dataset in a mode (irregular, grid), or a cohort definition file (*.cohort.json).
 import { createCohort } from '../../main/cohort/cohortService.js';
+import { loadDefinition } from '../../main/cohort/definition.js';
 import { encodeBatch } from '../../main/sequence/encode.js';
 import { iterateTimelines, type PatientTimeline } from '../../main/sequence/timeline.js';
 import { openDatabase } from '../../main/store/database.js';
 
-const [dbPath, mode] = process.argv.slice(2) as [string, 'irregular' | 'grid'];
+const [dbPath, modeOrDefinition] = process.argv.slice(2) as [string, string];
+const definition = modeOrDefinition.endsWith('.json')
+  ? loadDefinition(modeOrDefinition)
+  : {
+      name: `bench_${modeOrDefinition}`,
+      dataset: 'bench_labs',
+      outcome: { events: ['death'] },
+      timesteps: modeOrDefinition === 'grid' ? { mode: 'grid', binDays: 90, carryForward: true } : { mode: 'irregular' },
+    };
 const db = openDatabase(dbPath);
 const started = performance.now();
-const report = createCohort(db, {
-  name: `bench_${mode}`,
-  dataset: 'bench_labs',
-  outcome: { events: ['death'] },
-  timesteps: mode === 'grid' ? { mode: 'grid', binDays: 90, carryForward: true } : { mode: 'irregular' },
-});
+const report = createCohort(db, definition);
 const createSeconds = (performance.now() - started) / 1000;
 
 // Encode the whole cohort a batch at a time, as training will read it.
@@ -40,7 +45,10 @@ const measurements = db.prepare('SELECT count(*) FROM measurements').pluck().get
 db.close();
 process.stdout.write(
   JSON.stringify({
-    mode,
+    mode: report.definition.timesteps.mode,
+    name: report.name,
+    train: report.split.train,
+    holdout: report.split.holdout,
     patients,
     measurements,
     steps,

@@ -20,4 +20,4 @@ for (let i = 0; i < steps; i++) {
   times.push(performance.now() - t0);
 }
 times.sort((a, b) => a - b);
-process.stdout.write(JSON.stringify({ backend: choice.name, device: choice.device, median: times[Math.floor(times.length / 2)], best: times[0] }));
+process.stdout.write(JSON.stringify({ backend: choice.name, device: choice.device, median: times[Math.floor(times.length / 2)], best: times[0], maxRssKiB: process.resourceUsage().maxRSS }));

@@ -1,41 +1,29 @@
 // npm run bench: import throughput against sqlite3's own CSV import; cohort building and
 // sequence encoding at 17,000 patients; the reference training step on every backend
 // against PyTorch; the real models on the ICU cohort. Prints numbers; asserts nothing.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeLabFiles } from '../support/syntheticLabs.js';
+import { ensureSqlite3, pytorchStep, removeStore, referenceStepOn, sqlite3Version, timeSqlite3Import, type ReferenceTiming } from './common.js';
 
 const ROWS = 400_000;
 const dir = join(import.meta.dirname, '..', '..', '.bench');
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 
-function haveSqlite3(): boolean {
-  return spawnSync('sqlite3', ['-version']).status === 0;
-}
-if (!haveSqlite3()) {
-  console.log('Installing Debian sqlite3 for the baseline (apt-get install -y sqlite3) ...');
-  spawnSync('sh', ['-c', 'apt-get install -y -qq sqlite3 >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq sqlite3)'], { stdio: 'inherit' });
-  if (!haveSqlite3()) throw new Error('sqlite3 is not installed and could not be installed; install Debian sqlite3 and rerun.');
-}
+ensureSqlite3();
 
 console.log(`Generating a ${ROWS.toLocaleString('en-US')}-row long-format lab file from the Steno-2 lab distributions ...`);
 const files = await writeLabFiles(dir, ROWS);
 const mb = statSync(files.labsPath).size / 2 ** 20;
 console.log(`  ${files.labsPath}: ${mb.toFixed(1)} MiB, ${files.patients.toLocaleString('en-US')} patients`);
 
-function timeSqlite3(): number {
-  const db = join(dir, 'sqlite3-baseline.db');
-  rmSync(db, { force: true });
-  const started = performance.now();
-  execFileSync('sqlite3', [db, '.mode csv', `.import ${files.labsPath} labs`]);
-  return (performance.now() - started) / 1000;
-}
+const timeSqlite3 = () => timeSqlite3Import(join(dir, 'sqlite3-baseline.db'), [{ path: files.labsPath, table: 'labs' }]);
 
 function timeSynthehr(): { seconds: number; rows: number; measurements: number; maxRssKiB: number } {
   const db = join(dir, 'synthehr-bench.db');
-  for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
+  removeStore(db);
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'importChild.ts'), db, files.mappingPath], {
     encoding: 'utf8',
   });
@@ -57,7 +45,7 @@ const ourSeconds = best(ours.map((o) => o.seconds));
 const ourRate = ours[0]!.rows / ourSeconds;
 const peakMiB = Math.max(...ours.map((o) => o.maxRssKiB)) / 1024;
 
-const sqliteVersion = execFileSync('sqlite3', ['-version'], { encoding: 'utf8' }).split(' ')[0];
+const sqliteVersion = sqlite3Version();
 console.log(`\nImport of ${labRows.toLocaleString('en-US')} lab rows (+${files.patients.toLocaleString('en-US')} patient rows), best of ${RUNS}:`);
 console.log(`  sqlite3 ${sqliteVersion} .import into a bare table: ${best(sqliteTimes).toFixed(2)} s, ${Math.round(sqliteRate).toLocaleString('en-US')} rows/s`);
 console.log(
@@ -91,38 +79,18 @@ for (const mode of ['irregular', 'grid'] as const) {
 // Training speed: the reference step on every backend that starts, and in PyTorch.
 console.log('\nReference training step (GRU autoencoder 8 -> 64 over 48 steps, batch 128, Adam, + a GRU discriminator update; ~3 GFLOP):');
 const tsx = import.meta.resolve('tsx');
-const results: { backend: string; device: string; median: number; best: number }[] = [];
+const results: ReferenceTiming[] = [];
 for (const backend of ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']) {
-  const run = spawnSync(process.execPath, ['--import', tsx, join(import.meta.dirname, 'referenceChild.ts'), backend, backend === 'cpu' ? '1' : '15'], { encoding: 'utf8', timeout: 300_000 });
-  if (run.status !== 0) {
-    console.log(`  ${backend}: failed (${run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`})`);
-    continue;
-  }
-  const r = JSON.parse(run.stdout);
-  if (r.unavailable) {
-    console.log(`  ${backend}: not available (${r.unavailable})`);
+  const r = referenceStepOn(backend, backend === 'cpu' ? 1 : 15);
+  if (typeof r === 'string') {
+    console.log(`  ${backend}: ${r}`);
     continue;
   }
   results.push(r);
   console.log(`  ${backend}: ${r.median.toFixed(0)} ms/step (median; best ${r.best.toFixed(0)}) on ${r.device}`);
 }
 
-/** PyTorch on an optimized BLAS, installed with apt when missing (Debian's reference BLAS would flatter us). */
-function pytorch(): { ms: number; best: number; threads: number; torch: string } | string {
-  const python = '/usr/bin/python3';
-  const hasTorch = () => spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-  if (!hasTorch()) {
-    console.log('  (installing python3-torch and OpenBLAS with apt for the comparison ...)');
-    spawnSync('sh', ['-c', 'apt-get install -y -qq python3-torch libopenblas0-openmp >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq python3-torch libopenblas0-openmp >/dev/null 2>&1)'], { stdio: 'inherit' });
-    if (!hasTorch()) return 'python3-torch is not installed and could not be installed';
-  }
-  const blas = spawnSync('sh', ['-c', 'readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu 2>/dev/null || readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3'], { encoding: 'utf8' }).stdout.trim();
-  if (!/openblas/.test(blas)) return `libblas.so.3 is ${blas || 'unknown'}, not OpenBLAS: install libopenblas0-openmp for a fair comparison`;
-  const run = spawnSync(python, [join(import.meta.dirname, 'reference_step.py'), '2', '15'], { encoding: 'utf8', timeout: 300_000 });
-  if (run.status !== 0) return `PyTorch failed: ${run.stderr.trim().split('\n').pop()}`;
-  return JSON.parse(run.stdout);
-}
-const torch = pytorch();
+const torch = pytorchStep();
 if (typeof torch === 'string') console.log(`  PyTorch: ${torch}`);
 else {
   console.log(`  PyTorch ${torch.torch} (OpenBLAS, ${torch.threads} threads): ${torch.ms.toFixed(0)} ms/step (median; best ${torch.best.toFixed(0)})`);
@@ -133,7 +101,7 @@ else {
 
 // The real models on the ICU cohort, default configuration, on the fastest backend.
 const modelDb = join(dir, 'models.db');
-for (const suffix of ['', '-wal', '-shm']) rmSync(modelDb + suffix, { force: true });
+removeStore(modelDb);
 const fastest = results[0]?.backend ?? 'cpu';
 const models = JSON.parse(execFileSync(process.execPath, ['--import', tsx, join(import.meta.dirname, 'modelChild.ts'), modelDb, fastest], { encoding: 'utf8' }));
 console.log(`\nReal models on the ICU cohort (${models.patients} training patients, ${models.steps} steps x ${models.channels} channels), default configuration, ${fastest}:`);
