@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'cohort-not-found',
   'patient-not-in-cohort',
   'training-refused',
+  /** A training backend asked for by name that cannot start here; the message says what to install. */
+  'backend-unavailable',
   'evaluation-refused',
   'export-refused',
   'export-target',

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
+import { UserError, type ErrorCode } from '../common/errors.js';
 import { referenceStep } from '../models/referenceStep.js';
 
 /*
@@ -20,6 +21,28 @@ export interface BackendChoice {
   device: string;
   reason: string;
   tried: { name: BackendName; outcome: string }[];
+}
+
+/**
+ * What a user installs for each backend, with the versions this build was made
+ * for (package.json pins the tfjs packages; libtensorflow's version is the one
+ * tfjs-node 4.22.0 downloads when it installs).
+ */
+export const BACKEND_SETUP: Record<BackendName, string> = {
+  'tensorflow-gpu':
+    'on Linux or Windows x86-64 with an NVIDIA GPU and its driver, install CUDA 11.2 and cuDNN 8.1 (what libtensorflow 2.9.1 is built against), then run "npm install @tensorflow/tfjs-node-gpu@4.22.0" once with internet access (its install script downloads libtensorflow 2.9.1 for GPU)',
+  webgpu:
+    'install a hardware GPU driver with WebGPU support for Dawn (the "webgpu" package 0.6.2, installed with this app where it can be): on Linux the Vulkan loader and the vendor\'s Vulkan driver (e.g. apt-get install libvulkan1 mesa-vulkan-drivers, or the NVIDIA driver), Metal on macOS, Direct3D 12 on Windows; software renderers (llvmpipe, SwiftShader) are refused',
+  tensorflow:
+    'run "npm install @tensorflow/tfjs-node@4.22.0" once with internet access (Linux x86-64/arm64, macOS x86-64, Windows x86-64; its install script downloads libtensorflow 2.9.1 for CPU)',
+  wasm: 'reinstall the app\'s dependencies (npm ci): @tensorflow/tfjs-backend-wasm 4.22.0 is one of them',
+  cpu: 'nothing: the plain JavaScript backend is always there',
+};
+
+/** A backend asked for by name (--backend, or the app's backend choice) that cannot start here. */
+export class BackendUnavailableError extends UserError {
+  override name = 'BackendUnavailableError';
+  readonly code: ErrorCode = 'backend-unavailable';
 }
 
 const SOFTWARE_ADAPTERS = /llvmpipe|lavapipe|swiftshader|software|microsoft basic render/i;
@@ -110,7 +133,9 @@ export async function selectBackend(prefer: BackendName | 'auto' = 'auto'): Prom
     }
     tried.push({ name, outcome: attempt.why });
   }
-  throw new Error(`Backend "${prefer}" is not available: ${tried.map((t) => t.outcome).join('; ')}`);
+  const why = tried.map((t) => t.outcome).join('; ');
+  if (prefer === 'auto') throw new Error(`No backend is available: ${why}`);
+  throw new BackendUnavailableError(`Backend "${prefer}" is not available: ${why}. To use it, ${BACKEND_SETUP[prefer]}. Or leave --backend out (auto picks the fastest that works).`);
 }
 
 /**
