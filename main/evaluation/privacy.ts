@@ -1,5 +1,5 @@
 import { encodePatient } from '../sequence/encode.js';
-import type { Encoding } from '../sequence/encoding.js';
+import type { Encoding, StaticField } from '../sequence/encoding.js';
 import type { EvalPatient } from './data.js';
 import { metric, type Metric } from './metric.js';
 import { binPair, type BinnedPair } from './binning.js';
@@ -67,6 +67,11 @@ export interface PrivacyResult {
   details: { dcr: BinnedPair };
   /** The 20 training patients closest to a synthetic one; stays in the app. */
   closest: ClosestRow[];
+}
+
+/** The static attribute inference tries to guess: the one named, or by default the first categorical static. */
+export function sensitiveField(enc: Encoding, name?: string): StaticField | undefined {
+  return name === undefined ? enc.statics.find((f) => f.codec.type !== 'numeric') : enc.statics.find((f) => f.name === name);
 }
 
 /**
@@ -137,7 +142,7 @@ export function privacy(train: EvalPatient[], holdout: EvalPatient[], synthetic:
     }),
   );
 
-  const field = sensitive === undefined ? enc.statics.find((f) => f.codec.type !== 'numeric') : enc.statics.find((f) => f.name === sensitive);
+  const field = sensitiveField(enc, sensitive);
   if (sensitive !== undefined && (!field || field.codec.type === 'numeric')) {
     const categorical = enc.statics.filter((f) => f.codec.type !== 'numeric').map((f) => f.name);
     metrics.push(
