@@ -4,6 +4,7 @@ import type { EvalPatient } from './data.js';
 import { metric, type Metric } from './metric.js';
 import { binPair, type BinnedPair } from './binning.js';
 import { auc, quantile } from './stats.js';
+import { NeighbourIndex } from './neighbours.js';
 
 /**
  * A whole trajectory as one vector, in the model's scaled units: the statics,
@@ -21,31 +22,6 @@ export function trajectoryFeatures(p: EvalPatient, enc: Encoding): Float64Array 
   out[enc.staticWidth + 2 * C] = e.length / enc.maxLength;
   out.set(e.outcome, enc.staticWidth + 2 * C + 1);
   return out;
-}
-
-function distance(a: Float64Array, b: Float64Array, skip?: Set<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) if (!skip?.has(i)) s += (a[i]! - b[i]!) ** 2;
-  return Math.sqrt(s);
-}
-
-/** Distances from each query to its nearest and second-nearest reference (excluding itself by index if same set). */
-export function nearest(queries: Float64Array[], refs: Float64Array[], sameSet = false, skip?: Set<number>): { d1: number; d2: number; index: number }[] {
-  return queries.map((q, qi) => {
-    let d1 = Infinity;
-    let d2 = Infinity;
-    let index = -1;
-    refs.forEach((r, ri) => {
-      if (sameSet && ri === qi) return;
-      const d = distance(q, r, skip);
-      if (d < d1) {
-        d2 = d1;
-        d1 = d;
-        index = ri;
-      } else if (d < d2) d2 = d;
-    });
-    return { d1, d2, index };
-  });
 }
 
 /**
@@ -85,8 +61,11 @@ export function privacy(train: EvalPatient[], holdout: EvalPatient[], synthetic:
   const fh = holdout.map((p) => trajectoryFeatures(p, enc));
   const fs = synthetic.map((p) => trajectoryFeatures(p, enc));
   const data = `synthetic (${synthetic.length}) and holdout (${holdout.length}) against train (${train.length})`;
-  const synToTrain = nearest(fs, ft);
-  const holdToTrain = nearest(fh, ft);
+  // Exact nearest neighbours (neighbours.ts), each reference set indexed once.
+  const toTrain = new NeighbourIndex(ft);
+  const toSynthetic = new NeighbourIndex(fs);
+  const synToTrain = toTrain.query(fs);
+  const holdToTrain = toTrain.query(fh);
   const dcrS = synToTrain.map((n) => n.d1);
   const dcrH = holdToTrain.map((n) => n.d1);
   const p5h = quantile(dcrH, 0.05);
@@ -129,8 +108,8 @@ export function privacy(train: EvalPatient[], holdout: EvalPatient[], synthetic:
     }),
   );
   // Membership inference: the attacker calls a real patient a member when a synthetic one lies close.
-  const trainToSyn = nearest(ft, fs).map((n) => -n.d1);
-  const holdToSyn = nearest(fh, fs).map((n) => -n.d1);
+  const trainToSyn = toSynthetic.query(ft).map((n) => -n.d1);
+  const holdToSyn = toSynthetic.query(fh).map((n) => -n.d1);
   metrics.push(
     metric({
       group: 'privacy',
@@ -162,8 +141,9 @@ export function privacy(train: EvalPatient[], holdout: EvalPatient[], synthetic:
     const hidden = new Set(Array.from({ length: width }, (_, i) => field.offset + i));
     if (field.maskOffset !== null) hidden.add(field.maskOffset);
     const valueOf = (f: Float64Array) => Array.from({ length: width }, (_, i) => Math.round(f[field.offset + i]!)).join(',');
+    const withoutIt = new NeighbourIndex(fs, hidden);
     const accuracy = (fq: Float64Array[]) => {
-      const near = nearest(fq, fs, false, hidden);
+      const near = withoutIt.query(fq);
       return near.filter((n, i) => n.index >= 0 && valueOf(fs[n.index]!) === valueOf(fq[i]!)).length / Math.max(1, fq.length);
     };
     const onTrain = accuracy(ft);

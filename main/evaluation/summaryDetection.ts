@@ -3,7 +3,8 @@ import type { Encoding } from '../sequence/encoding.js';
 import type { EvalPatient } from './data.js';
 import { metric, type Metric } from './metric.js';
 import { patientSummary, summaryFeatureNames } from './patientSummary.js';
-import { nearest, trajectoryFeatures } from './privacy.js';
+import { trajectoryFeatures } from './privacy.js';
+import { nearest } from './neighbours.js';
 import { binFeatures, fitForest, predictForest } from './randomForest.js';
 import { auc } from './stats.js';
 
