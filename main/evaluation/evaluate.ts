@@ -137,7 +137,8 @@ export async function evaluateForSteward(db: Db, ref: string, options: EvaluateO
   const surv = survival(train, synthetic);
   const priv = privacy(train, holdout, synthetic, cohort.encoding, options.sensitive);
   const detection = discriminativeScore(train, synthetic, cohort.encoding, { steps: options.posthocSteps });
-  const forest = summaryDetection(train, holdout, synthetic, cohort.encoding);
+  // The forest groups near-copies by the nearest training patients privacy found.
+  const forest = summaryDetection(train, holdout, synthetic, cohort.encoding, { toTrain: priv.toTrain });
   // The headline detection is the worse of the two detectors, both as |accuracy - 0.5|.
   const forestWorse = forest.metric.value > detection.metric.value;
   const use = utility(train, holdout, synthetic, cohort.encoding, { steps: options.posthocSteps });

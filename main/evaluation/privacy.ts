@@ -4,7 +4,7 @@ import type { EvalPatient } from './data.js';
 import { metric, type Metric } from './metric.js';
 import { binPair, type BinnedPair } from './binning.js';
 import { auc, quantile } from './stats.js';
-import { NeighbourIndex } from './neighbours.js';
+import { NeighbourIndex, type Neighbours } from './neighbours.js';
 
 /**
  * A whole trajectory as one vector, in the model's scaled units: the statics,
@@ -39,10 +39,29 @@ export interface ClosestRow {
 
 export interface PrivacyResult {
   metrics: Metric[];
+  /** Each synthetic and holdout patient's nearest training patients: for the forest's grouping, never in a report. */
+  toTrain: NearestTrain;
   /** What the report may hold: distances to the closest training patient, binned (`real` is the holdout). */
   details: { dcr: BinnedPair };
   /** The 20 training patients closest to a synthetic one; stays in the app. */
   closest: ClosestRow[];
+}
+
+/** Each synthetic and holdout patient's nearest training patients (trajectory features). */
+export interface NearestTrain {
+  synthetic: Neighbours[];
+  holdout: Neighbours[];
+}
+
+const nearestTo = (ft: Float64Array[], fs: Float64Array[], fh: Float64Array[]): NearestTrain => {
+  const index = new NeighbourIndex(ft);
+  return { synthetic: index.query(fs), holdout: index.query(fh) };
+};
+
+/** Each synthetic and holdout patient's nearest training patients, by trajectory features. */
+export function nearestTrain(train: EvalPatient[], holdout: EvalPatient[], synthetic: EvalPatient[], enc: Encoding): NearestTrain {
+  const features = (ps: EvalPatient[]) => ps.map((p) => trajectoryFeatures(p, enc));
+  return nearestTo(features(train), features(synthetic), features(holdout));
 }
 
 /** The static attribute inference tries to guess: the one named, or by default the first categorical static. */
@@ -62,10 +81,8 @@ export function privacy(train: EvalPatient[], holdout: EvalPatient[], synthetic:
   const fs = synthetic.map((p) => trajectoryFeatures(p, enc));
   const data = `synthetic (${synthetic.length}) and holdout (${holdout.length}) against train (${train.length})`;
   // Exact nearest neighbours (neighbours.ts), each reference set indexed once.
-  const toTrain = new NeighbourIndex(ft);
+  const { synthetic: synToTrain, holdout: holdToTrain } = nearestTo(ft, fs, fh);
   const toSynthetic = new NeighbourIndex(fs);
-  const synToTrain = toTrain.query(fs);
-  const holdToTrain = toTrain.query(fh);
   const dcrS = synToTrain.map((n) => n.d1);
   const dcrH = holdToTrain.map((n) => n.d1);
   const p5h = quantile(dcrH, 0.05);
@@ -165,5 +182,5 @@ export function privacy(train: EvalPatient[], holdout: EvalPatient[], synthetic:
     .map((p, i) => ({ row: p.timeline.patientId, distance: -trainToSyn[i]!, relative: -trainToSyn[i]! / p5h }))
     .sort((a, b) => a.distance - b.distance)
     .slice(0, 20);
-  return { metrics, details: { dcr: binPair(dcrH, dcrS) }, closest };
+  return { metrics, toTrain: { synthetic: synToTrain, holdout: holdToTrain }, details: { dcr: binPair(dcrH, dcrS) }, closest };
 }
