@@ -17,6 +17,7 @@ import { compareSurvival, type SurvivalComparison } from './survivalCompare.js';
 import { shareVerdict, type ShareVerdict } from './verdict.js';
 import { summaryDetection, type FeatureImportance } from './summaryDetection.js';
 import { UserError, type ErrorCode } from '../common/errors.js';
+import { evaluationInputs, storedEvaluation, storeEvaluation, type EvaluationRecord } from './storedEvaluation.js';
 
 export interface EvaluationReport {
   version: 1;
@@ -91,18 +92,31 @@ export function findSyntheticSet(db: Db, ref: string): SyntheticSetRow {
 /**
  * Fidelity, survival and privacy of a synthetic set against its cohort: the
  * training patients (what the model saw), with the holdout patients (what it
- * never saw) as the yardstick of how two real samples differ.
+ * never saw) as the yardstick of how two real samples differ. The report is
+ * stored (storedEvaluation.ts) for the export's gate to reuse.
  */
 export async function evaluate(db: Db, ref: string, options: EvaluateOptions = {}): Promise<EvaluationReport> {
   return (await evaluateForSteward(db, ref, options)).report;
 }
 
 /**
- * The evaluation and, beside it, what only the data steward sees in the app:
- * the training patients closest to a synthetic one (by internal row number).
- * That list is never part of the report, so never of a file.
+ * The stored report of the set made with these options by this evaluation
+ * version (`reused`), else a new evaluation, stored. What an export's gate acts on.
  */
-export async function evaluateForSteward(db: Db, ref: string, options: EvaluateOptions = {}): Promise<{ report: EvaluationReport; closest: ClosestRow[] }> {
+export async function evaluateOrReuse(db: Db, ref: string, options: EvaluateOptions = {}): Promise<{ report: EvaluationReport; evaluation: EvaluationRecord; reused: boolean }> {
+  const set = findSyntheticSet(db, ref);
+  const stored = storedEvaluation(db, set.id, evaluationInputs(showCohort(db, String(set.cohortId)).encoding, options));
+  if (stored) return { ...stored, reused: true };
+  const { report, evaluation } = await evaluateForSteward(db, ref, options);
+  return { report, evaluation, reused: false };
+}
+
+/**
+ * The evaluation, stored, and beside it what only the data steward sees in the
+ * app: the training patients closest to a synthetic one (by internal row
+ * number). That list is never part of the report, so never of a file or the store.
+ */
+export async function evaluateForSteward(db: Db, ref: string, options: EvaluateOptions = {}): Promise<{ report: EvaluationReport; closest: ClosestRow[]; evaluation: EvaluationRecord }> {
   await selectBackend(options.backend ?? 'auto');
   const set = findSyntheticSet(db, ref);
   const cohort = showCohort(db, String(set.cohortId));
@@ -123,7 +137,8 @@ export async function evaluateForSteward(db: Db, ref: string, options: EvaluateO
   const surv = survival(train, synthetic);
   const priv = privacy(train, holdout, synthetic, cohort.encoding, options.sensitive);
   const detection = discriminativeScore(train, synthetic, cohort.encoding, { steps: options.posthocSteps });
-  const forest = summaryDetection(train, holdout, synthetic, cohort.encoding);
+  // The forest groups near-copies by the nearest training patients privacy found.
+  const forest = summaryDetection(train, holdout, synthetic, cohort.encoding, { toTrain: priv.toTrain });
   // The headline detection is the worse of the two detectors, both as |accuracy - 0.5|.
   const forestWorse = forest.metric.value > detection.metric.value;
   const use = utility(train, holdout, synthetic, cohort.encoding, { steps: options.posthocSteps });
@@ -189,7 +204,7 @@ export async function evaluateForSteward(db: Db, ref: string, options: EvaluateO
       note: `Aggregates only: distributions are counts on round bin edges, survival curves are read on a grid of round times while ${MIN_CELL}+ patients are at risk, trajectories show quartiles only for years with ${MIN_CELL}+ patients, and counts of 1 to ${MIN_CELL - 1} real patients or values are suppressed. No patient identifier or closest-patient list is included.`,
     },
   };
-  return { report, closest: priv.closest };
+  return { report, closest: priv.closest, evaluation: storeEvaluation(db, report, evaluationInputs(cohort.encoding, options)) };
 }
 
 function survival(train: EvalPatient[], synthetic: EvalPatient[]): SurvivalComparison {

@@ -1,9 +1,10 @@
 import { encodePatient } from '../sequence/encode.js';
-import type { Encoding } from '../sequence/encoding.js';
+import type { Encoding, StaticField } from '../sequence/encoding.js';
 import type { EvalPatient } from './data.js';
 import { metric, type Metric } from './metric.js';
 import { binPair, type BinnedPair } from './binning.js';
 import { auc, quantile } from './stats.js';
+import { NeighbourIndex, type Neighbours } from './neighbours.js';
 
 /**
  * A whole trajectory as one vector, in the model's scaled units: the statics,
@@ -23,31 +24,6 @@ export function trajectoryFeatures(p: EvalPatient, enc: Encoding): Float64Array 
   return out;
 }
 
-function distance(a: Float64Array, b: Float64Array, skip?: Set<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) if (!skip?.has(i)) s += (a[i]! - b[i]!) ** 2;
-  return Math.sqrt(s);
-}
-
-/** Distances from each query to its nearest and second-nearest reference (excluding itself by index if same set). */
-export function nearest(queries: Float64Array[], refs: Float64Array[], sameSet = false, skip?: Set<number>): { d1: number; d2: number; index: number }[] {
-  return queries.map((q, qi) => {
-    let d1 = Infinity;
-    let d2 = Infinity;
-    let index = -1;
-    refs.forEach((r, ri) => {
-      if (sameSet && ri === qi) return;
-      const d = distance(q, r, skip);
-      if (d < d1) {
-        d2 = d1;
-        d1 = d;
-        index = ri;
-      } else if (d < d2) d2 = d;
-    });
-    return { d1, d2, index };
-  });
-}
-
 /**
  * A training patient the synthetic set lies closest to: for the steward's eyes
  * in the app only, never written to a report file. `row` is the store's
@@ -63,10 +39,34 @@ export interface ClosestRow {
 
 export interface PrivacyResult {
   metrics: Metric[];
+  /** Each synthetic and holdout patient's nearest training patients: for the forest's grouping, never in a report. */
+  toTrain: NearestTrain;
   /** What the report may hold: distances to the closest training patient, binned (`real` is the holdout). */
   details: { dcr: BinnedPair };
   /** The 20 training patients closest to a synthetic one; stays in the app. */
   closest: ClosestRow[];
+}
+
+/** Each synthetic and holdout patient's nearest training patients (trajectory features). */
+export interface NearestTrain {
+  synthetic: Neighbours[];
+  holdout: Neighbours[];
+}
+
+const nearestTo = (ft: Float64Array[], fs: Float64Array[], fh: Float64Array[]): NearestTrain => {
+  const index = new NeighbourIndex(ft);
+  return { synthetic: index.query(fs), holdout: index.query(fh) };
+};
+
+/** Each synthetic and holdout patient's nearest training patients, by trajectory features. */
+export function nearestTrain(train: EvalPatient[], holdout: EvalPatient[], synthetic: EvalPatient[], enc: Encoding): NearestTrain {
+  const features = (ps: EvalPatient[]) => ps.map((p) => trajectoryFeatures(p, enc));
+  return nearestTo(features(train), features(synthetic), features(holdout));
+}
+
+/** The static attribute inference tries to guess: the one named, or by default the first categorical static. */
+export function sensitiveField(enc: Encoding, name?: string): StaticField | undefined {
+  return name === undefined ? enc.statics.find((f) => f.codec.type !== 'numeric') : enc.statics.find((f) => f.name === name);
 }
 
 /**
@@ -80,8 +80,9 @@ export function privacy(train: EvalPatient[], holdout: EvalPatient[], synthetic:
   const fh = holdout.map((p) => trajectoryFeatures(p, enc));
   const fs = synthetic.map((p) => trajectoryFeatures(p, enc));
   const data = `synthetic (${synthetic.length}) and holdout (${holdout.length}) against train (${train.length})`;
-  const synToTrain = nearest(fs, ft);
-  const holdToTrain = nearest(fh, ft);
+  // Exact nearest neighbours (neighbours.ts), each reference set indexed once.
+  const { synthetic: synToTrain, holdout: holdToTrain } = nearestTo(ft, fs, fh);
+  const toSynthetic = new NeighbourIndex(fs);
   const dcrS = synToTrain.map((n) => n.d1);
   const dcrH = holdToTrain.map((n) => n.d1);
   const p5h = quantile(dcrH, 0.05);
@@ -124,8 +125,8 @@ export function privacy(train: EvalPatient[], holdout: EvalPatient[], synthetic:
     }),
   );
   // Membership inference: the attacker calls a real patient a member when a synthetic one lies close.
-  const trainToSyn = nearest(ft, fs).map((n) => -n.d1);
-  const holdToSyn = nearest(fh, fs).map((n) => -n.d1);
+  const trainToSyn = toSynthetic.query(ft).map((n) => -n.d1);
+  const holdToSyn = toSynthetic.query(fh).map((n) => -n.d1);
   metrics.push(
     metric({
       group: 'privacy',
@@ -137,7 +138,7 @@ export function privacy(train: EvalPatient[], holdout: EvalPatient[], synthetic:
     }),
   );
 
-  const field = sensitive === undefined ? enc.statics.find((f) => f.codec.type !== 'numeric') : enc.statics.find((f) => f.name === sensitive);
+  const field = sensitiveField(enc, sensitive);
   if (sensitive !== undefined && (!field || field.codec.type === 'numeric')) {
     const categorical = enc.statics.filter((f) => f.codec.type !== 'numeric').map((f) => f.name);
     metrics.push(
@@ -157,8 +158,9 @@ export function privacy(train: EvalPatient[], holdout: EvalPatient[], synthetic:
     const hidden = new Set(Array.from({ length: width }, (_, i) => field.offset + i));
     if (field.maskOffset !== null) hidden.add(field.maskOffset);
     const valueOf = (f: Float64Array) => Array.from({ length: width }, (_, i) => Math.round(f[field.offset + i]!)).join(',');
+    const withoutIt = new NeighbourIndex(fs, hidden);
     const accuracy = (fq: Float64Array[]) => {
-      const near = nearest(fq, fs, false, hidden);
+      const near = withoutIt.query(fq);
       return near.filter((n, i) => n.index >= 0 && valueOf(fs[n.index]!) === valueOf(fq[i]!)).length / Math.max(1, fq.length);
     };
     const onTrain = accuracy(ft);
@@ -180,5 +182,5 @@ export function privacy(train: EvalPatient[], holdout: EvalPatient[], synthetic:
     .map((p, i) => ({ row: p.timeline.patientId, distance: -trainToSyn[i]!, relative: -trainToSyn[i]! / p5h }))
     .sort((a, b) => a.distance - b.distance)
     .slice(0, 20);
-  return { metrics, details: { dcr: binPair(dcrH, dcrS) }, closest };
+  return { metrics, toTrain: { synthetic: synToTrain, holdout: holdToTrain }, details: { dcr: binPair(dcrH, dcrS) }, closest };
 }

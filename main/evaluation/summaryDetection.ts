@@ -3,7 +3,7 @@ import type { Encoding } from '../sequence/encoding.js';
 import type { EvalPatient } from './data.js';
 import { metric, type Metric } from './metric.js';
 import { patientSummary, summaryFeatureNames } from './patientSummary.js';
-import { nearest, trajectoryFeatures } from './privacy.js';
+import { nearestTrain, type NearestTrain } from './privacy.js';
 import { binFeatures, fitForest, predictForest } from './randomForest.js';
 import { auc } from './stats.js';
 
@@ -19,7 +19,10 @@ export interface SummaryDetectionOptions {
   trees?: number;
   /** Put a synthetic near-copy in the fold of its training patient (default true; false only to show why it matters). */
   grouping?: boolean;
+  /** The nearest training patient of each synthetic and each holdout patient, when already found (privacy's): not searched again. */
+  toTrain?: NearestTrain;
 }
+
 
 export interface SummaryDetection {
   metric: Metric;
@@ -47,7 +50,7 @@ interface CrossValidated {
  * and `other` (label 1). `sourceOf(j)` names the real patient (index into
  * `real`) whose fold other[j] must share, or -1.
  */
-function crossValidate(real: EvalPatient[], other: EvalPatient[], enc: Encoding, sourceOf: (j: number) => number, o: Required<Omit<SummaryDetectionOptions, 'grouping'>>): CrossValidated {
+function crossValidate(real: EvalPatient[], other: EvalPatient[], enc: Encoding, sourceOf: (j: number) => number, o: Required<Omit<SummaryDetectionOptions, 'grouping' | 'toTrain'>>): CrossValidated {
   const rng = new Rng(o.seed);
   const n = Math.min(real.length, other.length);
   const realIdx = rng.permutation(real.length).slice(0, n);
@@ -105,9 +108,9 @@ export function summaryDetection(train: EvalPatient[], holdout: EvalPatient[], s
   const o = { seed: options.seed ?? 23, folds: options.folds ?? 5, trees: options.trees ?? 100 };
   const source = new Int32Array(synthetic.length).fill(-1);
   if (options.grouping ?? true) {
-    const ft = train.map((p) => trajectoryFeatures(p, enc));
-    const closestHoldout = Math.min(...nearest(holdout.map((p) => trajectoryFeatures(p, enc)), ft).map((x) => x.d1));
-    nearest(synthetic.map((p) => trajectoryFeatures(p, enc)), ft).forEach((x, j) => {
+    const toTrain = options.toTrain ?? nearestTrain(train, holdout, synthetic, enc);
+    const closestHoldout = toTrain.holdout.reduce((m, x) => Math.min(m, x.d1), Infinity);
+    toTrain.synthetic.forEach((x, j) => {
       if (x.d1 < closestHoldout) source[j] = x.index;
     });
   }

@@ -6,7 +6,7 @@ import { TrainingRepository } from '../store/repositories/trainingRepository.js'
 import { ReviewRepository } from '../store/repositories/reviewRepository.js';
 import { reviewResults } from '../review/results.js';
 import { figure, percent, rounded } from '../common/format.js';
-import type { GateResult } from './gate.js';
+import type { GateEvaluation, GateResult } from './gate.js';
 
 export type ExportFormat = 'csv' | 'fhir' | 'omop';
 
@@ -24,10 +24,11 @@ const roundAll = <T>(x: T): T => (typeof x === 'number' ? (rounded(x) as T) : x 
 
 /**
  * The data card of an export: source summary without identifiers, cohort,
- * model, metrics, the privacy audit with the gate's decision, the review.
+ * model, metrics, the privacy audit with the gate's decision and the date of
+ * the evaluation it acted on, the review.
  * `override` is the steward's reason, given only when the gate refused.
  */
-export function dataCard(db: Db, setName: string, report: EvaluationReport, gate: GateResult, override: string | null, format: ExportFormat, files: { name: string; rows: number }[]) {
+export function dataCard(db: Db, setName: string, report: EvaluationReport, gate: GateResult, evaluation: GateEvaluation, override: string | null, format: ExportFormat, files: { name: string; rows: number }[]) {
   const cohort = showCohort(db, String(report.cohort.id));
   const run = report.run ? new TrainingRepository(db).run(report.run.id) : undefined;
   const datasets = new DatasetRepository(db);
@@ -60,6 +61,8 @@ export function dataCard(db: Db, setName: string, report: EvaluationReport, gate
     privacyAudit: {
       metrics: report.metrics.filter((m) => m.group === 'privacy').map((m) => ({ name: m.name, variable: m.variable, value: rounded(m.value), verdict: m.verdict, threshold: m.threshold })),
       gate,
+      // When the evaluation the gate acted on was made: an export reuses the set's stored evaluation.
+      evaluatedAt: evaluation.generatedAt,
       // Only a refused gate has an override: the card never shows "passed" beside "exported under override".
       override: !gate.passed && override ? { reason: override } : null,
     },
@@ -111,6 +114,9 @@ export function dataCardMarkdown(card: ReturnType<typeof dataCard>): string {
     ...card.privacyAudit.metrics.map((m) => `- ${metricLabel(m)}: ${figure(m.value)} — ${m.verdict}`),
     '',
     gateLine(card.privacyAudit),
+    '',
+    // To the minute: the card's figures keep to 3 significant digits.
+    `The gate acted on the evaluation made ${card.privacyAudit.evaluatedAt.slice(0, 16).replace('T', ' ')} UTC.`,
     '',
     '## Clinician review',
     card.review.status,

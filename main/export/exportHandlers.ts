@@ -10,7 +10,7 @@ export function exportHandlers(db: Db) {
   return {
     exportTo: async (set: string, format: 'csv' | 'fhir' | 'omop', directory: string, reason?: string) => {
       const r = await exportSyntheticSet(db, { set, format, directory, overrideReason: reason });
-      return { directory: r.directory, files: r.files.map((f) => ({ name: f.name, rows: f.rows })), gate: r.gate, verdict: r.gate.verdict.line, overrideReason: r.overrideReason, dataCard: r.dataCard.markdown };
+      return { directory: r.directory, files: r.files.map((f) => ({ name: f.name, rows: f.rows })), gate: r.gate, verdict: r.gate.verdict.line, overrideReason: r.overrideReason, evaluatedAt: r.evaluation.generatedAt, evaluationReused: r.evaluation.reused, dataCard: r.dataCard.markdown };
     },
   };
 }

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluate, findSyntheticSet, type EvaluationReport } from '../evaluation/evaluate.js';
+import { evaluateOrReuse, findSyntheticSet, type EvaluationReport } from '../evaluation/evaluate.js';
 import type { Db } from '../store/database.js';
 import { ExportAuditRepository } from '../store/repositories/exportAuditRepository.js';
 import { refuseFolderTarget, writeNewFolderAtomically } from '../common/atomicOutput.js';
@@ -8,7 +8,7 @@ import { exportCsv } from './csvExport.js';
 import { dataCard, dataCardMarkdown, type ExportFormat } from './dataCard.js';
 import { loadExportData } from './exportData.js';
 import { writeFhir } from './fhirExport.js';
-import { privacyGate, type GateResult } from './gate.js';
+import { privacyGate, type GateEvaluation, type GateResult } from './gate.js';
 import { writeOmop } from './omopExport.js';
 import { UserError, type ErrorCode } from '../common/errors.js';
 
@@ -37,14 +37,17 @@ export interface ExportResult {
   files: { name: string; path: string; rows: number }[];
   dataCard: { json: string; markdown: string };
   gate: GateResult;
+  /** The evaluation the gate acted on. */
+  evaluation: GateEvaluation;
   overrideReason: string | null;
   auditId: number;
 }
 
 /**
  * Exports a synthetic set as CSV, FHIR R4 NDJSON or OMOP CDM v5.4 CSV, with a
- * data card, after the privacy gate (evaluated now unless a report is given),
- * and writes an audit-log entry. The folder `DIRECTORY/SET.FORMAT` must not
+ * data card, after the privacy gate, and writes an audit-log entry. The gate
+ * acts on the report given, else on the set's stored evaluation with the
+ * default options made by this evaluation version, else on a new one (stored). The folder `DIRECTORY/SET.FORMAT` must not
  * exist; it is written under a partial name and appears only complete, data
  * card included (atomicOutput.ts).
  */
@@ -57,7 +60,7 @@ export async function exportSyntheticSet(
   const refusal = { what: 'an export', error: (m: string) => new ExportTargetError(m) };
   // Before the (slow) evaluation: a folder in the way is said at once.
   refuseFolderTarget(directory, refusal);
-  const report = options.report ?? (await evaluate(db, set.datasetName));
+  const { report, evaluation } = await gateEvaluation(db, set.datasetName, options.report);
   const gate = privacyGate(report);
   // An override is only ever used (and recorded) when the gate refuses.
   const reason = gate.passed ? null : options.overrideReason?.trim() || null;
@@ -71,7 +74,7 @@ export async function exportSyntheticSet(
       const files = options.format === 'csv' ? (await exportCsv(db, set.datasetName, dir)).files : options.format === 'fhir' ? await writeFhir(data, dir) : await writeOmop(data, dir);
       await options.progress?.(`wrote ${files.length} files; writing the data card`);
       const listed = files.map((f) => ({ name: f.name, rows: f.rows }));
-      const card = dataCard(db, set.datasetName, report, gate, reason, options.format, listed);
+      const card = dataCard(db, set.datasetName, report, gate, evaluation, reason, options.format, listed);
       writeFileSync(join(dir, 'DATA_CARD.json'), JSON.stringify(card, null, 2));
       writeFileSync(join(dir, 'DATA_CARD.md'), dataCardMarkdown(card));
       return listed;
@@ -96,7 +99,14 @@ export async function exportSyntheticSet(
     files: written.map((f) => ({ ...f, path: join(directory, f.name) })),
     dataCard: { json: join(directory, 'DATA_CARD.json'), markdown: join(directory, 'DATA_CARD.md') },
     gate,
+    evaluation,
     overrideReason: reason,
     auditId,
   };
+}
+
+async function gateEvaluation(db: Db, set: string, given: EvaluationReport | undefined): Promise<{ report: EvaluationReport; evaluation: GateEvaluation }> {
+  if (given) return { report: given, evaluation: { generatedAt: given.generatedAt, id: null, reused: false } };
+  const { report, evaluation, reused } = await evaluateOrReuse(db, set);
+  return { report, evaluation: { generatedAt: evaluation.generatedAt, id: evaluation.id, reused } };
 }

@@ -8,6 +8,13 @@ export interface GateResult {
   verdict: ShareVerdict;
 }
 
+/** Which evaluation the gate acted on: when it was made, its stored id (null: a report handed to the export), and whether it was reused. */
+export interface GateEvaluation {
+  generatedAt: string;
+  id: number | null;
+  reused: boolean;
+}
+
 /**
  * The privacy gate acts on the share verdict (evaluation/verdict.ts): it
  * refuses a set that is not fit to share — too few patients to judge, a

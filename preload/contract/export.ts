@@ -9,6 +9,9 @@ export const exportResult = z.object({
   /** The share verdict the gate acted on, in one line (the data card opens with it). */
   verdict: z.string(),
   overrideReason: z.string().nullable(),
+  /** When the evaluation the gate acted on was made, and whether it was the set's stored one (else made for this export). */
+  evaluatedAt: z.string(),
+  evaluationReused: z.boolean(),
   dataCard: z.string(),
 });
 

@@ -84,7 +84,7 @@ async function run(): Promise<Record<string, unknown>> {
     }
     case 'export': {
       const [set, format, outDir, reason] = args as [string, ExportFormat, string, string];
-      // The export evaluates the set for its privacy gate, then writes: the first progress line marks the change.
+      // The export's privacy gate reuses the set's stored evaluation (else evaluates it), then writes: the first progress line marks the change.
       let gateSeconds = 0;
       const r = await exportSyntheticSet(db, {
         set,
@@ -95,7 +95,7 @@ async function run(): Promise<Record<string, unknown>> {
           gateSeconds ||= seconds(started);
         },
       });
-      return { seconds: seconds(started), gateSeconds, writeSeconds: seconds(started) - gateSeconds, passed: r.gate.passed, files: r.files.map((f) => ({ name: f.name, rows: f.rows, bytes: statSync(f.path).size })) };
+      return { seconds: seconds(started), gateSeconds, writeSeconds: seconds(started) - gateSeconds, passed: r.gate.passed, evaluationReused: r.evaluation.reused, files: r.files.map((f) => ({ name: f.name, rows: f.rows, bytes: statSync(f.path).size })) };
     }
     default:
       throw new Error(`unknown stage "${stage}"`);

@@ -99,7 +99,15 @@ describe('synthehr CLI (the package bin)', () => {
     const report = JSON.parse(readFileSync(join(dir, 'reports', 'steno2_death_vae_r1_s1.report.json'), 'utf8'));
     expect(report.metrics.length).toBeGreaterThan(30);
     written = { html, report };
-  }, 240_000); // train, generate and evaluate: a guard against a hang, not a speed check
+    // That evaluation (stored 1) guessed sex, not the default sensitive variable: the export's gate evaluates with the
+    // defaults and stores that (2); a second export reuses it.
+    const exportAs = (format: string) => run('export', 'steno2_death_vae_r1_s1', '--format', format, '--out', join(dir, 'exports'), '--override', 'CLI test', '--db', db);
+    const first = exportAs('csv');
+    expect(first.status, first.stderr).toBe(0);
+    const made = /The gate acted on the evaluation made (\S+) \(stored evaluation 2, made for this export\)/.exec(first.stdout)?.[1];
+    expect(made, first.stdout).toBeDefined();
+    expect(exportAs('fhir').stdout).toContain(`The gate acted on the evaluation made ${made} (stored evaluation 2, reused)`);
+  }, 240_000); // train, generate, evaluate and export: a guard against a hang, not a speed check
 
   it.skipIf(!existsSync('/usr/bin/chromium'))('the report draws every chart in Chromium, offline (needs Debian\'s Chromium)', () => {
     expect(written, 'the evaluation above failed').toBeDefined();

@@ -15,7 +15,7 @@ describe('store migrations', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','view')").pluck().all();
-    for (const t of ['datasets', 'variables', 'patients', 'static_values', 'measurements', 'events', 'outcomes', 'imports', 'import_files', 'import_warnings', 'measurement_times']) {
+    for (const t of ['datasets', 'variables', 'patients', 'static_values', 'measurements', 'events', 'outcomes', 'imports', 'import_files', 'import_warnings', 'measurement_times', 'evaluations']) {
       expect(tables).toContain(t);
     }
     expect(() => db.prepare('INSERT INTO patients (dataset_id, source_key) VALUES (999, ?)').run('x')).toThrow(/FOREIGN KEY/);

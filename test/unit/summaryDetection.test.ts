@@ -4,6 +4,7 @@ import { rng } from '../support/syntheticLabs.js';
 import type { EvalPatient } from '../../main/evaluation/data.js';
 import { patientSummary, summaryFeatureNames } from '../../main/evaluation/patientSummary.js';
 import { summaryDetection } from '../../main/evaluation/summaryDetection.js';
+import { privacy } from '../../main/evaluation/privacy.js';
 import { icuRealSamples } from '../support/fixtures.js';
 
 /** Three standard errors of an accuracy measured on n + n patients at chance: the noise of two real samples. */
@@ -35,6 +36,14 @@ describe('summary-feature random forest detector on known answers (ICU cohort)',
     expect(naive.grouped).toBe(0);
     expect(naive.accuracy).toBeLessThan(0.35);
     expect(naive.metric.value).toBeGreaterThan(grouped.metric.value + 0.15);
+  });
+
+  it('groups the same way with the nearest training patients privacy found as with its own search', () => {
+    const mixed = [...trainSet.slice(0, 40), ...holdoutB];
+    const own = summaryDetection(trainSet, holdoutA, mixed, cohort.encoding);
+    const given = summaryDetection(trainSet, holdoutA, mixed, cohort.encoding, { toTrain: privacy(trainSet, holdoutA, mixed, cohort.encoding).toTrain });
+    expect(own.grouped).toBeGreaterThanOrEqual(40);
+    expect(given).toEqual(own);
   });
 
   it('independent noise is detected almost always', () => {

@@ -80,7 +80,8 @@ async function runDemo(dbPath: string, out: Out): Promise<number> {
     const paths = writeReport(report, reportDir);
     // Through the privacy gate, with its data card and audit entry, like any export. The demo
     // shows a refusal and then the override path (recorded with its reason), so that it ends.
-    const exportOptions = { set: generated.dataset, format: 'csv' as const, directory: join(dirname(dbPath), 'export'), report };
+    // The gate reuses the evaluation just made (stored by evaluate).
+    const exportOptions = { set: generated.dataset, format: 'csv' as const, directory: join(dirname(dbPath), 'export') };
     const exported = await stage('export csv', async () => {
       try {
         return await exportSyntheticSet(db, exportOptions);

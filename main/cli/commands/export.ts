@@ -11,7 +11,8 @@ export const exportCommand = defineCommand({
   summary: 'a synthetic set as CSV, FHIR or OMOP files with its data card, after the privacy gate',
   usage: ['SET --format csv|fhir|omop [--out DIR] [--override REASON] [--json]'],
   details:
-    'The privacy gate evaluates the set and refuses one that is not fit to share; --override exports it anyway and records the reason in the audit log and the data card. ' +
+    'The privacy gate acts on the set\'s stored evaluation with the default options (made by synthehr evaluate, the app or an earlier export, by this version\'s evaluation), else evaluates the set and stores it; ' +
+      'it refuses a set that is not fit to share; --override exports it anyway and records the reason in the audit log and the data card. ' +
     'The files go into a new folder DIR/SET.FORMAT; every export is audit-logged.',
   options: {
     format: { type: 'string', arg: 'csv|fhir|omop', help: 'CSV, FHIR R4 NDJSON or OMOP CDM v5.4 CSV' },
@@ -40,5 +41,7 @@ function printExport(out: Out, set: string, format: string, result: ExportResult
   out(table(['file', 'rows'], result.files.map((f) => [f.name, num(f.rows)]), [false, true]));
   if (result.gate.passed) out(`Privacy gate: passed${override?.trim() ? ' (--override was not needed and was not recorded)' : ''}`);
   else out(`The privacy gate refused this set; exported under override: "${result.overrideReason}". Refused for: ${result.gate.verdict.reasons.join('; ')}`);
+  const e = result.evaluation;
+  out(`The gate acted on the evaluation made ${e.generatedAt}${e.id === null ? '' : ` (stored evaluation ${e.id}, ${e.reused ? 'reused' : 'made for this export'})`}`);
   out(`Data card: ${result.dataCard.markdown}\nAudit log entry ${result.auditId}`);
 }

@@ -50,7 +50,8 @@ export function ExportStep() {
           <Alert color={result.gate.passed ? 'green' : 'yellow'}>
             <Text fw={700}>{result.verdict}</Text>
             Exported to {result.directory}.{' '}
-            {result.gate.passed ? 'Privacy gate: passed.' : `The privacy gate refused this set; exported under override: "${result.overrideReason}". Refused for: ${result.gate.failures.join('; ')}.`} Data card: {result.dataCard}
+            {result.gate.passed ? 'Privacy gate: passed.' : `The privacy gate refused this set; exported under override: "${result.overrideReason}". Refused for: ${result.gate.failures.join('; ')}.`} The gate acted on the evaluation made {result.evaluatedAt}
+            {result.evaluationReused ? ' (stored, reused)' : ' (made for this export)'}. Data card: {result.dataCard}
           </Alert>
           <Table>
             <Table.Tbody>
