@@ -5,6 +5,7 @@ import type { StartInfo } from '../training/engine.js';
 import type { TrainCommand, TrainMessage } from '../training/trainWorker.js';
 import { num } from '../common/format.js';
 import type { Out } from './output.js';
+import { duration, progressLine } from './print/training.js';
 
 const WORKER = join(import.meta.dirname, '..', 'training', 'trainWorker.ts');
 
@@ -34,10 +35,10 @@ export function trainInChildProcess(command: Exclude<TrainCommand, { type: 'canc
         if (!json) printStart(out, m.info);
       } else if (m?.type === 'progress') {
         const p = m.progress;
-        const line = `run ${p.runId} ${p.phase}: step ${num(p.step)}/${num(p.totalSteps)}, ${Object.entries(p.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; ${p.msPerStep.toFixed(0)} ms/step, ETA ${duration(p.etaSeconds)}`;
+        const line = progressLine(p);
         const now = Date.now();
         if (tty) process.stderr.write(`\r${line.slice(0, (process.stderr.columns ?? 120) - 1).padEnd((process.stderr.columns ?? 120) - 1)}`);
-        else if (now - lastLine > 5000 || p.step === p.totalSteps) {
+        else if (p.phase === 'loading' || now - lastLine > 5000 || p.step === p.totalSteps) {
           process.stderr.write(`${line}\n`);
           lastLine = now;
         }
@@ -71,11 +72,4 @@ function printStart(out: Out, info: StartInfo): void {
   out(`Run ${info.runId}: ${info.config.family} on ${num(info.trainPatients)} training patients${info.resumedFrom ? `, resuming from step ${num(info.resumedFrom)}` : ''}`);
   out(`Backend: ${info.backend.name} (${info.backend.device}); ${info.backend.reason}`);
   out(`Config: ${Object.entries(info.config).filter(([k]) => k !== 'family').map(([k, v]) => `${k} ${v}`).join(', ')}`);
-}
-
-function duration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '-';
-  if (seconds < 90) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
-  if (seconds < 5400) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
 }

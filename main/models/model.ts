@@ -16,6 +16,8 @@ export interface ModelPhase<P extends string = string> {
   name: P;
   steps: number;
   optimizers: string[];
+  /** Time of one step relative to the model's other phases (default 1); only the ETA reads it, until the phase is timed itself. */
+  cost?: number;
 }
 
 /**

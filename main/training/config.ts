@@ -54,6 +54,11 @@ export function defaultConfig(family: Family, trainPatients: number, overrides: 
   };
 }
 
+/** Steps of a configuration, all its phases together. */
+export function stepsOf(config: ModelConfig): number {
+  return config.family === 'vae' ? config.steps : config.embeddingSteps + config.supervisedSteps + config.jointSteps;
+}
+
 /** A run's stored configuration (and how often it checkpoints), with fields added since it was stored set as the run trained without them. */
 export function storedConfig(json: string): { config: ModelConfig; checkpointEvery: number } {
   const { checkpointEvery, ...stored } = JSON.parse(json) as ModelConfig & { checkpointEvery: number };

@@ -11,7 +11,7 @@ import type { TimeGanPhase } from '../../main/models/timegan.js';
 import type { VaePhase } from '../../main/models/vae.js';
 import { restoreState, stateJson } from '../../main/training/checkpoint.js';
 import { defaultConfig } from '../../main/training/config.js';
-import { buildModel, loadTrainingData, resume, train } from '../../main/training/engine.js';
+import { buildModel, loadTrainingData, resume, train, type TrainProgress } from '../../main/training/engine.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
 import { noViolations, observedRanges, repair } from '../../main/training/plausibility.js';
 import { showCohort } from '../../main/cohort/cohortService.js';
@@ -107,7 +107,7 @@ describe('the training engine', () => {
     expect(reference).toHaveLength(40);
 
     let steps = 0;
-    const stopped = await train(db, request, { onProgress: () => steps++, shouldStop: () => steps >= 25 });
+    const stopped = await train(db, request, { onProgress: (p) => (steps = p.step), shouldStop: () => steps >= 25 });
     expect(stopped.status).toBe('cancelled');
     expect(repo.run(stopped.runId)).toMatchObject({ status: 'cancelled', step: 25 });
     const resumed = await resume(db, stopped.runId);
@@ -116,6 +116,39 @@ describe('the training engine', () => {
     // bias corrections differ from the running ones in the last float32 bits, hence closeTo).
     expect(repo.losses(stopped.runId).map((l) => l.losses.total)).toEqual(reference.map((x) => expect.closeTo(x!, 4)));
     expect(repo.run(stopped.runId)).toMatchObject({ status: 'completed', step: 40, backend: (await selectBackend('auto')).name });
+  });
+
+  it('reports loading as its own phase before the first step, and an ETA only from steps timed after the warm-up', async () => {
+    // A clock that moves 5 ms each time it is read: every step takes 5 ms, however fast this machine is.
+    let now = 0;
+    const clock = () => (now += 5);
+    const events: TrainProgress[] = [];
+    const started: number[] = [];
+    const run = await train(db, { cohort: 'steno2_death', family: 'vae', seed: 3, config: { hidden: 8, steps: 20, batchSize: 16 }, checkpointEvery: 10 }, { clock, onStart: () => started.push(events.length), onProgress: (p) => events.push(p) });
+    const loading = events.filter((e) => e.phase === 'loading');
+    expect(started).toEqual([0]);
+    expect(events.slice(0, loading.length)).toEqual(loading);
+    expect(loading.map((e) => [e.step, e.totalSteps, e.etaSeconds])).toEqual(loading.map(() => [0, 20, null]));
+    expect(loading[0]!.activity).toBe('reading and encoding 127 training patients');
+    const steps = events.slice(loading.length);
+    expect(steps.map((e) => e.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // Five steps of warm-up left out, five more timed: then 5 ms a step for the steps left.
+    expect(steps.map((e) => e.etaSeconds)).toEqual(steps.map((e) => (e.step < 10 ? null : ((20 - e.step) * 5) / 1000)));
+    expect(steps.map((e) => e.msPerStep)).toEqual(steps.map((e) => (e.step < 10 ? null : 5)));
+
+    // A resumed run loads again (and says so) before its next step.
+    const resumedEvents: TrainProgress[] = [];
+    let stop = false;
+    const stopped = await train(db, { cohort: 'steno2_death', family: 'vae', seed: 3, config: { hidden: 8, steps: 20, batchSize: 16 }, checkpointEvery: 10 }, { onProgress: (p) => (stop = p.step >= 10), shouldStop: () => stop });
+    await resume(db, stopped.runId, { onProgress: (p) => resumedEvents.push(p) });
+    const firstStep = resumedEvents.findIndex((e) => e.phase !== 'loading');
+    expect(resumedEvents.slice(0, firstStep).map((e) => [e.step, e.activity])).toEqual([
+      [10, 'reading and encoding 127 training patients'],
+      [10, 'fitting the output heads to the training split and building the model'],
+      [10, 'restoring the checkpoint of step 10'],
+    ]);
+    expect(resumedEvents[firstStep]!.step).toBe(11);
+    expect(run.status).toBe('completed');
   });
 
   it('resumes a TimeGAN stopped in its joint phase exactly where it was, the discriminator gate included', async () => {
@@ -131,7 +164,7 @@ describe('the training engine', () => {
     expect(reference[9]!.losses.discriminator).toBe(reference[8]!.losses.discriminator);
 
     let steps = 0;
-    const stopped = await train(db, request, { onProgress: () => steps++, shouldStop: () => steps >= 10 });
+    const stopped = await train(db, request, { onProgress: (p) => (steps = p.step), shouldStop: () => steps >= 10 });
     expect(repo.run(stopped.runId)).toMatchObject({ status: 'cancelled', step: 10 });
     expect((await resume(db, stopped.runId)).status).toBe('completed');
     const resumed = repo.losses(stopped.runId);

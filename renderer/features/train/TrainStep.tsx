@@ -5,9 +5,17 @@ import { api, errorMessage } from '../../api';
 import { Plot } from '../../charts/Plot';
 
 
-function eta(seconds: number): string {
+function eta(seconds: number | null): string {
+  if (seconds === null) return 'estimating';
   if (!Number.isFinite(seconds)) return '–';
   return seconds < 90 ? `${Math.round(seconds)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+/** The progress line: what loading is doing, or phase, step, step time and ETA. */
+function progressText(p: TrainingProgressDto): string {
+  if (p.phase === 'loading') return `loading: ${p.activity ?? ''} …`;
+  const speed = p.msPerStep === null ? 'timing steps' : `${p.msPerStep.toFixed(0)} ms/step`;
+  return `${p.phase}: step ${p.step.toLocaleString()} of ${p.totalSteps.toLocaleString()} · ${speed} · ETA ${eta(p.etaSeconds)}`;
 }
 
 /** Step 3: train a generator off the UI thread, watch its losses, stop and resume it, generate patients. */
@@ -35,7 +43,7 @@ export function TrainStep() {
     const offProgress = api().onTrainingProgress((p) => {
       if (p.runId !== activeRef.current) return;
       setProgress(p);
-      setHistory((h) => [...h, { step: p.step, losses: p.losses }]);
+      if (p.phase !== 'loading') setHistory((h) => [...h, { step: p.step, losses: p.losses }]);
     });
     const offState = api().onTrainingState((s) => {
       void refresh();
@@ -112,7 +120,7 @@ export function TrainStep() {
             <>
               <Progress value={(100 * progress.step) / progress.totalSteps} aria-label="training progress" />
               <Text size="sm" aria-live="polite">
-                {progress.phase}: step {progress.step.toLocaleString()} of {progress.totalSteps.toLocaleString()} · {progress.msPerStep.toFixed(0)} ms/step · ETA {eta(progress.etaSeconds)}
+                {progressText(progress)}
               </Text>
             </>
           )}
