@@ -5,7 +5,8 @@ import type { StartInfo } from '../training/engine.js';
 import type { TrainCommand, TrainMessage } from '../training/trainWorker.js';
 import { num } from '../common/format.js';
 import type { Out } from './output.js';
-import { duration, progressLine } from './print/training.js';
+import { duration, progressLine, stoppingRuleText } from './print/training.js';
+import { stepsOf } from '../training/config.js';
 
 const WORKER = join(import.meta.dirname, '..', 'training', 'trainWorker.ts');
 
@@ -47,7 +48,11 @@ export function trainInChildProcess(command: Exclude<TrainCommand, { type: 'canc
         if (tty) process.stderr.write('\n');
         const r = m.result;
         if (json) out(JSON.stringify(r, null, 2));
-        else if (r.status === 'completed') out(`Run ${r.runId} completed: ${num(r.steps)} steps in ${duration(r.seconds)} on ${r.backend.name}. Generate with: synthehr generate ${r.runId} --patients N`);
+        else if (r.status === 'completed') {
+          const kept = r.bestStep && r.bestStep !== r.steps ? `; it keeps the weights of step ${num(r.bestStep)}, its best validation loss` : '';
+          const why = r.stoppedBy === 'validation' ? ` (its validation loss stopped improving${kept})` : kept ? ` (the step budget${kept})` : '';
+          out(`Run ${r.runId} completed: ${num(r.steps)} steps${why} in ${duration(r.seconds)} on ${r.backend.name}. Generate with: synthehr generate ${r.runId} --patients N`);
+        }
         else out(`Run ${r.runId} stopped at step ${num(r.steps)} (checkpoint saved). Resume with: synthehr train --resume ${r.runId}`);
       } else if (m?.type === 'failed') {
         finished = true;
@@ -71,5 +76,6 @@ export function trainInChildProcess(command: Exclude<TrainCommand, { type: 'canc
 function printStart(out: Out, info: StartInfo): void {
   out(`Run ${info.runId}: ${info.config.family} on ${num(info.trainPatients)} training patients${info.resumedFrom ? `, resuming from step ${num(info.resumedFrom)}` : ''}`);
   out(`Backend: ${info.backend.name} (${info.backend.device}); ${info.backend.reason}`);
-  out(`Config: ${Object.entries(info.config).filter(([k]) => k !== 'family').map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  out(`Config: ${Object.entries(info.config).filter(([k]) => k !== 'family' && k !== 'stopping').map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (info.config.stopping) out(`Stopping: ${stoppingRuleText(info.config.stopping, info.trainPatients)}; at most ${num(stepsOf(info.config))} steps`);
 }

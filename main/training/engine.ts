@@ -14,20 +14,21 @@ import { iterateTimelines } from '../sequence/timeline.js';
 import type { Db } from '../store/database.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { selectBackend, type BackendChoice, type BackendName } from './backend.js';
-import { sampleBatch, trainingData, type TrainingData } from '../models/minibatch.js';
-import { loadOptimizers, packTensors, restoreState, saveOptimizers, stateJson, unpackTensors } from './checkpoint.js';
-import { defaultConfig, stepsOf, storedConfig, type Family, type ModelConfig, type ModelPhaseName } from './config.js';
+import { trainingData, type TrainingData } from '../models/minibatch.js';
+import { loadOptimizers, restoreState, unpackTensors } from './checkpoint.js';
+import { defaultConfig, stepsOf, storedConfig, type ConfigOverrides, type Family, type ModelConfig, type ModelPhaseName } from './config.js';
 import { followUpShare } from './followUpShare.js';
-import { StepTimer } from './stepTimes.js';
-import { UserError, type ErrorCode } from '../common/errors.js';
+import { FRESH_STOPPING, holdOutValidation } from './earlyStopping.js';
+import { TrainingError } from './trainingError.js';
+import { trainLoop, type LoopResult, type Prepared, type RunContext } from './trainLoop.js';
 
 export interface TrainRequest {
   cohort: string;
   family: Family;
   seed?: number;
   backend?: BackendName | 'auto';
-  /** Overrides of the defaults (hidden, steps, learningRate, ...). */
-  config?: Partial<ModelConfig> & { steps?: number };
+  /** Overrides of the defaults (hidden, steps, learningRate, stopping on a validation loss, ...). */
+  config?: ConfigOverrides;
   checkpointEvery?: number;
 }
 
@@ -52,18 +53,13 @@ export interface TrainHooks {
   clock?: () => number;
 }
 
-export interface TrainResult {
+export interface TrainResult extends LoopResult {
   runId: number;
-  status: 'completed' | 'cancelled';
-  steps: number;
   seconds: number;
   backend: BackendChoice;
 }
 
-export class TrainingError extends UserError {
-  override name = 'TrainingError';
-  readonly code: ErrorCode = 'training-refused';
-}
+export { TrainingError };
 
 /**
  * Builds the model of a config for an encoding (pure: config, layout and training
@@ -97,8 +93,6 @@ export function modelView(config: ModelConfig, enc: Encoding, data: TrainingData
   return { data: share.data, followUpEnd: share.end };
 }
 
-const totalOf = (m: Model) => m.phases.reduce((n, p) => n + p.steps, 0);
-
 /** Trains a new run. */
 export async function train(db: Db, req: TrainRequest, hooks: TrainHooks = {}): Promise<TrainResult> {
   const backend = await selectBackend(req.backend ?? 'auto');
@@ -120,11 +114,10 @@ export async function train(db: Db, req: TrainRequest, hooks: TrainHooks = {}): 
     pid: process.pid,
   });
   hooks.onStart?.({ runId, backend, config, trainPatients: cohort.split.train, resumedFrom: 0 });
-  const run: RunContext = { db, runId, backend, hooks, total: stepsOf(config), every: checkpointEvery, batchSize: config.batchSize, clock: hooks.clock ?? (() => performance.now()) };
-  return execute(run, 0, async (loading) => {
-    const { model, data } = await prepare(db, cohort, config, seed, loading);
+  return execute(runContext(db, runId, backend, stepsOf(config), checkpointEvery, config, hooks), 0, async (loading) => {
+    const { model, data, stopping } = await prepare(db, cohort, config, seed, loading);
     // Batches come from their own stream, so that changing the model does not change the batches.
-    return { model, data, dataRng: new Rng(seed ^ 0x5eed), start: 0 };
+    return { model, data, dataRng: new Rng(seed ^ 0x5eed), start: 0, stopping: stopping && { ...stopping, state: FRESH_STOPPING, best: null } };
   });
 }
 
@@ -133,7 +126,9 @@ export async function resume(db: Db, runId: number, hooks: TrainHooks = {}, back
   const repo = new TrainingRepository(db);
   const stored = repo.run(runId);
   if (!stored) throw new TrainingError(`No training run ${runId} in this store.`);
-  if (stored.status === 'completed') throw new TrainingError(`Run ${runId} has already completed all ${stored.totalSteps} steps.`);
+  if (stored.status === 'completed') {
+    throw new TrainingError(`Run ${runId} has already completed ${stored.stoppedBy === 'validation' ? `(its validation loss stopped improving at step ${num(stored.step)} of at most ${num(stored.totalSteps)})` : `all ${stored.totalSteps} steps`}.`);
+  }
   if (stored.status === 'running' && stored.pid !== null && stored.pid !== process.pid && isAlive(stored.pid)) {
     throw new TrainingError(`Run ${runId} is still running (process ${stored.pid}); cancel it first.`);
   }
@@ -145,51 +140,41 @@ export async function resume(db: Db, runId: number, hooks: TrainHooks = {}, back
   repo.truncateLosses(runId, start);
   repo.resumeRun(runId, process.pid, backend);
   hooks.onStart?.({ runId, backend, config, trainPatients: cohort.split.train, resumedFrom: start });
-  const run: RunContext = { db, runId, backend, hooks, total: stored.totalSteps, every: checkpointEvery, batchSize: config.batchSize, clock: hooks.clock ?? (() => performance.now()) };
-  return execute(run, start, async (loading) => {
-    const { model, data } = await prepare(db, cohort, config, stored.seed, loading);
+  return execute(runContext(db, runId, backend, stored.totalSteps, checkpointEvery, config, hooks), start, async (loading) => {
+    const { model, data, stopping } = await prepare(db, cohort, config, stored.seed, loading);
     const dataRng = new Rng(stored.seed ^ 0x5eed);
+    let state = FRESH_STOPPING;
     if (checkpoint) {
       await loading(`restoring the checkpoint of step ${num(start)}`);
       model.params.load(unpackTensors(checkpoint.weights));
       await loadOptimizers(model, checkpoint.optimizers);
-      restoreState(checkpoint.rngJson, dataRng, model);
+      state = restoreState(checkpoint.rngJson, dataRng, model) ?? FRESH_STOPPING;
     }
-    return { model, data, dataRng, start };
+    const best = checkpoint?.bestWeights ? unpackTensors(checkpoint.bestWeights) : null;
+    return { model, data, dataRng, start, stopping: stopping && { ...stopping, state, best } };
   });
 }
 
-/** The run being trained, as the loop and its progress reports see it. */
-interface RunContext {
-  db: Db;
-  runId: number;
-  backend: BackendChoice;
-  hooks: TrainHooks;
-  /** Steps of the whole run. */
-  total: number;
-  /** Steps between checkpoints. */
-  every: number;
-  batchSize: number;
-  clock: () => number;
-}
-
-interface Prepared {
-  model: Model;
-  data: TrainingData;
-  dataRng: Rng;
-  start: number;
+function runContext(db: Db, runId: number, backend: BackendChoice, total: number, every: number, config: ModelConfig, hooks: TrainHooks): RunContext {
+  return { db, runId, backend, total, every, batchSize: config.batchSize, clock: hooks.clock ?? (() => performance.now()), onProgress: hooks.onProgress, shouldStop: hooks.shouldStop };
 }
 
 /** Reports one part of loading (as the 'loading' phase) and lets the report leave before the synchronous work that follows. */
 type Loading = (activity: string) => Promise<void>;
 
-/** Reads and encodes the cohort's training split and builds the model on it. */
-async function prepare(db: Db, cohort: CohortReport, config: ModelConfig, seed: number, loading: Loading): Promise<{ model: Model; data: TrainingData }> {
+/**
+ * Reads and encodes the cohort's training split and builds the model on it (its
+ * output heads fitted to all of it, as generation builds it); a run stopping on a
+ * validation loss then trains on the split less its validation patients.
+ */
+async function prepare(db: Db, cohort: CohortReport, config: ModelConfig, seed: number, loading: Loading) {
   await loading(`reading and encoding ${num(cohort.split.train)} training patients`);
   const raw = encodeTrainingSplit(db, cohort);
   await loading(config.architecture === 2 ? 'fitting the output heads to the training split and building the model' : 'building the model');
   const { data } = modelView(config, cohort.encoding, raw);
-  return { model: buildModel(config, cohort.encoding, seed, data), data };
+  const model = buildModel(config, cohort.encoding, seed, data);
+  const split = config.stopping && model.validationLoss ? holdOutValidation(data, config.stopping, seed) : null;
+  return { model, data: split?.fit ?? data, stopping: split && config.stopping ? { rule: config.stopping, validation: split.validation } : null };
 }
 
 /** Loads and trains a run; a failure anywhere marks it failed. */
@@ -199,59 +184,16 @@ async function execute(run: RunContext, from: number, load: (loading: Loading) =
   let model: Model | undefined;
   try {
     const prepared = await load(async (activity) => {
-      run.hooks.onProgress?.({ runId: run.runId, phase: 'loading', activity, step: from, totalSteps: run.total, losses: {}, msPerStep: null, etaSeconds: null, backend: run.backend.name, device: run.backend.device });
+      run.onProgress?.({ runId: run.runId, phase: 'loading', activity, step: from, totalSteps: run.total, losses: {}, msPerStep: null, etaSeconds: null, stopping: null, backend: run.backend.name, device: run.backend.device });
       await new Promise((r) => setImmediate(r));
     });
     model = prepared.model;
-    return await loop(run, prepared, started);
+    const result = await trainLoop(run, prepared);
+    return { ...result, runId: run.runId, seconds: (run.clock() - started) / 1000, backend: run.backend };
   } catch (err) {
     repo.setStatus(run.runId, 'failed', (err as Error).message);
     throw err;
   } finally {
     model?.dispose();
   }
-}
-
-async function loop(run: RunContext, { model, data, dataRng, start }: Prepared, started: number): Promise<TrainResult> {
-  const { db, runId, backend, hooks, every, clock } = run;
-  const repo = new TrainingRepository(db);
-  const total = totalOf(model);
-  const timer = new StepTimer();
-  const seconds = () => (clock() - started) / 1000;
-  let pending: { step: number; phase: string; losses: Record<string, number>; ms: number }[] = [];
-  const checkpoint = async (step: number) => {
-    repo.save(runId, step, pending, {
-      weights: packTensors(await model.params.save()),
-      optimizers: await saveOptimizers(model),
-      rngJson: stateJson(dataRng, model),
-    });
-    pending = [];
-  };
-  let step = 0;
-  for (const [index, phase] of model.phases.entries()) {
-    timer.startPhase();
-    for (let k = 0; k < phase.steps; k++, step++) {
-      if (step < start) continue;
-      // Let messages in (cancel, a parent gone) between steps: a step is synchronous.
-      await new Promise((r) => setImmediate(r));
-      if (hooks.shouldStop?.()) {
-        await checkpoint(step);
-        repo.setStatus(runId, 'cancelled');
-        return { runId, status: 'cancelled', steps: step, seconds: seconds(), backend };
-      }
-      const t0 = clock();
-      const losses = model.trainStep(phase.name, sampleBatch(data, Math.min(run.batchSize, data.n), dataRng));
-      const ms = clock() - t0;
-      for (const [name, v] of Object.entries(losses)) {
-        if (!Number.isFinite(v)) throw new TrainingError(`loss "${name}" became ${v} at step ${step + 1} (${phase.name}); lower the learning rate and resume from the last checkpoint.`);
-      }
-      timer.add(ms, phase.cost ?? 1);
-      pending.push({ step: step + 1, phase: phase.name, losses, ms });
-      if ((step + 1) % every === 0 || step + 1 === total) await checkpoint(step + 1);
-      const left = [{ steps: phase.steps - k - 1, cost: phase.cost ?? 1 }, ...model.phases.slice(index + 1).map((p) => ({ steps: p.steps, cost: p.cost ?? 1 }))];
-      hooks.onProgress?.({ runId, phase: phase.name, step: step + 1, totalSteps: total, losses, msPerStep: timer.msPerStep, etaSeconds: timer.eta(left), backend: backend.name, device: backend.device });
-    }
-  }
-  repo.setStatus(runId, 'completed');
-  return { runId, status: 'completed', steps: total, seconds: seconds(), backend };
 }

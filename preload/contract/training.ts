@@ -44,8 +44,12 @@ export const trainingProgress = z.object({
   losses: z.record(z.string(), z.number()),
   /** Measured after the phase's first steps (which compile kernels); null until then. */
   msPerStep: z.number().nullable(),
-  /** From measured steps; null while still estimating. */
+  /** From measured steps; null while still estimating. With `stopping`, to the step budget: at most. */
   etaSeconds: z.number().nullable(),
+  /** A run stopping on its validation loss: the last and best measurements, and measurements without improvement out of `patience`; null on a fixed schedule. */
+  stopping: z
+    .object({ lastLoss: z.number().nullable(), bestLoss: z.number().nullable(), bestStep: z.number(), since: z.number(), patience: z.number() })
+    .nullable(),
   backend: z.string(),
   device: z.string(),
 });

@@ -53,10 +53,10 @@ async function run(): Promise<Record<string, unknown>> {
           lastLine = performance.now();
           const losses = Object.entries(p.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
           const speed = p.msPerStep === null ? 'timing steps' : `${p.msPerStep.toFixed(0)} ms/step`;
-          log(`${family}${p.phase === family ? '' : ` ${p.phase}`}: step ${p.step.toLocaleString('en-US')}/${p.totalSteps.toLocaleString('en-US')}, ${losses}; ${speed}, ETA ${p.etaSeconds === null ? 'estimating' : minutes(p.etaSeconds)}, ${minutes(seconds(started))} so far`);
+          log(`${family}${p.phase === family ? '' : ` ${p.phase}`}: step ${p.step.toLocaleString('en-US')}/${p.totalSteps.toLocaleString('en-US')}, ${losses}; ${speed}, ETA ${p.etaSeconds === null ? 'estimating' : `${p.stopping ? 'at most ' : ''}${minutes(p.etaSeconds)}`}${p.stopping?.bestLoss == null ? '' : `, validation best ${p.stopping.bestLoss.toFixed(3)} at step ${p.stopping.bestStep}, ${p.stopping.since}/${p.stopping.patience} checks without improvement`}, ${minutes(seconds(started))} so far`);
         },
       });
-      return { runId: r.runId, status: r.status, steps: r.steps, seconds: seconds(started), loopSeconds: r.seconds, loadSeconds, msPerStep, backend: r.backend.name, device: r.backend.device };
+      return { runId: r.runId, status: r.status, steps: r.steps, stoppedBy: r.stoppedBy, bestStep: r.bestStep, seconds: seconds(started), loopSeconds: r.seconds, loadSeconds, msPerStep, backend: r.backend.name, device: r.backend.device };
     }
     case 'generate': {
       const [runId, patients] = args.map(Number) as [number, number];

@@ -5,10 +5,11 @@ import { training } from './004-training.js';
 import { exportAudit } from './005-export-audit.js';
 import { review } from './006-review.js';
 import { reviewFileAudit } from './007-review-file-audit.js';
+import { trainingStop } from './008-training-stop.js';
 import type { Migration } from './types.js';
 
 /** Every schema step, in order. Append only: a shipped step is never edited. */
-export const migrations: readonly Migration[] = [coreTables, importLogAndTimeViews, cohorts, training, exportAudit, review, reviewFileAudit];
+export const migrations: readonly Migration[] = [coreTables, importLogAndTimeViews, cohorts, training, exportAudit, review, reviewFileAudit, trainingStop];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version;
 

@@ -15,7 +15,10 @@ function eta(seconds: number | null): string {
 function progressText(p: TrainingProgressDto): string {
   if (p.phase === 'loading') return `loading: ${p.activity ?? ''} …`;
   const speed = p.msPerStep === null ? 'timing steps' : `${p.msPerStep.toFixed(0)} ms/step`;
-  return `${p.phase}: step ${p.step.toLocaleString()} of ${p.totalSteps.toLocaleString()} · ${speed} · ETA ${eta(p.etaSeconds)}`;
+  // Stopping on a validation loss, the run may end before its step budget: the ETA is a bound.
+  const s = p.stopping;
+  const validation = s?.bestLoss == null ? '' : ` · validation best ${s.bestLoss.toFixed(3)} at step ${s.bestStep.toLocaleString()}, ${s.since}/${s.patience} checks without improvement`;
+  return `${p.phase}: step ${p.step.toLocaleString()} of ${p.totalSteps.toLocaleString()} · ${speed} · ETA ${s && p.etaSeconds !== null ? 'at most ' : ''}${eta(p.etaSeconds)}${validation}`;
 }
 
 /** Step 3: train a generator off the UI thread, watch its losses, stop and resume it, generate patients. */
@@ -127,7 +130,7 @@ export function TrainStep() {
           {history.length > 0 && (
             <Plot
               label="Training losses by step"
-              data={lossNames.map((name) => ({ x: history.map((h) => h.step), y: history.map((h) => h.losses[name] ?? null), name, mode: 'lines' }))}
+              data={lossNames.map((name) => ({ x: history.map((h) => h.step), y: history.map((h) => h.losses[name] ?? null), name, mode: 'lines', connectgaps: true }))}
               layout={{ title: { text: 'Losses' }, xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'loss' } } }}
             />
           )}
