@@ -5,6 +5,8 @@ import type { StartInfo } from '../training/engine.js';
 import type { TrainCommand, TrainMessage } from '../training/trainWorker.js';
 import { num } from '../common/format.js';
 import type { Out } from './output.js';
+import { duration, progressLine, stoppingRuleText } from './print/training.js';
+import { stepsOf } from '../training/config.js';
 
 const WORKER = join(import.meta.dirname, '..', 'training', 'trainWorker.ts');
 
@@ -34,10 +36,10 @@ export function trainInChildProcess(command: Exclude<TrainCommand, { type: 'canc
         if (!json) printStart(out, m.info);
       } else if (m?.type === 'progress') {
         const p = m.progress;
-        const line = `run ${p.runId} ${p.phase}: step ${num(p.step)}/${num(p.totalSteps)}, ${Object.entries(p.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; ${p.msPerStep.toFixed(0)} ms/step, ETA ${duration(p.etaSeconds)}`;
+        const line = progressLine(p);
         const now = Date.now();
         if (tty) process.stderr.write(`\r${line.slice(0, (process.stderr.columns ?? 120) - 1).padEnd((process.stderr.columns ?? 120) - 1)}`);
-        else if (now - lastLine > 5000 || p.step === p.totalSteps) {
+        else if (p.phase === 'loading' || now - lastLine > 5000 || p.step === p.totalSteps) {
           process.stderr.write(`${line}\n`);
           lastLine = now;
         }
@@ -46,7 +48,11 @@ export function trainInChildProcess(command: Exclude<TrainCommand, { type: 'canc
         if (tty) process.stderr.write('\n');
         const r = m.result;
         if (json) out(JSON.stringify(r, null, 2));
-        else if (r.status === 'completed') out(`Run ${r.runId} completed: ${num(r.steps)} steps in ${duration(r.seconds)} on ${r.backend.name}. Generate with: synthehr generate ${r.runId} --patients N`);
+        else if (r.status === 'completed') {
+          const kept = r.bestStep && r.bestStep !== r.steps ? `; it keeps the weights of step ${num(r.bestStep)}, its best validation loss` : '';
+          const why = r.stoppedBy === 'validation' ? ` (its validation loss stopped improving${kept})` : kept ? ` (the step budget${kept})` : '';
+          out(`Run ${r.runId} completed: ${num(r.steps)} steps${why} in ${duration(r.seconds)} on ${r.backend.name}. Generate with: synthehr generate ${r.runId} --patients N`);
+        }
         else out(`Run ${r.runId} stopped at step ${num(r.steps)} (checkpoint saved). Resume with: synthehr train --resume ${r.runId}`);
       } else if (m?.type === 'failed') {
         finished = true;
@@ -70,12 +76,6 @@ export function trainInChildProcess(command: Exclude<TrainCommand, { type: 'canc
 function printStart(out: Out, info: StartInfo): void {
   out(`Run ${info.runId}: ${info.config.family} on ${num(info.trainPatients)} training patients${info.resumedFrom ? `, resuming from step ${num(info.resumedFrom)}` : ''}`);
   out(`Backend: ${info.backend.name} (${info.backend.device}); ${info.backend.reason}`);
-  out(`Config: ${Object.entries(info.config).filter(([k]) => k !== 'family').map(([k, v]) => `${k} ${v}`).join(', ')}`);
-}
-
-function duration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '-';
-  if (seconds < 90) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
-  if (seconds < 5400) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+  out(`Config: ${Object.entries(info.config).filter(([k]) => k !== 'family' && k !== 'stopping').map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (info.config.stopping) out(`Stopping: ${stoppingRuleText(info.config.stopping, info.trainPatients)}; at most ${num(stepsOf(info.config))} steps`);
 }

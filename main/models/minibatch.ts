@@ -28,6 +28,26 @@ export function trainingData(batch: EncodedBatch, enc: Encoding): TrainingData {
   };
 }
 
+/** Patients `ids` of a training set (indices into it), in that order. */
+export function subsetOf(data: TrainingData, ids: readonly number[]): TrainingData {
+  const seq = data.steps * data.stepWidth;
+  const out: TrainingData = {
+    ...data,
+    n: ids.length,
+    statics: new Float32Array(ids.length * data.staticWidth),
+    sequences: new Float32Array(ids.length * seq),
+    lengths: new Int32Array(ids.length),
+    outcomes: new Float32Array(ids.length * data.outcomeWidth),
+  };
+  ids.forEach((p, i) => {
+    out.statics.set(data.statics.subarray(p * data.staticWidth, (p + 1) * data.staticWidth), i * data.staticWidth);
+    out.sequences.set(data.sequences.subarray(p * seq, (p + 1) * seq), i * seq);
+    out.lengths[i] = data.lengths[p]!;
+    out.outcomes.set(data.outcomes.subarray(p * data.outcomeWidth, (p + 1) * data.outcomeWidth), i * data.outcomeWidth);
+  });
+  return out;
+}
+
 /** One minibatch, time-major where it is per step (row t*B + b is patient b at step t). */
 export interface MiniBatch {
   size: number;

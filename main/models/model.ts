@@ -16,6 +16,8 @@ export interface ModelPhase<P extends string = string> {
   name: P;
   steps: number;
   optimizers: string[];
+  /** Time of one step relative to the model's other phases (default 1); only the ETA reads it, until the phase is timed itself. */
+  cost?: number;
 }
 
 /**
@@ -41,6 +43,12 @@ export interface Model<P extends string = string> {
   state(): ModelState;
   /** Takes up a state from `state()` (or an older, partial one). */
   restore(state: ModelState): void;
+  /**
+   * The training objective on patients the model does not train on (lower is better), where the
+   * family has one that follows what it generates; leaves no trace on training. Without it a run
+   * trains its fixed schedule.
+   */
+  validationLoss?(data: TrainingData): number;
   /** Fits what generation draws from to the training data it was trained on, where the family has such a thing (the VAE's latent distribution). */
   fitSampler?(data: TrainingData): void;
   generate(n: number, rng: Rng): GeneratedBatch;

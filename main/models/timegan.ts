@@ -104,10 +104,11 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
     }
   }
 
+  // Costs as timed on the ICU cohort on wasm: a joint step runs generator, embedder and discriminator.
   const phases: ModelPhase<TimeGanPhase>[] = [
-    { name: 'embedding', steps: config.embeddingSteps, optimizers: ['embedding'] },
-    { name: 'supervised', steps: config.supervisedSteps, optimizers: ['supervised'] },
-    { name: 'joint', steps: config.jointSteps, optimizers: ['generator', 'embedding', 'discriminator'] },
+    { name: 'embedding', steps: config.embeddingSteps, optimizers: ['embedding'], cost: 1 },
+    { name: 'supervised', steps: config.supervisedSteps, optimizers: ['supervised'], cost: 0.5 },
+    { name: 'joint', steps: config.jointSteps, optimizers: ['generator', 'embedding', 'discriminator'], cost: 4 },
   ];
   return {
     family: 'timegan',

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchOf, stepPosition, type MiniBatch, type TrainingData } from './minibatch.js';
-import { partLoss, lossWeights, disposeWeights, type ChannelSpec } from './channels.js';
+import { partLoss, lossWeights, disposeWeights, type ChannelSpec, type LossWeights } from './channels.js';
 import { readClock } from './clock.js';
 import { lengthLoss } from './heads.js';
 import { aggregatePosterior, type LatentGaussian } from './latentPrior.js';
 import type { Model, ModelPhase, ModelState } from './model.js';
-import { adam, optimize } from './optimize.js';
+import { adam, optimize, type LossParts } from './optimize.js';
 import { readOut, sumAll } from './ops.js';
 import { Params } from './params.js';
-import type { Rng } from '../common/rng.js';
+import { Rng } from '../common/rng.js';
 import { generateVae } from './vaeGenerate.js';
 import { vaeNetworks } from './vaeNetworks.js';
 import { withinLogits } from './within.js';
@@ -34,6 +34,11 @@ export interface VaeConfig {
 
 export type VaePhase = 'vae';
 
+const VALIDATION_NOISE_SEED = 0x7a1d;
+
+/** The reconstruction terms' weights of one batch. */
+type BatchWeights = { step: LossWeights; statics: LossWeights; outcome: LossWeights };
+
 /**
  * A sequential VAE: a GRU encoder reads the visits (with the statics) into a
  * latent patient; from it the decoder generates the statics once, the number
@@ -52,48 +57,77 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
   const net = vaeNetworks(config, spec, p);
   const optimizer = adam(config.learningRate);
 
-  /** One step on the negative ELBO: reconstruction of steps, statics, outcome and length, plus beta times the KL term. */
-  function trainStep(batch: MiniBatch): Record<string, number> {
-    const B = batch.size;
-    const eps = rng.normals(B * Z);
-    const stepW = lossWeights(spec.step, batch.x, T * B, batch.keep, batch.previous);
-    const staticW = lossWeights(spec.statics, batch.statics, B);
-    const outcomeW = lossWeights(spec.outcome, batch.outcomes, B);
+  /** Per-batch weights of the reconstruction terms (observed values, patterns); disposed after use. */
+  function withWeights<T>(batch: MiniBatch, use: (w: BatchWeights) => T): T {
+    const w = {
+      step: lossWeights(spec.step, batch.x, T * batch.size, batch.keep, batch.previous),
+      statics: lossWeights(spec.statics, batch.statics, batch.size),
+      outcome: lossWeights(spec.outcome, batch.outcomes, batch.size),
+    };
     try {
-      return tf.tidy(() => {
-        const x = tf.tensor2d(batch.x, [T * B, C]);
-        const previous = tf.tensor2d(batch.previous, [T * B, C]);
-        const keep = tf.tensor2d(batch.keep, [T * B, 1]);
-        const statics = tf.tensor2d(batch.statics, [B, S]);
-        const outcomes = tf.tensor2d(batch.outcomes, [B, O]);
-        const lengthTarget = tf.tensor2d(batch.lengthOneHot, [B, T]);
-        const lengthScalar = tf.tensor2d(Float32Array.from(batch.lengths, (l) => l / T), [B, 1]);
-        const noise = tf.tensor2d(eps, [B, Z]);
-        const time = net.clock ? readClock(net.clock, batch.x, batch.lengths, T, C, batch.statics, S) : null;
-        return optimize(optimizer, net.vars, () => {
-          const stats = net.encode(x, keep, statics, outcomes, lengthScalar);
-          const mu = tf.slice(stats, [0, 0], [-1, Z]);
-          const logVar = tf.clipByValue(tf.slice(stats, [0, Z], [-1, Z]), -8, 8);
-          const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), noise)) as tf.Tensor2D;
-          const h0 = net.initialState(z);
-          const decoderInput = [previous, net.tileSteps(statics), net.tileSteps(z), ...(net.context ? [net.context(stepPosition(batch.lengths, T), time?.before ?? null)] : [])];
-          const ds = net.decode(tf.concat(decoderInput, 1) as tf.Tensor2D, keep, h0);
-          const stepLogits = withinLogits(net.stepWithin, net.stepLogits(ds.all), x);
-          const outcomeLogits = net.outcomeLogits(ds.last, z, statics, batch.last, time?.end ?? null);
-          const step = partLoss(spec.step, stepLogits, x, stepW, net.stepLogVar);
-          const stat = partLoss(spec.statics, withinLogits(net.staticWithin, net.staticLogits(z), statics), statics, staticW, net.staticLogVar);
-          const outcome = partLoss(spec.outcome, outcomeLogits, outcomes, outcomeW, net.outcomeLogVar);
-          const length = lengthLoss(net.lengthLogits(z), lengthTarget);
-          const kl = tf.mean(tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logVar), tf.square(mu)), tf.exp(logVar)), 1))) as tf.Scalar;
-          const total = sumAll([step, stat, outcome, length, tf.mul(kl, config.beta) as tf.Scalar]);
-          return { total, parts: { step, statics: stat, outcome, length, kl } };
-        });
-      });
+      return use(w);
     } finally {
-      disposeWeights(stepW);
-      disposeWeights(staticW);
-      disposeWeights(outcomeW);
+      disposeWeights(w.step);
+      disposeWeights(w.statics);
+      disposeWeights(w.outcome);
     }
+  }
+
+  /**
+   * The negative ELBO of a batch with posterior noise `eps`: reconstruction of steps, statics,
+   * outcome and length, plus beta times the KL term. Makes tensors: call inside a tidy scope.
+   */
+  function elbo(batch: MiniBatch, eps: Float32Array, w: BatchWeights): () => LossParts {
+    const B = batch.size;
+    const x = tf.tensor2d(batch.x, [T * B, C]);
+    const previous = tf.tensor2d(batch.previous, [T * B, C]);
+    const keep = tf.tensor2d(batch.keep, [T * B, 1]);
+    const statics = tf.tensor2d(batch.statics, [B, S]);
+    const outcomes = tf.tensor2d(batch.outcomes, [B, O]);
+    const lengthTarget = tf.tensor2d(batch.lengthOneHot, [B, T]);
+    const lengthScalar = tf.tensor2d(Float32Array.from(batch.lengths, (l) => l / T), [B, 1]);
+    const noise = tf.tensor2d(eps, [B, Z]);
+    const time = net.clock ? readClock(net.clock, batch.x, batch.lengths, T, C, batch.statics, S) : null;
+    return () => {
+      const stats = net.encode(x, keep, statics, outcomes, lengthScalar);
+      const mu = tf.slice(stats, [0, 0], [-1, Z]);
+      const logVar = tf.clipByValue(tf.slice(stats, [0, Z], [-1, Z]), -8, 8);
+      const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), noise)) as tf.Tensor2D;
+      const h0 = net.initialState(z);
+      const decoderInput = [previous, net.tileSteps(statics), net.tileSteps(z), ...(net.context ? [net.context(stepPosition(batch.lengths, T), time?.before ?? null)] : [])];
+      const ds = net.decode(tf.concat(decoderInput, 1) as tf.Tensor2D, keep, h0);
+      const stepLogits = withinLogits(net.stepWithin, net.stepLogits(ds.all), x);
+      const outcomeLogits = net.outcomeLogits(ds.last, z, statics, batch.last, time?.end ?? null);
+      const step = partLoss(spec.step, stepLogits, x, w.step, net.stepLogVar);
+      const stat = partLoss(spec.statics, withinLogits(net.staticWithin, net.staticLogits(z), statics), statics, w.statics, net.staticLogVar);
+      const outcome = partLoss(spec.outcome, outcomeLogits, outcomes, w.outcome, net.outcomeLogVar);
+      const length = lengthLoss(net.lengthLogits(z), lengthTarget);
+      const kl = tf.mean(tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logVar), tf.square(mu)), tf.exp(logVar)), 1))) as tf.Scalar;
+      const total = sumAll([step, stat, outcome, length, tf.mul(kl, config.beta) as tf.Scalar]);
+      return { total, parts: { step, statics: stat, outcome, length, kl } };
+    };
+  }
+
+  /** One step on the negative ELBO. */
+  function trainStep(batch: MiniBatch): Record<string, number> {
+    const eps = rng.normals(batch.size * Z);
+    return withWeights(batch, (w) => tf.tidy(() => optimize(optimizer, net.vars, elbo(batch, eps, w))));
+  }
+
+  /**
+   * The negative ELBO of patients the model does not train on, the mean over them. The posterior
+   * noise is the same at every call (a stream of its own, started afresh), so that two calls differ
+   * only by the weights, and training's random stream is left where it was.
+   */
+  function validationLoss(data: TrainingData): number {
+    const noise = new Rng(VALIDATION_NOISE_SEED);
+    let sum = 0;
+    for (let from = 0; from < data.n; from += 256) {
+      const batch = batchOf(data, Array.from({ length: Math.min(256, data.n - from) }, (_, i) => from + i));
+      const eps = noise.normals(batch.size * Z);
+      sum += batch.size * withWeights(batch, (w) => readOut(() => elbo(batch, eps, w)().total)[0]!);
+    }
+    return sum / data.n;
   }
 
   /** The encoder's posterior (mean and log-variance) of each patient of a batch. */
@@ -143,6 +177,7 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
     restore: (state) => {
       rng.seedState = state.rng;
     },
+    validationLoss,
     fitSampler,
     generate: (n, sampler) => generateVae(net, latent, n, sampler),
     dispose: () => {

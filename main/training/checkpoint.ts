@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Model, ModelState } from '../models/model.js';
 import type { SavedTensor } from '../models/params.js';
 import type { Rng } from '../common/rng.js';
+import type { StoppingState } from './earlyStopping.js';
 
 /*
  * Checkpoint blobs: a length-prefixed JSON header (name, shape, offset of each
@@ -70,14 +71,18 @@ export async function loadOptimizers(model: Model, blob: Buffer): Promise<void> 
   }
 }
 
-/** The JSON part of a checkpoint (its rng_json): the position of the batch stream and the model's state (see Model.state). */
-export function stateJson(dataRng: Rng, model: Model): string {
-  return JSON.stringify({ data: dataRng.seedState, model: model.state() });
+/** The JSON part of a checkpoint (its rng_json): the position of the batch stream, the model's state (see Model.state) and, for a run stopping on a validation loss, where it stands. */
+export function stateJson(dataRng: Rng, model: Model, stopping?: StoppingState): string {
+  return JSON.stringify({ data: dataRng.seedState, model: model.state(), ...(stopping ? { stopping } : {}) });
 }
 
-/** Restores what stateJson saved. Checkpoints from before model state kept only the model's random stream (a number). */
-export function restoreState(json: string, dataRng: Rng, model: Model): void {
-  const saved = JSON.parse(json) as { data: number; model: number | ModelState };
+/**
+ * Restores what stateJson saved, and returns the stopping state where there is one.
+ * Checkpoints from before model state kept only the model's random stream (a number).
+ */
+export function restoreState(json: string, dataRng: Rng, model: Model): StoppingState | undefined {
+  const saved = JSON.parse(json) as { data: number; model: number | ModelState; stopping?: StoppingState };
   dataRng.seedState = saved.data;
   model.restore(typeof saved.model === 'number' ? { rng: saved.model } : saved.model);
+  return saved.stopping;
 }

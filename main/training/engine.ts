@@ -1,5 +1,6 @@
 import type { TrainingProgressDto } from '../../preload/contract.js';
-import { showCohort } from '../cohort/cohortService.js';
+import { showCohort, type CohortReport } from '../cohort/cohortService.js';
+import { num } from '../common/format.js';
 import { isAlive } from '../common/processAlive.js';
 import { channelSpec } from '../models/channels.js';
 import { DEFAULT_BINS } from '../models/outputBins.js';
@@ -13,19 +14,21 @@ import { iterateTimelines } from '../sequence/timeline.js';
 import type { Db } from '../store/database.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { selectBackend, type BackendChoice, type BackendName } from './backend.js';
-import { sampleBatch, trainingData, type TrainingData } from '../models/minibatch.js';
-import { loadOptimizers, packTensors, restoreState, saveOptimizers, stateJson, unpackTensors } from './checkpoint.js';
-import { defaultConfig, storedConfig, type Family, type ModelConfig, type ModelPhaseName } from './config.js';
+import { trainingData, type TrainingData } from '../models/minibatch.js';
+import { loadOptimizers, restoreState, unpackTensors } from './checkpoint.js';
+import { defaultConfig, stepsOf, storedConfig, type ConfigOverrides, type Family, type ModelConfig, type ModelPhaseName } from './config.js';
 import { followUpShare } from './followUpShare.js';
-import { UserError, type ErrorCode } from '../common/errors.js';
+import { FRESH_STOPPING, holdOutValidation } from './earlyStopping.js';
+import { TrainingError } from './trainingError.js';
+import { trainLoop, type LoopResult, type Prepared, type RunContext } from './trainLoop.js';
 
 export interface TrainRequest {
   cohort: string;
   family: Family;
   seed?: number;
   backend?: BackendName | 'auto';
-  /** Overrides of the defaults (hidden, steps, learningRate, ...). */
-  config?: Partial<ModelConfig> & { steps?: number };
+  /** Overrides of the defaults (hidden, steps, learningRate, stopping on a validation loss, ...). */
+  config?: ConfigOverrides;
   checkpointEvery?: number;
 }
 
@@ -46,20 +49,17 @@ export interface TrainHooks {
   onProgress?: (p: TrainProgress) => void;
   /** Polled between steps; true stops after a checkpoint. */
   shouldStop?: () => boolean;
+  /** Milliseconds from some fixed point, for step times and the ETA (performance.now unless a test injects a clock). */
+  clock?: () => number;
 }
 
-export interface TrainResult {
+export interface TrainResult extends LoopResult {
   runId: number;
-  status: 'completed' | 'cancelled';
-  steps: number;
   seconds: number;
   backend: BackendChoice;
 }
 
-export class TrainingError extends UserError {
-  override name = 'TrainingError';
-  readonly code: ErrorCode = 'training-refused';
-}
+export { TrainingError };
 
 /**
  * Builds the model of a config for an encoding (pure: config, layout and training
@@ -78,8 +78,12 @@ export function buildModel(config: ModelConfig, enc: Encoding, seed: number, dat
 /** The cohort's training split, encoded (the holdout is never read). */
 export function loadTrainingData(db: Db, cohortRef: string) {
   const cohort = showCohort(db, cohortRef);
+  return { cohort, data: encodeTrainingSplit(db, cohort) };
+}
+
+function encodeTrainingSplit(db: Db, cohort: CohortReport): TrainingData {
   const batch = encodeBatch(iterateTimelines(db, { cohortId: cohort.id, fromDays: cohort.definition.window.fromDays, split: 'train' }), cohort.encoding);
-  return { cohort, data: trainingData(batch, cohort.encoding) };
+  return trainingData(batch, cohort.encoding);
 }
 
 /** What a model of `config` trains on: architecture 2 reads follow-up as a share of the window left (see followUpShare). */
@@ -89,106 +93,107 @@ export function modelView(config: ModelConfig, enc: Encoding, data: TrainingData
   return { data: share.data, followUpEnd: share.end };
 }
 
-const totalOf = (m: Model) => m.phases.reduce((n, p) => n + p.steps, 0);
-
 /** Trains a new run. */
 export async function train(db: Db, req: TrainRequest, hooks: TrainHooks = {}): Promise<TrainResult> {
   const backend = await selectBackend(req.backend ?? 'auto');
-  const { cohort, data: raw } = loadTrainingData(db, req.cohort);
+  const cohort = showCohort(db, req.cohort);
   const seed = req.seed ?? 1;
-  const config = defaultConfig(req.family, raw.n, req.config);
-  const { data } = modelView(config, cohort.encoding, raw);
-  const model = buildModel(config, cohort.encoding, seed, data);
+  // Sized to the training split as counted when the cohort was made, so that the run starts (and says so) before the split is read.
+  const config = defaultConfig(req.family, cohort.split.train, req.config);
+  const checkpointEvery = req.checkpointEvery ?? 100;
   const repo = new TrainingRepository(db);
   const runId = repo.createRun({
     cohortId: cohort.id,
     family: req.family,
-    configJson: JSON.stringify({ ...config, checkpointEvery: req.checkpointEvery ?? 100 }),
+    configJson: JSON.stringify({ ...config, checkpointEvery }),
     seed,
     backend: backend.name,
     device: backend.device,
     backendReason: backend.reason,
-    totalSteps: totalOf(model),
+    totalSteps: stepsOf(config),
     pid: process.pid,
   });
-  hooks.onStart?.({ runId, backend, config, trainPatients: data.n, resumedFrom: 0 });
-  // Batches come from their own stream, so that changing the model does not change the batches.
-  return loop(db, runId, model, config.batchSize, data, new Rng(seed ^ 0x5eed), 0, req.checkpointEvery ?? 100, backend, hooks);
+  hooks.onStart?.({ runId, backend, config, trainPatients: cohort.split.train, resumedFrom: 0 });
+  return execute(runContext(db, runId, backend, stepsOf(config), checkpointEvery, config, hooks), 0, async (loading) => {
+    const { model, data, stopping } = await prepare(db, cohort, config, seed, loading);
+    // Batches come from their own stream, so that changing the model does not change the batches.
+    return { model, data, dataRng: new Rng(seed ^ 0x5eed), start: 0, stopping: stopping && { ...stopping, state: FRESH_STOPPING, best: null } };
+  });
 }
 
 /** Resumes a run from its newest checkpoint (after a cancel, a crash or a kill). */
 export async function resume(db: Db, runId: number, hooks: TrainHooks = {}, backendName?: BackendName | 'auto'): Promise<TrainResult> {
   const repo = new TrainingRepository(db);
-  const run = repo.run(runId);
-  if (!run) throw new TrainingError(`No training run ${runId} in this store.`);
-  if (run.status === 'completed') throw new TrainingError(`Run ${runId} has already completed all ${run.totalSteps} steps.`);
-  if (run.status === 'running' && run.pid !== null && run.pid !== process.pid && isAlive(run.pid)) {
-    throw new TrainingError(`Run ${runId} is still running (process ${run.pid}); cancel it first.`);
+  const stored = repo.run(runId);
+  if (!stored) throw new TrainingError(`No training run ${runId} in this store.`);
+  if (stored.status === 'completed') {
+    throw new TrainingError(`Run ${runId} has already completed ${stored.stoppedBy === 'validation' ? `(its validation loss stopped improving at step ${num(stored.step)} of at most ${num(stored.totalSteps)})` : `all ${stored.totalSteps} steps`}.`);
+  }
+  if (stored.status === 'running' && stored.pid !== null && stored.pid !== process.pid && isAlive(stored.pid)) {
+    throw new TrainingError(`Run ${runId} is still running (process ${stored.pid}); cancel it first.`);
   }
   const backend = await selectBackend(backendName ?? 'auto');
-  const { config: modelConfig, checkpointEvery } = storedConfig(run.configJson);
-  const { cohort, data: raw } = loadTrainingData(db, String(run.cohortId));
-  const { data } = modelView(modelConfig, cohort.encoding, raw);
-  const model = buildModel(modelConfig, cohort.encoding, run.seed, data);
-  const dataRng = new Rng(run.seed ^ 0x5eed);
+  const { config, checkpointEvery } = storedConfig(stored.configJson);
+  const cohort = showCohort(db, String(stored.cohortId));
   const checkpoint = repo.latestCheckpoint(runId);
-  let start = 0;
-  if (checkpoint) {
-    model.params.load(unpackTensors(checkpoint.weights));
-    await loadOptimizers(model, checkpoint.optimizers);
-    restoreState(checkpoint.rngJson, dataRng, model);
-    start = checkpoint.step;
-  }
+  const start = checkpoint?.step ?? 0;
   repo.truncateLosses(runId, start);
   repo.resumeRun(runId, process.pid, backend);
-  hooks.onStart?.({ runId, backend, config: modelConfig, trainPatients: data.n, resumedFrom: start });
-  return loop(db, runId, model, modelConfig.batchSize, data, dataRng, start, checkpointEvery, backend, hooks);
+  hooks.onStart?.({ runId, backend, config, trainPatients: cohort.split.train, resumedFrom: start });
+  return execute(runContext(db, runId, backend, stored.totalSteps, checkpointEvery, config, hooks), start, async (loading) => {
+    const { model, data, stopping } = await prepare(db, cohort, config, stored.seed, loading);
+    const dataRng = new Rng(stored.seed ^ 0x5eed);
+    let state = FRESH_STOPPING;
+    if (checkpoint) {
+      await loading(`restoring the checkpoint of step ${num(start)}`);
+      model.params.load(unpackTensors(checkpoint.weights));
+      await loadOptimizers(model, checkpoint.optimizers);
+      state = restoreState(checkpoint.rngJson, dataRng, model) ?? FRESH_STOPPING;
+    }
+    const best = checkpoint?.bestWeights ? unpackTensors(checkpoint.bestWeights) : null;
+    return { model, data, dataRng, start, stopping: stopping && { ...stopping, state, best } };
+  });
 }
 
-async function loop<P extends string>(db: Db, runId: number, model: Model<P>, batchSize: number, data: TrainingData, dataRng: Rng, start: number, every: number, backend: BackendChoice, hooks: TrainHooks): Promise<TrainResult> {
-  const repo = new TrainingRepository(db);
-  const total = totalOf(model);
-  const started = performance.now();
-  let pending: { step: number; phase: string; losses: Record<string, number>; ms: number }[] = [];
-  let msPerStep = 0;
-  const checkpoint = async (step: number) => {
-    repo.save(runId, step, pending, {
-      weights: packTensors(await model.params.save()),
-      optimizers: await saveOptimizers(model),
-      rngJson: stateJson(dataRng, model),
-    });
-    pending = [];
-  };
+function runContext(db: Db, runId: number, backend: BackendChoice, total: number, every: number, config: ModelConfig, hooks: TrainHooks): RunContext {
+  return { db, runId, backend, total, every, batchSize: config.batchSize, clock: hooks.clock ?? (() => performance.now()), onProgress: hooks.onProgress, shouldStop: hooks.shouldStop };
+}
+
+/** Reports one part of loading (as the 'loading' phase) and lets the report leave before the synchronous work that follows. */
+type Loading = (activity: string) => Promise<void>;
+
+/**
+ * Reads and encodes the cohort's training split and builds the model on it (its
+ * output heads fitted to all of it, as generation builds it); a run stopping on a
+ * validation loss then trains on the split less its validation patients.
+ */
+async function prepare(db: Db, cohort: CohortReport, config: ModelConfig, seed: number, loading: Loading) {
+  await loading(`reading and encoding ${num(cohort.split.train)} training patients`);
+  const raw = encodeTrainingSplit(db, cohort);
+  await loading(config.architecture === 2 ? 'fitting the output heads to the training split and building the model' : 'building the model');
+  const { data } = modelView(config, cohort.encoding, raw);
+  const model = buildModel(config, cohort.encoding, seed, data);
+  const split = config.stopping && model.validationLoss ? holdOutValidation(data, config.stopping, seed) : null;
+  return { model, data: split?.fit ?? data, stopping: split && config.stopping ? { rule: config.stopping, validation: split.validation } : null };
+}
+
+/** Loads and trains a run; a failure anywhere marks it failed. */
+async function execute(run: RunContext, from: number, load: (loading: Loading) => Promise<Prepared>): Promise<TrainResult> {
+  const repo = new TrainingRepository(run.db);
+  const started = run.clock();
+  let model: Model | undefined;
   try {
-    let step = 0;
-    for (const phase of model.phases) {
-      for (let k = 0; k < phase.steps; k++, step++) {
-        if (step < start) continue;
-        // Let messages in (cancel, a parent gone) between steps: a step is synchronous.
-        await new Promise((r) => setImmediate(r));
-        if (hooks.shouldStop?.()) {
-          await checkpoint(step);
-          repo.setStatus(runId, 'cancelled');
-          return { runId, status: 'cancelled', steps: step, seconds: (performance.now() - started) / 1000, backend };
-        }
-        const t0 = performance.now();
-        const losses = model.trainStep(phase.name, sampleBatch(data, Math.min(batchSize, data.n), dataRng));
-        const ms = performance.now() - t0;
-        for (const [name, v] of Object.entries(losses)) {
-          if (!Number.isFinite(v)) throw new TrainingError(`loss "${name}" became ${v} at step ${step + 1} (${phase.name}); lower the learning rate and resume from the last checkpoint.`);
-        }
-        msPerStep = msPerStep === 0 ? ms : 0.9 * msPerStep + 0.1 * ms;
-        pending.push({ step: step + 1, phase: phase.name, losses, ms });
-        if ((step + 1) % every === 0 || step + 1 === total) await checkpoint(step + 1);
-        hooks.onProgress?.({ runId, phase: phase.name, step: step + 1, totalSteps: total, losses, msPerStep, etaSeconds: ((total - step - 1) * msPerStep) / 1000, backend: backend.name, device: backend.device });
-      }
-    }
-    repo.setStatus(runId, 'completed');
-    return { runId, status: 'completed', steps: total, seconds: (performance.now() - started) / 1000, backend };
+    const prepared = await load(async (activity) => {
+      run.onProgress?.({ runId: run.runId, phase: 'loading', activity, step: from, totalSteps: run.total, losses: {}, msPerStep: null, etaSeconds: null, stopping: null, backend: run.backend.name, device: run.backend.device });
+      await new Promise((r) => setImmediate(r));
+    });
+    model = prepared.model;
+    const result = await trainLoop(run, prepared);
+    return { ...result, runId: run.runId, seconds: (run.clock() - started) / 1000, backend: run.backend };
   } catch (err) {
-    repo.setStatus(runId, 'failed', (err as Error).message);
+    repo.setStatus(run.runId, 'failed', (err as Error).message);
     throw err;
   } finally {
-    model.dispose();
+    model?.dispose();
   }
 }

@@ -52,9 +52,9 @@ async function run(cmd: Exclude<TrainCommand, { type: 'cancel' }>): Promise<void
       send({ type: 'started', info });
     },
     onProgress: (p: TrainProgress) => {
-      // At most ~10 messages a second, and always the last step.
+      // At most ~10 messages a second, and always what loading is doing and the last step.
       const now = Date.now();
-      if (now - lastSent < 100 && p.step < p.totalSteps) return;
+      if (now - lastSent < 100 && p.phase !== 'loading' && p.step < p.totalSteps) return;
       lastSent = now;
       send({ type: 'progress', progress: p });
     },

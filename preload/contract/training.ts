@@ -35,12 +35,21 @@ export const lossRow = z.object({ step: z.number(), phase: z.string(), losses: z
 
 export const trainingProgress = z.object({
   runId: z.number(),
+  /** A model phase, or 'loading' before the first step (reading and encoding the training split, building the model). */
   phase: z.string(),
+  /** While loading: what is being done. */
+  activity: z.string().optional(),
   step: z.number(),
   totalSteps: z.number(),
   losses: z.record(z.string(), z.number()),
-  msPerStep: z.number(),
-  etaSeconds: z.number(),
+  /** Measured after the phase's first steps (which compile kernels); null until then. */
+  msPerStep: z.number().nullable(),
+  /** From measured steps; null while still estimating. With `stopping`, to the step budget: at most. */
+  etaSeconds: z.number().nullable(),
+  /** A run stopping on its validation loss: the last and best measurements, and measurements without improvement out of `patience`; null on a fixed schedule. */
+  stopping: z
+    .object({ lastLoss: z.number().nullable(), bestLoss: z.number().nullable(), bestStep: z.number(), since: z.number(), patience: z.number() })
+    .nullable(),
   backend: z.string(),
   device: z.string(),
 });

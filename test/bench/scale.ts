@@ -208,7 +208,7 @@ if (only.has('train')) {
       row(
         {
           stage: `train ${family} (default${args.config === '{}' ? '' : ` + ${args.config}`})`,
-          figure: `${(r.seconds / 60).toFixed(1)} min, ${num(r.steps)} steps ${r.status} on ${r.backend} (load and encode ${r.loadSeconds.toFixed(1)} s, ${r.msPerStep.toFixed(0)} ms/step)`,
+          figure: `${(r.seconds / 60).toFixed(1)} min, ${num(r.steps)} steps ${r.status}${r.stoppedBy ? ` (stopped by the ${r.stoppedBy === 'validation' ? 'validation loss' : 'step budget'})` : ''} on ${r.backend} (first step done after ${r.loadSeconds.toFixed(1)} s, ${r.msPerStep.toFixed(0)} ms/step)`,
           target: '≤ 15 min',
           ok: r.seconds <= 15 * 60,
           seconds: r.seconds,

@@ -34,26 +34,29 @@ async function run(): Promise<Record<string, unknown>> {
   switch (stage) {
     case 'train': {
       const [cohort, family, seed, config] = args as [string, Family, string, string];
-      log(`${family}: loading and encoding the training split ...`);
+      log(`${family}: starting ...`);
+      // Until the first step is done: loading, encoding and building the model (reported as the 'loading' phase), then a warm-up step.
       let loadSeconds = 0;
       let lastLine = 0;
       let msPerStep = 0;
       const r = await train(db, { cohort, family, seed: Number(seed), config: JSON.parse(config) }, {
         onStart: (info) => {
-          loadSeconds = seconds(started);
-          log(`${family}: run ${info.runId} on ${info.backend.name} (${info.backend.device}), ${info.trainPatients.toLocaleString('en-US')} training patients, loaded and encoded in ${loadSeconds.toFixed(1)} s; ` +
+          log(`${family}: run ${info.runId} on ${info.backend.name} (${info.backend.device}), ${info.trainPatients.toLocaleString('en-US')} training patients, started in ${seconds(started).toFixed(1)} s; ` +
             `hidden ${info.config.hidden}, batch ${info.config.batchSize}`);
           lastLine = performance.now();
         },
         onProgress: (p) => {
-          msPerStep = p.msPerStep;
+          if (p.phase === 'loading') return log(`${family}: ${p.activity} (${minutes(seconds(started))} so far)`);
+          if (!loadSeconds) loadSeconds = seconds(started);
+          msPerStep = p.msPerStep ?? msPerStep;
           if (performance.now() - lastLine < PROGRESS_EVERY_MS && p.step < p.totalSteps) return;
           lastLine = performance.now();
           const losses = Object.entries(p.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
-          log(`${family}${p.phase === family ? '' : ` ${p.phase}`}: step ${p.step.toLocaleString('en-US')}/${p.totalSteps.toLocaleString('en-US')}, ${losses}; ${p.msPerStep.toFixed(0)} ms/step, ETA ${minutes(p.etaSeconds)}, ${minutes(seconds(started))} so far`);
+          const speed = p.msPerStep === null ? 'timing steps' : `${p.msPerStep.toFixed(0)} ms/step`;
+          log(`${family}${p.phase === family ? '' : ` ${p.phase}`}: step ${p.step.toLocaleString('en-US')}/${p.totalSteps.toLocaleString('en-US')}, ${losses}; ${speed}, ETA ${p.etaSeconds === null ? 'estimating' : `${p.stopping ? 'at most ' : ''}${minutes(p.etaSeconds)}`}${p.stopping?.bestLoss == null ? '' : `, validation best ${p.stopping.bestLoss.toFixed(3)} at step ${p.stopping.bestStep}, ${p.stopping.since}/${p.stopping.patience} checks without improvement`}, ${minutes(seconds(started))} so far`);
         },
       });
-      return { runId: r.runId, status: r.status, steps: r.steps, seconds: seconds(started), loopSeconds: r.seconds, loadSeconds, msPerStep, backend: r.backend.name, device: r.backend.device };
+      return { runId: r.runId, status: r.status, steps: r.steps, stoppedBy: r.stoppedBy, bestStep: r.bestStep, seconds: seconds(started), loopSeconds: r.seconds, loadSeconds, msPerStep, backend: r.backend.name, device: r.backend.device };
     }
     case 'generate': {
       const [runId, patients] = args.map(Number) as [number, number];

@@ -9,9 +9,10 @@ import { sampleBatch, type MiniBatch } from '../../main/models/minibatch.js';
 import type { Model } from '../../main/models/model.js';
 import type { TimeGanPhase } from '../../main/models/timegan.js';
 import type { VaePhase } from '../../main/models/vae.js';
-import { restoreState, stateJson } from '../../main/training/checkpoint.js';
-import { defaultConfig } from '../../main/training/config.js';
-import { buildModel, loadTrainingData, resume, train } from '../../main/training/engine.js';
+import { restoreState, stateJson, unpackTensors } from '../../main/training/checkpoint.js';
+import { holdOutValidation } from '../../main/training/earlyStopping.js';
+import { defaultConfig, storedConfig } from '../../main/training/config.js';
+import { buildModel, loadTrainingData, modelView, resume, train, type TrainProgress } from '../../main/training/engine.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
 import { noViolations, observedRanges, repair } from '../../main/training/plausibility.js';
 import { showCohort } from '../../main/cohort/cohortService.js';
@@ -107,7 +108,7 @@ describe('the training engine', () => {
     expect(reference).toHaveLength(40);
 
     let steps = 0;
-    const stopped = await train(db, request, { onProgress: () => steps++, shouldStop: () => steps >= 25 });
+    const stopped = await train(db, request, { onProgress: (p) => (steps = p.step), shouldStop: () => steps >= 25 });
     expect(stopped.status).toBe('cancelled');
     expect(repo.run(stopped.runId)).toMatchObject({ status: 'cancelled', step: 25 });
     const resumed = await resume(db, stopped.runId);
@@ -116,6 +117,96 @@ describe('the training engine', () => {
     // bias corrections differ from the running ones in the last float32 bits, hence closeTo).
     expect(repo.losses(stopped.runId).map((l) => l.losses.total)).toEqual(reference.map((x) => expect.closeTo(x!, 4)));
     expect(repo.run(stopped.runId)).toMatchObject({ status: 'completed', step: 40, backend: (await selectBackend('auto')).name });
+  });
+
+  it('reports loading as its own phase before the first step, and an ETA only from steps timed after the warm-up', async () => {
+    // A clock that moves 5 ms each time it is read: every step takes 5 ms, however fast this machine is.
+    let now = 0;
+    const clock = () => (now += 5);
+    const events: TrainProgress[] = [];
+    const started: number[] = [];
+    const run = await train(db, { cohort: 'steno2_death', family: 'vae', seed: 3, config: { hidden: 8, steps: 20, batchSize: 16 }, checkpointEvery: 10 }, { clock, onStart: () => started.push(events.length), onProgress: (p) => events.push(p) });
+    const loading = events.filter((e) => e.phase === 'loading');
+    expect(started).toEqual([0]);
+    expect(events.slice(0, loading.length)).toEqual(loading);
+    expect(loading.map((e) => [e.step, e.totalSteps, e.etaSeconds])).toEqual(loading.map(() => [0, 20, null]));
+    expect(loading[0]!.activity).toBe('reading and encoding 127 training patients');
+    const steps = events.slice(loading.length);
+    expect(steps.map((e) => e.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // Five steps of warm-up left out, five more timed: then 5 ms a step for the steps left.
+    expect(steps.map((e) => e.etaSeconds)).toEqual(steps.map((e) => (e.step < 10 ? null : ((20 - e.step) * 5) / 1000)));
+    expect(steps.map((e) => e.msPerStep)).toEqual(steps.map((e) => (e.step < 10 ? null : 5)));
+
+    // A resumed run loads again (and says so) before its next step.
+    const resumedEvents: TrainProgress[] = [];
+    let stop = false;
+    const stopped = await train(db, { cohort: 'steno2_death', family: 'vae', seed: 3, config: { hidden: 8, steps: 20, batchSize: 16 }, checkpointEvery: 10 }, { onProgress: (p) => (stop = p.step >= 10), shouldStop: () => stop });
+    await resume(db, stopped.runId, { onProgress: (p) => resumedEvents.push(p) });
+    const firstStep = resumedEvents.findIndex((e) => e.phase !== 'loading');
+    expect(resumedEvents.slice(0, firstStep).map((e) => [e.step, e.activity])).toEqual([
+      [10, 'reading and encoding 127 training patients'],
+      [10, 'fitting the output heads to the training split and building the model'],
+      [10, 'restoring the checkpoint of step 10'],
+    ]);
+    expect(resumedEvents[firstStep]!.step).toBe(11);
+    expect(run.status).toBe('completed');
+  });
+
+  it('stops once its validation loss stops improving, keeps the best weights, and resumes after a cancel or a kill to the same result', async () => {
+    // A high learning rate on a tiny net: the loss on the held-out fifth bottoms out at step 55, and three checks later the run stops.
+    const request = { cohort: 'steno2_death', family: 'vae' as const, seed: 4, config: { hidden: 8, steps: 200, batchSize: 16, learningRate: 0.01, stopping: { validationShare: 0.2, every: 5, patience: 3, tolerance: 0 } }, checkpointEvery: 10 };
+    const repo = new TrainingRepository(db);
+    const progress: TrainProgress[] = [];
+    const whole = await train(db, request, { onProgress: (p) => progress.push(p) });
+    expect(whole).toMatchObject({ status: 'completed', steps: 70, stoppedBy: 'validation', bestStep: 55 });
+    // Each step says where the rule stands (so the ETA, to the 200-step budget, reads as "at most").
+    const steps = progress.filter((p) => p.phase !== 'loading');
+    expect(steps.map((p) => p.stopping?.patience)).toEqual(steps.map(() => 3));
+    expect(steps.at(-1)!.stopping).toMatchObject({ bestStep: 55, since: 3 });
+    const reference = repo.losses(whole.runId);
+    expect(reference.map((l) => l.step)).toEqual(Array.from({ length: 70 }, (_, i) => i + 1));
+    const validation = reference.filter((l) => l.losses.validation !== undefined);
+    expect(validation.map((l) => l.step)).toEqual(Array.from({ length: 14 }, (_, i) => (i + 1) * 5));
+    const best = Math.min(...validation.map((l) => l.losses.validation!));
+    expect(repo.run(whole.runId)).toMatchObject({ status: 'completed', step: 70, totalSteps: 200, stoppedBy: 'validation', bestStep: 55, bestValidationLoss: best });
+
+    // What generation reads, the newest checkpoint, holds the weights of step 55: measured again, they give its loss.
+    const { cohort, data: raw } = loadTrainingData(db, 'steno2_death');
+    const { config } = storedConfig(repo.run(whole.runId)!.configJson);
+    const { data } = modelView(config, cohort.encoding, raw);
+    const model = buildModel(config, cohort.encoding, 4, data);
+    try {
+      const last = repo.latestCheckpoint(whole.runId)!;
+      expect(last.step).toBe(70);
+      model.params.load(unpackTensors(last.weights));
+      expect(model.validationLoss!(holdOutValidation(data, config.stopping!, 4)!.validation)).toBeCloseTo(best, 4);
+    } finally {
+      model.dispose();
+    }
+
+    const sameAsWhole = (runId: number) => {
+      const losses = repo.losses(runId);
+      expect(losses.map((l) => [l.step, Object.keys(l.losses)])).toEqual(reference.map((l) => [l.step, Object.keys(l.losses)]));
+      losses.forEach((l, i) => expect(l.losses, `step ${l.step}`).toEqual(Object.fromEntries(Object.entries(reference[i]!.losses).map(([k, v]) => [k, expect.closeTo(v, 4)]))));
+      expect(repo.run(runId)).toMatchObject({ status: 'completed', step: 70, stoppedBy: 'validation', bestStep: 55, bestValidationLoss: expect.closeTo(best, 4) });
+    };
+    // Cancelled after the best check (step 55) and before the stop: the checkpoint carries the best weights and the count.
+    let step = 0;
+    const cancelled = await train(db, request, { onProgress: (p) => (step = p.step), shouldStop: () => step >= 57 });
+    expect(repo.run(cancelled.runId)).toMatchObject({ status: 'cancelled', step: 57 });
+    expect(await resume(db, cancelled.runId)).toMatchObject({ status: 'completed', steps: 70, stoppedBy: 'validation', bestStep: 55 });
+    sameAsWhole(cancelled.runId);
+    // Killed at step 63: it resumes from the checkpoint of step 60, whose best weights are step 55's.
+    const killed = await train(db, request, {
+      onProgress: (p) => {
+        if (p.step === 63) throw new Error('killed');
+      },
+    }).catch((err: Error) => err);
+    expect((killed as Error).message).toBe('killed');
+    const killedRun = repo.runs().at(-1)!;
+    expect(repo.latestCheckpoint(killedRun.id)!.step).toBe(60);
+    await resume(db, killedRun.id);
+    sameAsWhole(killedRun.id);
   });
 
   it('resumes a TimeGAN stopped in its joint phase exactly where it was, the discriminator gate included', async () => {
@@ -131,7 +222,7 @@ describe('the training engine', () => {
     expect(reference[9]!.losses.discriminator).toBe(reference[8]!.losses.discriminator);
 
     let steps = 0;
-    const stopped = await train(db, request, { onProgress: () => steps++, shouldStop: () => steps >= 10 });
+    const stopped = await train(db, request, { onProgress: (p) => (steps = p.step), shouldStop: () => steps >= 10 });
     expect(repo.run(stopped.runId)).toMatchObject({ status: 'cancelled', step: 10 });
     expect((await resume(db, stopped.runId)).status).toBe('completed');
     const resumed = repo.losses(stopped.runId);

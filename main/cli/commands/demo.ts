@@ -68,9 +68,10 @@ async function runDemo(dbPath: string, out: Out): Promise<number> {
       train(db, { cohort: cohort.name, family: DEFAULT_FAMILY, seed: 1 }, {
         onStart: (info) => out(`[demo] training on ${info.backend.name} (${info.backend.device}), ${info.config.family}, ${info.trainPatients} training patients`),
         onProgress: (p) => {
+          if (p.phase === 'loading') return out(`[demo]   ${p.activity ?? 'loading'} ...`);
           if (Date.now() - lastLine < 5000 && p.step < p.totalSteps) return;
           lastLine = Date.now();
-          out(`[demo]   step ${p.step}/${p.totalSteps}, loss ${p.losses.total!.toFixed(3)}, ${p.msPerStep.toFixed(0)} ms/step`);
+          out(`[demo]   step ${p.step}/${p.totalSteps}, loss ${p.losses.total!.toFixed(3)}${p.msPerStep === null ? '' : `, ${p.msPerStep.toFixed(0)} ms/step`}`);
         },
       }),
     );

@@ -24,6 +24,6 @@ function printRuns(out: Out, runs: (RunRow & { cohort: string })[]): void {
     return;
   }
   out(table(['run', 'cohort', 'model', 'status', 'step', 'backend', 'device', 'started'],
-    runs.map((r) => [r.id, r.cohort, r.family, r.status, `${num(r.step)}/${num(r.totalSteps)}`, r.backend, r.device, r.createdAt.slice(0, 19).replace('T', ' ')]),
+    runs.map((r) => [r.id, r.cohort, r.family, r.stoppedBy === 'validation' ? 'completed (validation loss)' : r.status, `${num(r.step)}/${num(r.totalSteps)}`, r.backend, r.device, r.createdAt.slice(0, 19).replace('T', ' ')]),
     [true, false, false, false, true]));
 }

@@ -1,6 +1,6 @@
 import { showCohort } from '../../cohort/cohortService.js';
 import { BACKENDS } from '../../training/backend.js';
-import { DEFAULT_FAMILY } from '../../training/config.js';
+import { DEFAULT_FAMILY, type ConfigOverrides } from '../../training/config.js';
 import { backendArg, integerArg, numberArg, seedArg, UsageError } from '../args.js';
 import { commonOptions, defineCommand } from '../command.js';
 import { openStore, withStore } from '../store.js';
@@ -10,7 +10,7 @@ export const trainCommand = defineCommand({
   name: 'train',
   summary: 'train a generator on a cohort in a child process, or resume a stopped run',
   usage: [
-    'COHORT [--model vae|timegan] [--steps N] [--hidden N] [--batch N] [--lr X] [--seed N] [--backend B] [--checkpoint-every N] [--json]',
+    'COHORT [--model vae|timegan] [--steps N] [--hidden N] [--batch N] [--lr X] [--seed N] [--backend B] [--checkpoint-every N] [--stop-on-validation] [--json]',
     '--resume RUN [--backend B] [--json]',
   ],
   details:
@@ -25,6 +25,11 @@ export const trainCommand = defineCommand({
     seed: { type: 'string', arg: 'N', help: 'the random seed, 0 to 2147483647 (default 1)' },
     backend: { type: 'string', arg: 'B', help: `auto (default) or one of ${BACKENDS.join(', ')}` },
     'checkpoint-every': { type: 'string', arg: 'N', help: 'steps between checkpoints (default 100)' },
+    'stop-on-validation': {
+      type: 'boolean',
+      default: false,
+      help: 'VAE only: hold out 10% of the training split and stop once its loss stops improving, keeping the best weights (the steps become a maximum; faster, but on the shared cohorts less realistic: see the README)',
+    },
     resume: { type: 'string', arg: 'RUN', help: 'continue this stopped, failed or killed run' },
     ...commonOptions,
   },
@@ -40,8 +45,9 @@ export const trainCommand = defineCommand({
     if (!cohort) throw new UsageError('train needs a COHORT (or --resume RUN)');
     const family = values.model ?? DEFAULT_FAMILY;
     if (family !== 'vae' && family !== 'timegan') throw new UsageError(`--model is vae or timegan (default ${DEFAULT_FAMILY}, the more realistic by npm run bench:quality), not "${family}"`);
+    if (values['stop-on-validation'] && family !== 'vae') throw new UsageError('--stop-on-validation is for the VAE: TimeGAN trains its fixed schedule');
     await withStore(dbPath, (db) => showCohort(db, cohort)); // fail here, with the list of cohorts, rather than in the child
-    const config: Record<string, number> = {};
+    const config: ConfigOverrides = values['stop-on-validation'] ? { stopping: {} } : {};
     if (values.steps !== undefined) config.steps = integerArg(values.steps, '--steps');
     if (values.hidden !== undefined) config.hidden = integerArg(values.hidden, '--hidden', { min: 1, max: 4096 });
     if (values.batch !== undefined) config.batchSize = integerArg(values.batch, '--batch');

@@ -6,10 +6,11 @@ import { exportAudit } from './005-export-audit.js';
 import { review } from './006-review.js';
 import { reviewFileAudit } from './007-review-file-audit.js';
 import { storedEvaluations } from './008-stored-evaluations.js';
+import { trainingStop } from './009-training-stop.js';
 import type { Migration } from './types.js';
 
 /** Every schema step, in order. Append only: a shipped step is never edited. */
-export const migrations: readonly Migration[] = [coreTables, importLogAndTimeViews, cohorts, training, exportAudit, review, reviewFileAudit, storedEvaluations];
+export const migrations: readonly Migration[] = [coreTables, importLogAndTimeViews, cohorts, training, exportAudit, review, reviewFileAudit, storedEvaluations, trainingStop];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version;
 

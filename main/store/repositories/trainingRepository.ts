@@ -14,6 +14,11 @@ export interface RunRow {
   totalSteps: number;
   pid: number | null;
   error: string | null;
+  /** Why a finished run ended: its step budget, or its validation loss no longer improving (null: a fixed schedule from before, or not finished). */
+  stoppedBy: 'budget' | 'validation' | null;
+  /** The step whose weights a run stopping on a validation loss kept, and that loss. */
+  bestStep: number | null;
+  bestValidationLoss: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -23,16 +28,19 @@ export interface CheckpointRow {
   weights: Buffer;
   optimizers: Buffer;
   rngJson: string;
+  /** The weights of the lowest validation loss so far (runs stopping on one). */
+  bestWeights: Buffer | null;
 }
 
 const RUN = `id, cohort_id AS cohortId, family, config_json AS configJson, seed, backend, device, backend_reason AS backendReason,
-  status, step, total_steps AS totalSteps, pid, error, created_at AS createdAt, updated_at AS updatedAt`;
+  status, step, total_steps AS totalSteps, pid, error, stopped_by AS stoppedBy, best_step AS bestStep, best_validation_loss AS bestValidationLoss,
+  created_at AS createdAt, updated_at AS updatedAt`;
 
 /** Training runs, their losses and checkpoints. */
 export class TrainingRepository {
   constructor(private readonly db: Db) {}
 
-  createRun(r: Omit<RunRow, 'id' | 'step' | 'error' | 'createdAt' | 'updatedAt' | 'status'>): number {
+  createRun(r: Omit<RunRow, 'id' | 'step' | 'error' | 'createdAt' | 'updatedAt' | 'status' | 'stoppedBy' | 'bestStep' | 'bestValidationLoss'>): number {
     const now = new Date().toISOString();
     return Number(
       this.db
@@ -63,6 +71,13 @@ export class TrainingRepository {
     this.db.prepare('UPDATE training_runs SET status = ?, error = ?, pid = NULL, updated_at = ? WHERE id = ?').run(status, error, new Date().toISOString(), id);
   }
 
+  /** Marks a run completed, with why it stopped and the weights it kept. */
+  complete(id: number, stop: { stoppedBy: 'budget' | 'validation' | null; bestStep: number | null; bestValidationLoss: number | null }): void {
+    this.db
+      .prepare(`UPDATE training_runs SET status = 'completed', error = NULL, pid = NULL, stopped_by = ?, best_step = ?, best_validation_loss = ?, updated_at = ? WHERE id = ?`)
+      .run(stop.stoppedBy, stop.bestStep, stop.bestValidationLoss, new Date().toISOString(), id);
+  }
+
   /** Losses of steps since the last save, and (optionally) a checkpoint, in one transaction. */
   save(runId: number, step: number, losses: { step: number; phase: string; losses: Record<string, number>; ms: number }[], checkpoint?: Omit<CheckpointRow, 'step'>, keep = 2): void {
     this.db.transaction(() => {
@@ -70,8 +85,8 @@ export class TrainingRepository {
       for (const l of losses) insert.run(runId, l.step, l.phase, JSON.stringify(l.losses), l.ms);
       if (checkpoint) {
         this.db
-          .prepare('INSERT OR REPLACE INTO checkpoints (run_id, step, weights, optimizers, rng_json, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(runId, step, checkpoint.weights, checkpoint.optimizers, checkpoint.rngJson, new Date().toISOString());
+          .prepare('INSERT OR REPLACE INTO checkpoints (run_id, step, weights, optimizers, rng_json, best_weights, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(runId, step, checkpoint.weights, checkpoint.optimizers, checkpoint.rngJson, checkpoint.bestWeights, new Date().toISOString());
         this.db
           .prepare('DELETE FROM checkpoints WHERE run_id = ? AND step NOT IN (SELECT step FROM checkpoints WHERE run_id = ? ORDER BY step DESC LIMIT ?)')
           .run(runId, runId, keep);
@@ -83,7 +98,7 @@ export class TrainingRepository {
 
   latestCheckpoint(runId: number): CheckpointRow | undefined {
     return this.db
-      .prepare('SELECT step, weights, optimizers, rng_json AS rngJson FROM checkpoints WHERE run_id = ? ORDER BY step DESC LIMIT 1')
+      .prepare('SELECT step, weights, optimizers, rng_json AS rngJson, best_weights AS bestWeights FROM checkpoints WHERE run_id = ? ORDER BY step DESC LIMIT 1')
       .get(runId) as CheckpointRow | undefined;
   }
 

@@ -5,9 +5,20 @@ import { api, errorMessage } from '../../api';
 import { Plot } from '../../charts/Plot';
 
 
-function eta(seconds: number): string {
+function eta(seconds: number | null): string {
+  if (seconds === null) return 'estimating';
   if (!Number.isFinite(seconds)) return '–';
   return seconds < 90 ? `${Math.round(seconds)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+/** The progress line: what loading is doing, or phase, step, step time and ETA. */
+function progressText(p: TrainingProgressDto): string {
+  if (p.phase === 'loading') return `loading: ${p.activity ?? ''} …`;
+  const speed = p.msPerStep === null ? 'timing steps' : `${p.msPerStep.toFixed(0)} ms/step`;
+  // Stopping on a validation loss, the run may end before its step budget: the ETA is a bound.
+  const s = p.stopping;
+  const validation = s?.bestLoss == null ? '' : ` · validation best ${s.bestLoss.toFixed(3)} at step ${s.bestStep.toLocaleString()}, ${s.since}/${s.patience} checks without improvement`;
+  return `${p.phase}: step ${p.step.toLocaleString()} of ${p.totalSteps.toLocaleString()} · ${speed} · ETA ${s && p.etaSeconds !== null ? 'at most ' : ''}${eta(p.etaSeconds)}${validation}`;
 }
 
 /** Step 3: train a generator off the UI thread, watch its losses, stop and resume it, generate patients. */
@@ -35,7 +46,7 @@ export function TrainStep() {
     const offProgress = api().onTrainingProgress((p) => {
       if (p.runId !== activeRef.current) return;
       setProgress(p);
-      setHistory((h) => [...h, { step: p.step, losses: p.losses }]);
+      if (p.phase !== 'loading') setHistory((h) => [...h, { step: p.step, losses: p.losses }]);
     });
     const offState = api().onTrainingState((s) => {
       void refresh();
@@ -112,14 +123,14 @@ export function TrainStep() {
             <>
               <Progress value={(100 * progress.step) / progress.totalSteps} aria-label="training progress" />
               <Text size="sm" aria-live="polite">
-                {progress.phase}: step {progress.step.toLocaleString()} of {progress.totalSteps.toLocaleString()} · {progress.msPerStep.toFixed(0)} ms/step · ETA {eta(progress.etaSeconds)}
+                {progressText(progress)}
               </Text>
             </>
           )}
           {history.length > 0 && (
             <Plot
               label="Training losses by step"
-              data={lossNames.map((name) => ({ x: history.map((h) => h.step), y: history.map((h) => h.losses[name] ?? null), name, mode: 'lines' }))}
+              data={lossNames.map((name) => ({ x: history.map((h) => h.step), y: history.map((h) => h.losses[name] ?? null), name, mode: 'lines', connectgaps: true }))}
               layout={{ title: { text: 'Losses' }, xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'loss' } } }}
             />
           )}
