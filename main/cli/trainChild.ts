@@ -16,6 +16,8 @@ const WORKER = join(import.meta.dirname, '..', 'training', 'trainWorker.ts');
  */
 export function trainInChildProcess(command: Exclude<TrainCommand, { type: 'cancel' }>, out: Out, json: boolean): Promise<number> {
   const tsx = import.meta.resolve('tsx');
+  // The process takes seconds to load TensorFlow.js before it can say anything: say so first.
+  process.stderr.write(`loading: starting the training process${command.type === 'resume' ? ` for run ${command.runId}` : ''} ...\n`);
   const child = fork(WORKER, [], { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const tty = process.stderr.isTTY;
   let lastLine = 0;
