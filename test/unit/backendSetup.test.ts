@@ -5,15 +5,7 @@ import { createCohort } from '../../main/cohort/cohortService.js';
 import { BackendUnavailableError, selectBackend } from '../../main/training/backend.js';
 import { cohortDefinition } from '../support/cohorts.js';
 import { freshStore, importWorkedExample, ROOT } from '../support/store.js';
-
-const installed = (pkg: string) => {
-  try {
-    import.meta.resolve(pkg);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { installed } from '../support/packages.js';
 
 describe('a backend asked for by name and missing', () => {
   it.skipIf(installed('@tensorflow/tfjs-node-gpu'))('(when @tensorflow/tfjs-node-gpu is absent) fails with what to install, versions included', async () => {

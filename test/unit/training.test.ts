@@ -22,6 +22,7 @@ import { TrainingRepository } from '../../main/store/repositories/trainingReposi
 import { summarizeDataset } from '../../main/ingest/datasetSummary.js';
 import { cohortDefinition } from '../support/cohorts.js';
 import { freshStore, importWorkedExample, ROOT } from '../support/store.js';
+import { installed } from '../support/packages.js';
 
 let db: Db;
 let dbPath: string;
@@ -354,15 +355,6 @@ describe('plausibility repair', () => {
     expect(repaired.outcome.days).toBeLessThan(ranges.followUp[1]);
   });
 });
-
-const installed = (pkg: string) => {
-  try {
-    import.meta.resolve(pkg);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('backend selection', () => {
   it('falls back by itself when the optional packages are absent, saying why', async () => {
