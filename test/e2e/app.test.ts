@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../main/app/csp.js';
 import { MAPPINGS, ROOT, tempDir } from '../support/store.js';
 import { SHARED_DATASETS } from '../support/syntheticLabs.js';
-import { launchApp, type AppUnderTest } from './bridge.js';
+import { expectPlotDrawn, launchApp, type AppUnderTest } from './bridge.js';
 
 // The renderer in Debian's Chromium against the real services (test/e2e/bridge.ts).
 let app: AppUnderTest;
@@ -27,7 +27,7 @@ describe('the app in Chromium', () => {
     const body = await page.locator('body').innerText();
     expect(body).toContain('a1c');
     expect(body).toMatch(/censoring rate 41\.9%/i);
-    expect(await page.locator('[aria-label$="measurements over time, events and the end of follow-up"] .main-svg').count()).toBeGreaterThan(0);
+    await expectPlotDrawn(page, '[aria-label$="measurements over time, events and the end of follow-up"] .main-svg');
     await app.screenshot('01-data-imported');
   });
 
@@ -74,8 +74,8 @@ describe('the app in Chromium', () => {
     const text = await page.locator('body').innerText();
     expect(text).toMatch(/158\s+patients · 91\s+events · 0 competing · 67 censored · censoring rate 42\.4%/);
     expect(text).toMatch(/split: train 127 · holdout 31/);
-    expect(await page.locator('[aria-label^="Attrition chart"] .main-svg').count()).toBeGreaterThan(0);
-    expect(await page.locator('[aria-label^="Kaplan-Meier curve"] .main-svg').count()).toBeGreaterThan(0);
+    await expectPlotDrawn(page, '[aria-label^="Attrition chart"] .main-svg');
+    await expectPlotDrawn(page, '[aria-label^="Kaplan-Meier curve"] .main-svg');
     await app.screenshot('02-cohort-created');
   });
 
@@ -86,7 +86,7 @@ describe('the app in Chromium', () => {
     await page.getByRole('option', { name: 'steno2_death@1' }).click();
     await page.getByText(/decoded back:/).waitFor({ timeout: 20_000 });
     expect(await page.locator('body').innerText()).toMatch(/\d+ step\(s\) · 14 channels per step · decoded back: identical/);
-    expect(await page.locator('[aria-label$="measurements over time, events and the end of follow-up"] .main-svg').count()).toBeGreaterThan(0);
+    await expectPlotDrawn(page, '[aria-label$="measurements over time, events and the end of follow-up"] .main-svg');
     await app.screenshot('03-time-irregular');
     await page.getByText('Regular grid').click();
     await page.getByLabel('Bin width (days)').fill('365');
@@ -108,7 +108,7 @@ describe('the app in Chromium', () => {
     const text = await page.locator('body').innerText();
     expect(text).toMatch(/vae: step 60 of 60 · \d+ ms\/step · ETA/);
     expect(text).toMatch(/backend (wasm|cpu|tensorflow|tensorflow-gpu|webgpu) on /);
-    expect(await page.locator('[aria-label="Training losses by step"] .main-svg').count()).toBeGreaterThan(0);
+    await expectPlotDrawn(page, '[aria-label="Training losses by step"] .main-svg');
     await app.screenshot('04-train-completed');
     await page.getByLabel('Patients to generate').fill('80');
     await page.getByRole('button', { name: 'Generate' }).click();
@@ -124,9 +124,9 @@ describe('the app in Chromium', () => {
     expect(text).toMatch(/\d+ pass/i);
     expect(text).toMatch(/Train 127 · holdout 31 · synthetic 80/);
     expect(text).toContain('membership inference AUC');
-    expect(await page.locator('[aria-label="Kaplan-Meier curves of real and synthetic patients"] .main-svg').count()).toBeGreaterThan(0);
+    await expectPlotDrawn(page, '[aria-label="Kaplan-Meier curves of real and synthetic patients"] .main-svg');
     // Survival by a stratum the steward picks: the first categorical static (arm), then sex.
-    await page.locator('[aria-label^="Kaplan-Meier curves of real and synthetic patients with arm = "] .main-svg').first().waitFor();
+    await expectPlotDrawn(page, '[aria-label^="Kaplan-Meier curves of real and synthetic patients with arm = "] .main-svg');
     await page.getByLabel('Survival by').first().click();
     await page.getByRole('option', { name: 'sex', exact: true }).click();
     await page.locator('[aria-label="Kaplan-Meier curves of real and synthetic patients with sex = F"] .main-svg').first().waitFor({ timeout: 90_000 });

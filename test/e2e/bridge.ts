@@ -49,6 +49,14 @@ function serveRenderer(): Promise<{ server: Server; origin: string }> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
 }
 
+/**
+ * Waits until plotly has drawn the plot the selector names (it draws after React renders,
+ * so counting at once races it); fails with a timeout when it never appears.
+ */
+export async function expectPlotDrawn(page: Page, selector: string): Promise<void> {
+  await page.locator(selector).first().waitFor({ state: 'visible', timeout: 20_000 });
+}
+
 export interface AppUnderTest {
   page: Page;
   db: Db;

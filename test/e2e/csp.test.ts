@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCohort } from '../../main/cohort/cohortService.js';
 import { cohortDefinition } from '../support/cohorts.js';
 import { MAPPINGS, tempDir } from '../support/store.js';
-import { launchApp, type AppUnderTest } from './bridge.js';
+import { expectPlotDrawn, launchApp, type AppUnderTest } from './bridge.js';
 
 // The built renderer in Chromium under the app's policy, served by the app's own
 // handler (a fresh style nonce per load): Mantine and plotly styles apply with no
@@ -52,7 +52,7 @@ describe('the renderer under the strict style policy', () => {
     app.dialog.next = join(MAPPINGS, 'steno2.mapping.json');
     await page.getByRole('button', { name: /Import from a mapping file/ }).click();
     await page.getByText(/Imported "steno2"/).waitFor({ timeout: 30_000 });
-    await page.locator('[aria-label$="measurements over time, events and the end of follow-up"] .main-svg').first().waitFor();
+    await expectPlotDrawn(page, '[aria-label$="measurements over time, events and the end of follow-up"] .main-svg');
 
     createCohort(app.db, cohortDefinition('steno2-death'));
     await page.getByRole('tab', { name: '3. Time' }).click();
@@ -60,7 +60,7 @@ describe('the renderer under the strict style policy', () => {
     await page.getByRole('option', { name: /^steno2_death@1$/ }).click();
     await page.getByText(/decoded back:/).waitFor({ timeout: 20_000 });
     // The encoded-steps heatmap with its colour bar.
-    await page.locator('[aria-label^="The encoded steps"] .main-svg').first().waitFor();
+    await expectPlotDrawn(page, '[aria-label^="The encoded steps"] .main-svg');
     await page.waitForTimeout(300);
     await app.screenshot('csp-time-heatmap');
 
