@@ -60,6 +60,18 @@ const rules = [
   },
 ];
 
+/**
+ * Entry points that must start quickly, and the packages their static imports
+ * may not reach: a command's heavy pieces load with `await import()` when it runs.
+ */
+const STARTUP_RULES = [
+  {
+    entry: 'main/cli.ts',
+    forbidden: (spec) => spec.startsWith('@tensorflow/'),
+    reason: 'synthehr loads TensorFlow.js only when a command needs it (its help and first progress line come at once): import it with `await import()` in the command\'s run',
+  },
+];
+
 function* walk(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
@@ -70,9 +82,57 @@ function* walk(dir) {
 
 const IMPORT = /(?:^|[\n;])\s*(import\s+type\s|import\s|export\s[^'"]*?from\s)[^'"]*?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/g;
 
+/** The module a relative spec names: "./x.js" may be x.ts or x.tsx on disk. */
+function resolveSpec(root, abs, spec) {
+  const base = resolve(dirname(abs), spec);
+  for (const candidate of [base, base.replace(/\.js$/, '.ts'), base.replace(/\.js$/, '.tsx'), `${base}.ts`]) {
+    try {
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
+}
+
+/** What an entry loads before it runs anything (static value imports, transitively), as a chain of files per package. */
+function startupViolations(root) {
+  const violations = [];
+  for (const rule of STARTUP_RULES) {
+    const parent = new Map([[join(root, rule.entry), undefined]]);
+    const queue = [join(root, rule.entry)];
+    let found;
+    let paths = 0;
+    while (queue.length) {
+      const abs = queue.shift();
+      for (const m of readFileSync(abs, 'utf8').matchAll(IMPORT)) {
+        const spec = m[2];
+        if (spec === undefined || (m[1] ?? '').startsWith('import type')) continue; // dynamic, required or type-only
+        if (rule.forbidden(spec)) {
+          // Breadth first: the first path found is a shortest one; fixing it shows the next.
+          if (!found) {
+            const chain = [];
+            for (let f = abs; f; f = parent.get(f)) chain.unshift(relative(root, f).split('\\').join('/'));
+            found = `${rule.entry}: loads "${spec}" at start (${chain.join(' → ')})`;
+          }
+          paths += 1;
+          continue;
+        }
+        const target = spec.startsWith('.') ? resolveSpec(root, abs, spec) : undefined;
+        if (target && !parent.has(target)) {
+          parent.set(target, abs);
+          queue.push(target);
+        }
+      }
+    }
+    if (found) violations.push(`${found}${paths > 1 ? ` and by ${paths - 1} more import(s)` : ''}: ${rule.reason}`);
+  }
+  return violations;
+}
+
 /** Every import that breaks a rule, as "file: reason", for the tree at `root`. */
 export function layerViolations(root) {
-  const violations = [];
+  const violations = startupViolations(root);
   for (const top of ['main', 'preload', 'renderer']) {
     for (const abs of walk(join(root, top))) {
       const file = relative(root, abs).split('\\').join('/');
@@ -102,5 +162,5 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.error(`Layer check failed:\n  ${violations.join('\n  ')}`);
     process.exit(1);
   }
-  console.log(`Layer check: ${rules.length} rules hold.`);
+  console.log(`Layer check: ${rules.length + STARTUP_RULES.length} rules hold.`);
 }

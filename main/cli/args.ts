@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { UserError, type ErrorCode } from '../common/errors.js';
-import { BACKENDS, type BackendName } from '../training/backend.js';
+import { BACKENDS, type BackendName } from '../training/backendNames.js';
 
 /** A command line that cannot be run as given: printed with the usage, exit code 2. */
 export class UsageError extends UserError {

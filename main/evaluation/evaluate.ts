@@ -1,6 +1,5 @@
 import { showCohort } from '../cohort/cohortService.js';
 import type { Db } from '../store/database.js';
-import { SyntheticRepository, type SyntheticSetRow } from '../store/repositories/syntheticRepository.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { realPatients, syntheticPatients, type EvalPatient } from './data.js';
 import { fidelity, type FidelityDetails } from './fidelity.js';
@@ -16,7 +15,7 @@ import { selectBackend, type BackendName } from '../training/backend.js';
 import { compareSurvival, type SurvivalComparison } from './survivalCompare.js';
 import { shareVerdict, type ShareVerdict } from './verdict.js';
 import { summaryDetection, type FeatureImportance } from './summaryDetection.js';
-import { UserError, type ErrorCode } from '../common/errors.js';
+import { EvaluationError, findSyntheticSet } from './syntheticSet.js';
 import { evaluationInputs, storedEvaluation, storeEvaluation, type EvaluationRecord } from './storedEvaluation.js';
 
 export interface EvaluationReport {
@@ -77,17 +76,7 @@ export interface EvaluateOptions {
   backend?: BackendName | 'auto';
 }
 
-export class EvaluationError extends UserError {
-  override name = 'EvaluationError';
-  readonly code: ErrorCode = 'evaluation-refused';
-}
-
-export function findSyntheticSet(db: Db, ref: string): SyntheticSetRow {
-  const sets = new SyntheticRepository(db).list();
-  const found = sets.find((s) => s.datasetName === ref) ?? sets.find((s) => String(s.id) === ref);
-  if (!found) throw new EvaluationError(`No synthetic set "${ref}".${sets.length ? ` Sets: ${sets.map((s) => s.datasetName).join(', ')}.` : ' Generate one with: synthehr generate RUN --patients N'}`);
-  return found;
-}
+export { EvaluationError, findSyntheticSet } from './syntheticSet.js';
 
 /**
  * Fidelity, survival and privacy of a synthetic set against its cohort: the

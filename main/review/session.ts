@@ -3,7 +3,7 @@ import { showCohort } from '../cohort/cohortService.js';
 import { levelOf } from '../common/levels.js';
 import { Rng } from '../common/rng.js';
 import { realPatients, syntheticPatients, type EvalPatient } from '../evaluation/data.js';
-import { findSyntheticSet } from '../evaluation/evaluate.js';
+import { findSyntheticSet } from '../evaluation/syntheticSet.js';
 import type { Db } from '../store/database.js';
 import { DatasetRepository, type VariableRow } from '../store/repositories/datasetRepository.js';
 import { ReviewRepository } from '../store/repositories/reviewRepository.js';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { UserError, type ErrorCode } from '../common/errors.js';
 import { referenceStep } from '../models/referenceStep.js';
+import { BACKENDS, type BackendName } from './backendNames.js';
 
 /*
  * Picks the fastest backend that proves itself, in order: CUDA through
@@ -11,8 +12,7 @@ import { referenceStep } from '../models/referenceStep.js';
  * optional package may be absent: that is a reason recorded, never a crash.
  */
 
-export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+export { BACKENDS, type BackendName } from './backendNames.js';
 
 export interface BackendChoice {
   name: BackendName;

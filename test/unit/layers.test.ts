@@ -35,4 +35,19 @@ describe('the layer check (build/check-layers.js)', () => {
     expect(found.some((v) => /^main\/ipc\/answerCall\.ts: imports "\.\.\/cli\/args\.js": ipc may not import cli/.test(v))).toBe(true);
     expect(found.some((v) => /^main\/fairness\/subgroups\.ts: .*main\/fairness is in no domain of the order/.test(v))).toBe(true);
   });
+
+  it('keeps TensorFlow.js out of what synthehr loads before a command runs, naming the path that brings it in', () => {
+    const root = copyOfSources();
+    // A command that imports its service statically, as every command did before.
+    appendFileSync(join(root, 'main/cli/commands/runs.ts'), "\nimport { generateSyntheticSet } from '../../training/generate.js';\nexport const g = generateSyntheticSet;\n");
+    const found = layerViolations(root);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^main\/cli\.ts: loads "@tensorflow\/tfjs-core" at start \(main\/cli\.ts → main\/cli\/commands\/runs\.ts → main\/training\/generate\.ts → .*\): .*await import\(\)/);
+  });
+
+  it('lets a command load TensorFlow.js when it runs, and a type-only import of a module that loads it', () => {
+    const root = copyOfSources();
+    appendFileSync(join(root, 'main/cli/commands/runs.ts'), "\nexport const load = () => import('../../training/generate.js');\nimport type { GenerateResult } from '../../training/generate.js';\nexport type R = GenerateResult;\n");
+    expect(layerViolations(root)).toEqual([]);
+  });
 });

@@ -1,6 +1,4 @@
 import { resolve } from 'node:path';
-import { evaluate } from '../../evaluation/evaluate.js';
-import { writeReport } from '../../evaluation/report.js';
 import { outputFolderArg, UsageError } from '../args.js';
 import { commonOptions, defineCommand } from '../command.js';
 import { printResult } from '../output.js';
@@ -25,6 +23,7 @@ export const evaluateCommand = defineCommand({
     const set = args[0];
     if (!set) throw new UsageError('evaluate needs a synthetic SET (its dataset name, see synthehr datasets)');
     const outDir = outputFolderArg(resolve(values.out ?? 'reports'), '--out');
+    const [{ evaluate }, { writeReport }] = await Promise.all([import('../../evaluation/evaluate.js'), import('../../evaluation/report.js')]);
     return withStore(dbPath, async (db) => {
       const report = await evaluate(db, set, { sensitive: values.sensitive, stratum: values.stratum });
       const paths = writeReport(report, outDir);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { num, table } from '../../common/format.js';
-import { exportSyntheticSet, type ExportResult } from '../../export/exportSet.js';
+import type { ExportResult } from '../../export/exportSet.js';
 import { outputFolderArg, UsageError } from '../args.js';
 import { commonOptions, defineCommand } from '../command.js';
 import { printResult, type Out } from '../output.js';
@@ -27,6 +27,7 @@ export const exportCommand = defineCommand({
     const format = values.format;
     if (format !== 'csv' && format !== 'fhir' && format !== 'omop') throw new UsageError('export needs --format csv, fhir or omop');
     const outDir = outputFolderArg(resolve(values.out ?? 'exports'), '--out');
+    const { exportSyntheticSet } = await import('../../export/exportSet.js');
     return withStore(dbPath, async (db) => {
       const result = await exportSyntheticSet(db, { set, format, directory: outDir, overrideReason: values.override });
       printResult(out, values.json, result, (o, r) => printExport(o, set, format, r, values.override));

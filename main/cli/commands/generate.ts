@@ -1,6 +1,6 @@
 import { num, table } from '../../common/format.js';
-import { BACKENDS } from '../../training/backend.js';
-import { generateSyntheticSet, type GenerateResult } from '../../training/generate.js';
+import { BACKENDS } from '../../training/backendNames.js';
+import type { GenerateResult } from '../../training/generate.js';
 import { backendArg, integerArg, numberArg, seedArg, UsageError } from '../args.js';
 import { commonOptions, defineCommand } from '../command.js';
 import { printResult, type Out } from '../output.js';
@@ -39,6 +39,7 @@ export const generateCommand = defineCommand({
       margin: values.margin === undefined ? undefined : numberArg(values.margin, '--margin', { min: 0, max: 1 }),
       backend: values.backend === undefined ? ('auto' as const) : backendArg(values.backend),
     };
+    const { generateSyntheticSet } = await import('../../training/generate.js');
     return withStore(dbPath, async (db) => {
       const result = await withProgress(countProgressPrinter('generated', 'patients'), (onProgress) => generateSyntheticSet(db, { ...request, onProgress }));
       printResult(out, values.json, result, (o, r) => printGenerated(o, r, dbPath));

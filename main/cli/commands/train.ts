@@ -1,5 +1,5 @@
 import { showCohort } from '../../cohort/cohortService.js';
-import { BACKENDS } from '../../training/backend.js';
+import { BACKENDS } from '../../training/backendNames.js';
 import { DEFAULT_FAMILY, type ConfigOverrides } from '../../training/config.js';
 import { backendArg, integerArg, numberArg, seedArg, UsageError } from '../args.js';
 import { commonOptions, defineCommand } from '../command.js';
