@@ -99,21 +99,23 @@ function splitRows(t: tf.Tensor, parts: number): tf.Tensor2D[] {
 }
 
 /**
- * Kernels called directly, without the op wrappers' argument checks and 2D->3D
+ * Kernels called directly (here and in gruPacked.ts), without the op wrappers' argument checks and 2D->3D
  * reshapes (2-8 us a call, thousands of calls a step): only in the sequence
  * op's loops, where every shape is known to fit.
  */
-const k = {
+export const k = {
   add: (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel('Add', { a, b }) as tf.Tensor,
   sub: (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel('Sub', { a, b }) as tf.Tensor,
   mul: (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel('Multiply', { a, b }) as tf.Tensor,
   sigmoid: (x: tf.Tensor) => tf.engine().runKernel('Sigmoid', { x }) as tf.Tensor,
   square: (x: tf.Tensor) => tf.engine().runKernel('Square', { x }) as tf.Tensor,
   matMul: (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }) as tf.Tensor,
+  /** Rows from..from+rows-1 of a 2D tensor. */
+  rows: (x: tf.Tensor, from: number, rows: number) => tf.engine().runKernel('Slice', { x }, { begin: [from, 0], size: [rows, x.shape[1]!] }) as tf.Tensor,
 };
 
 /** Sums over rows as a [1, rows] x [rows, n] matmul: on wasm ~40x faster than tf.sum(x, 0). */
-function columnSums(x: tf.Tensor): tf.Tensor {
+export function columnSums(x: tf.Tensor): tf.Tensor {
   const rows = x.shape[0]!;
   return tf.reshape(tf.matMul(tf.ones([1, rows]), x as tf.Tensor2D), [x.shape[1]!]);
 }

@@ -104,6 +104,55 @@ export function batchOf(data: TrainingData, idx: number[]): MiniBatch {
 }
 
 /**
+ * The batch with its patients sorted by length, longest first (ties keep their
+ * order), and `order[b]`, which patient of `batch` is row b now: what a packed
+ * GRU run needs (runGruPacked). Every per-patient quantity moves with its patient.
+ */
+export function sortedByLength(batch: MiniBatch): { batch: MiniBatch; order: number[] } {
+  const B = batch.size;
+  const T = batch.steps;
+  const order = Array.from({ length: B }, (_, b) => b).sort((a, b) => batch.lengths[b]! - batch.lengths[a]! || a - b);
+  const perPatient = (from: Float32Array): Float32Array => {
+    const width = from.length / B;
+    const out = new Float32Array(from.length);
+    order.forEach((old, b) => out.set(from.subarray(old * width, (old + 1) * width), b * width));
+    return out;
+  };
+  const timeMajor = (from: Float32Array): Float32Array => {
+    const width = from.length / (T * B);
+    const out = new Float32Array(from.length);
+    for (let t = 0; t < T; t++) order.forEach((old, b) => out.set(from.subarray((t * B + old) * width, (t * B + old + 1) * width), (t * B + b) * width));
+    return out;
+  };
+  return {
+    order,
+    batch: {
+      size: B,
+      steps: T,
+      x: timeMajor(batch.x),
+      previous: timeMajor(batch.previous),
+      keep: timeMajor(batch.keep),
+      statics: perPatient(batch.statics),
+      outcomes: perPatient(batch.outcomes),
+      lengths: Int32Array.from(order, (old) => batch.lengths[old]!),
+      lengthOneHot: perPatient(batch.lengthOneHot),
+      last: perPatient(batch.last),
+    },
+  };
+}
+
+/** The rows of a time-major [T*B, width] array that a packed run keeps: step t's first counts[t] of its B. */
+export function packRows(from: Float32Array, width: number, batch: number, counts: readonly number[]): Float32Array {
+  const out = new Float32Array(counts.reduce((a, c) => a + c, 0) * width);
+  let to = 0;
+  counts.forEach((count, t) => {
+    out.set(from.subarray(t * batch * width, (t * batch + count) * width), to);
+    to += count * width;
+  });
+  return out;
+}
+
+/**
  * [T*B, 2], time-major: for each step, the share of the patient's steps still to
  * come ((length - t) / T) and whether it is the last one; zeros past the end.
  */

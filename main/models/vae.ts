@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchOf, stepPosition, type MiniBatch, type TrainingData } from './minibatch.js';
+import { batchOf, packRows, sortedByLength, stepPosition, type MiniBatch, type TrainingData } from './minibatch.js';
+import { stepCounts } from './gruPacked.js';
 import { partLoss, lossWeights, disposeWeights, type ChannelSpec, type LossWeights } from './channels.js';
 import { readClock } from './clock.js';
 import { lengthLoss } from './heads.js';
@@ -40,6 +41,41 @@ const VALIDATION_NOISE_SEED = 0x7a1d;
 type BatchWeights = { step: LossWeights; statics: LossWeights; outcome: LossWeights };
 
 /**
+ * A batch as the ELBO reads it: patients sorted by length (longest first) with
+ * their posterior noise, and the real steps' rows packed, so that the step head
+ * and its losses see the rows that count, not T*B rows mostly of padding
+ * (padding weighs nothing in the losses: the same loss, a fraction of the work).
+ */
+interface PackedBatch {
+  batch: MiniBatch;
+  eps: Float32Array;
+  counts: number[];
+  /** Real steps in all (the packed rows). */
+  rows: number;
+  /** [rows, C]: the real steps, packed. */
+  x: Float32Array;
+  /** [rows, C]: the step before each real step, packed. */
+  previous: Float32Array;
+}
+
+function packBatch(batch: MiniBatch, eps: Float32Array, Z: number): PackedBatch {
+  const sorted = sortedByLength(batch);
+  const b = sorted.batch;
+  const counts = stepCounts(b.lengths, b.steps);
+  const C = b.x.length / (b.steps * b.size);
+  const sortedEps = new Float32Array(eps.length);
+  sorted.order.forEach((old, i) => sortedEps.set(eps.subarray(old * Z, (old + 1) * Z), i * Z));
+  return {
+    batch: b,
+    eps: sortedEps,
+    counts,
+    rows: counts.reduce((a, c) => a + c, 0),
+    x: packRows(b.x, C, b.size, counts),
+    previous: packRows(b.previous, C, b.size, counts),
+  };
+}
+
+/**
  * A sequential VAE: a GRU encoder reads the visits (with the statics) into a
  * latent patient; from it the decoder generates the statics once, the number
  * of steps, the steps themselves (a GRU fed its previous step, teacher-forced
@@ -58,9 +94,10 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
   const optimizer = adam(config.learningRate);
 
   /** Per-batch weights of the reconstruction terms (observed values, patterns); disposed after use. */
-  function withWeights<T>(batch: MiniBatch, use: (w: BatchWeights) => T): T {
+  function withWeights<T>(packed: PackedBatch, use: (w: BatchWeights) => T): T {
+    const batch = packed.batch;
     const w = {
-      step: lossWeights(spec.step, batch.x, T * batch.size, batch.keep, batch.previous),
+      step: lossWeights(spec.step, packed.x, packed.rows, undefined, packed.previous),
       statics: lossWeights(spec.statics, batch.statics, batch.size),
       outcome: lossWeights(spec.outcome, batch.outcomes, batch.size),
     };
@@ -77,7 +114,8 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
    * The negative ELBO of a batch with posterior noise `eps`: reconstruction of steps, statics,
    * outcome and length, plus beta times the KL term. Makes tensors: call inside a tidy scope.
    */
-  function elbo(batch: MiniBatch, eps: Float32Array, w: BatchWeights): () => LossParts {
+  function elbo(packed: PackedBatch, w: BatchWeights): () => LossParts {
+    const { batch, eps } = packed;
     const B = batch.size;
     const x = tf.tensor2d(batch.x, [T * B, C]);
     const previous = tf.tensor2d(batch.previous, [T * B, C]);
@@ -87,18 +125,19 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
     const lengthTarget = tf.tensor2d(batch.lengthOneHot, [B, T]);
     const lengthScalar = tf.tensor2d(Float32Array.from(batch.lengths, (l) => l / T), [B, 1]);
     const noise = tf.tensor2d(eps, [B, Z]);
+    const xPacked = tf.tensor2d(packed.x, [packed.rows, C]);
     const time = net.clock ? readClock(net.clock, batch.x, batch.lengths, T, C, batch.statics, S) : null;
     return () => {
-      const stats = net.encode(x, keep, statics, outcomes, lengthScalar);
+      const stats = net.encode(x, keep, statics, outcomes, lengthScalar, packed.counts);
       const mu = tf.slice(stats, [0, 0], [-1, Z]);
       const logVar = tf.clipByValue(tf.slice(stats, [0, Z], [-1, Z]), -8, 8);
       const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), noise)) as tf.Tensor2D;
       const h0 = net.initialState(z);
       const decoderInput = [previous, net.tileSteps(statics), net.tileSteps(z), ...(net.context ? [net.context(stepPosition(batch.lengths, T), time?.before ?? null)] : [])];
-      const ds = net.decode(tf.concat(decoderInput, 1) as tf.Tensor2D, keep, h0);
-      const stepLogits = withinLogits(net.stepWithin, net.stepLogits(ds.all), x);
+      const ds = net.decode(tf.concat(decoderInput, 1) as tf.Tensor2D, h0, packed.counts);
+      const stepLogits = withinLogits(net.stepWithin, net.stepLogits(ds.packed), xPacked);
       const outcomeLogits = net.outcomeLogits(ds.last, z, statics, batch.last, time?.end ?? null);
-      const step = partLoss(spec.step, stepLogits, x, w.step, net.stepLogVar);
+      const step = partLoss(spec.step, stepLogits, xPacked, w.step, net.stepLogVar);
       const stat = partLoss(spec.statics, withinLogits(net.staticWithin, net.staticLogits(z), statics), statics, w.statics, net.staticLogVar);
       const outcome = partLoss(spec.outcome, outcomeLogits, outcomes, w.outcome, net.outcomeLogVar);
       const length = lengthLoss(net.lengthLogits(z), lengthTarget);
@@ -110,8 +149,8 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
 
   /** One step on the negative ELBO. */
   function trainStep(batch: MiniBatch): Record<string, number> {
-    const eps = rng.normals(batch.size * Z);
-    return withWeights(batch, (w) => tf.tidy(() => optimize(optimizer, net.vars, elbo(batch, eps, w))));
+    const packed = packBatch(batch, rng.normals(batch.size * Z), Z);
+    return withWeights(packed, (w) => tf.tidy(() => optimize(optimizer, net.vars, elbo(packed, w))));
   }
 
   /**
@@ -124,8 +163,8 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
     let sum = 0;
     for (let from = 0; from < data.n; from += 256) {
       const batch = batchOf(data, Array.from({ length: Math.min(256, data.n - from) }, (_, i) => from + i));
-      const eps = noise.normals(batch.size * Z);
-      sum += batch.size * withWeights(batch, (w) => readOut(() => elbo(batch, eps, w)().total)[0]!);
+      const packed = packBatch(batch, noise.normals(batch.size * Z), Z);
+      sum += batch.size * withWeights(packed, (w) => readOut(() => elbo(packed, w)().total)[0]!);
     }
     return sum / data.n;
   }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ChannelSpec } from './channels.js';
 import { dense, denseParams, mlp, mlpParams } from './dense.js';
 import { gruCell, gruParams, project, runGru } from './gru.js';
+import { runGruPacked } from './gruPacked.js';
 import type { Params } from './params.js';
 import type { VaeConfig } from './vae.js';
 import { within } from './within.js';
@@ -64,9 +65,15 @@ export function vaeNetworks(config: VaeConfig, spec: ChannelSpec, p: Params) {
     /** Every weight the optimizer trains. */
     vars: p.of('enc.', 'dec.'),
     tileSteps,
-    /** The encoder: a batch's steps, statics, outcomes and lengths to [B, 2Z] posterior statistics (means, then log-variances). */
-    encode: (x: tf.Tensor2D, keep: tf.Tensor2D, statics: tf.Tensor2D, outcomes: tf.Tensor2D, lengthScalar: tf.Tensor2D) =>
-      mlp(encHead, tf.concat([runGru(enc, tf.concat([x, tileSteps(statics)], 1), T, keep, undefined, false).last, statics, outcomes, lengthScalar], 1)),
+    /**
+     * The encoder: a batch's steps, statics, outcomes and lengths to [B, 2Z] posterior statistics (means, then
+     * log-variances). With `counts`, the batch is sorted by length and runs packed (runGruPacked), `keep` unread.
+     */
+    encode: (x: tf.Tensor2D, keep: tf.Tensor2D, statics: tf.Tensor2D, outcomes: tf.Tensor2D, lengthScalar: tf.Tensor2D, counts?: readonly number[]) => {
+      const input = tf.concat([x, tileSteps(statics)], 1) as tf.Tensor2D;
+      const last = counts ? runGruPacked(enc, input, counts, tf.zeros([statics.shape[0], H]), false).last : runGru(enc, input, T, keep, undefined, false).last;
+      return mlp(encHead, tf.concat([last, statics, outcomes, lengthScalar], 1));
+    },
     staticLogits: (z: tf.Tensor2D) => mlp(staticHead, z),
     lengthLogits: (z: tf.Tensor2D) => mlp(lengthHead, z),
     /** The decoder's state before the first step. */
@@ -84,10 +91,14 @@ export function vaeNetworks(config: VaeConfig, spec: ChannelSpec, p: Params) {
           return tf.tensor2d(out, [rows, E]);
         }
       : null,
-    /** The decoder over all steps (teacher-forced: `input` holds each step's previous step), from `h0`. */
-    decode: (input: tf.Tensor2D, keep: tf.Tensor2D, h0: tf.Tensor2D) => runGru(dec, input, T, keep, h0),
+    /**
+     * The decoder over all steps (teacher-forced: `input` holds each step's previous step), from `h0`,
+     * for a batch sorted by length: the states of real steps, packed (see runGruPacked), and the last.
+     */
+    decode: (input: tf.Tensor2D, h0: tf.Tensor2D, counts: readonly number[]) => runGruPacked(dec, input, counts, h0),
     /** One decoder step (generation). */
     decodeStep: (input: tf.Tensor2D, h: tf.Tensor2D, keep: tf.Tensor2D) => gruCell(dec, project(dec, input), h, keep),
+    /** The step head of decoder states (rows: packed real steps in training, one step per patient in generation). */
     stepLogits: (states: tf.Tensor2D) => dense(stepHead, states),
     outcomeLogits: (last: tf.Tensor2D, z: tf.Tensor2D, statics: tf.Tensor2D, lastSteps: Float32Array, end: Float32Array | null) => mlp(outcomeHead, outcomeInput(last, z, statics, lastSteps, end)),
   };

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gruCell, gruParams, project, runGru } from '../../main/models/gru.js';
+import { runGruPacked, stepCounts } from '../../main/models/gruPacked.js';
+import { packRows, sortedByLength, type MiniBatch } from '../../main/models/minibatch.js';
 import { Params } from '../../main/models/params.js';
 import { Rng } from '../../main/common/rng.js';
 import { selectBackend } from '../../main/training/backend.js';
@@ -144,5 +146,92 @@ describe('the GRU cell', () => {
     expect(at(20)).toEqual(Array.from(candidate.dataSync()).map((v) => expect.closeTo(v, 5)));
     expect(at(-20)).toEqual(Array.from(h.dataSync()).map((v) => expect.closeTo(v, 5)));
     p.dispose();
+  });
+});
+
+/** The packed run against the padded one on a batch sorted by length: loss values and every gradient. */
+function packedVsPadded(T: number, lengths: number[], inputGradient: boolean, seed: number) {
+  const name = `p${cases++}`;
+  const B = lengths.length;
+  const D = 3;
+  const H = 4;
+  const rng = new Rng(seed);
+  const p = new Params(rng);
+  const w = gruParams(p, name, D, H);
+  const x = tf.variable(tf.tensor2d(rng.normals(T * B * D), [T * B, D]), true, `${name}.x`);
+  const h0 = tf.variable(tf.tensor2d(rng.normals(B * H, 0.5), [B, H]), true, `${name}.h0`);
+  const keepData = new Float32Array(T * B);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) keepData[t * B + b] = t < lengths[b]! ? 1 : 0;
+  const keep = tf.tensor2d(keepData, [T * B, 1]);
+  const counts = stepCounts(lengths, T);
+  // Weights of each state in the loss: random on real steps, 0 on padding; and of the last states.
+  const stepWeights = Float32Array.from(rng.normals(T * B * H), (v, i) => v * keepData[Math.floor(i / H)]!);
+  const lastWeights = tf.tensor2d(rng.normals(B * H), [B, H]);
+  const vars = [...p.of(`${name}.`), x, h0];
+  const packed = tf.variableGrads(() => {
+    const run = runGruPacked(w, x, counts, h0, inputGradient);
+    return tf.add(tf.sum(tf.mul(run.packed, tf.tensor2d(packRows(stepWeights, H, B, counts), [run.packed.shape[0], H]))), tf.sum(tf.mul(run.last, lastWeights))) as tf.Scalar;
+  }, vars);
+  const padded = tf.variableGrads(() => {
+    const run = runGru(w, x, T, keep, h0, inputGradient);
+    return tf.add(tf.sum(tf.mul(run.all, tf.tensor2d(stepWeights, [T * B, H]))), tf.sum(tf.mul(run.last, lastWeights))) as tf.Scalar;
+  }, vars);
+  expect(packed.value.dataSync()[0]).toBeCloseTo(padded.value.dataSync()[0]!, 4);
+  for (const v of vars) {
+    const a = packed.grads[v.name]!.dataSync();
+    const b = padded.grads[v.name]!.dataSync();
+    expect(a.length, v.name).toBe(b.length);
+    a.forEach((g, i) => expect(g, `${v.name}[${i}]`).toBeCloseTo(b[i]!, 4));
+    if (v !== x || inputGradient) expect(Array.from(a).some((g) => Math.abs(g) > 1e-3), v.name).toBe(true);
+  }
+  // The packed rows are the padded run's real rows, in order; the last states are the same.
+  const full = runGru(w, x, T, keep, h0);
+  const run = runGruPacked(w, x, counts, h0);
+  const fromFull = packRows(full.all.dataSync() as Float32Array, H, B, counts);
+  expect(run.packed.shape).toEqual([fromFull.length / H, H]);
+  Array.from(run.packed.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(fromFull[i]!, 5));
+  Array.from(run.last.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(full.last.dataSync()[i]!, 5));
+  p.dispose();
+  return counts;
+}
+
+describe('the packed GRU run (real steps only, for a batch sorted by length)', () => {
+  it('gives the states of real steps and the last states, and the same gradients as the padded run with padding weighing nothing', () => {
+    expect(packedVsPadded(7, [7, 7, 5, 3, 1, 0], true, 21)).toEqual([5, 4, 4, 3, 3, 2, 2]);
+  });
+
+  it('the same when the longest is shorter than T, without the input gradient, and over one step', () => {
+    expect(packedVsPadded(6, [4, 2, 2, 1], false, 22)).toEqual([4, 3, 1, 1, 0, 0]);
+    expect(packedVsPadded(1, [1, 1, 0], true, 23)).toEqual([2]);
+  });
+
+  it('refuses lengths that are not sorted longest first', () => {
+    expect(() => stepCounts([3, 5, 1], 5)).toThrow(/sorted longest first/);
+  });
+
+  it('sorts a batch by length with every per-patient quantity moving with its patient', () => {
+    const T = 3;
+    const lengths = [1, 3, 0, 3];
+    const B = lengths.length;
+    // Patient b's values are b + t/10 at step t (one channel), its static 10 b.
+    const x = new Float32Array(T * B);
+    const keep = new Float32Array(T * B);
+    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) {
+      x[t * B + b] = b + t / 10;
+      keep[t * B + b] = t < lengths[b]! ? 1 : 0;
+    }
+    const perPatient = (f: (b: number) => number) => Float32Array.from({ length: B }, (_, b) => f(b));
+    const batch: MiniBatch = { size: B, steps: T, x, previous: x.map((v) => -v), keep, statics: perPatient((b) => 10 * b), outcomes: perPatient((b) => 100 * b), lengths: Int32Array.from(lengths), lengthOneHot: new Float32Array(B * T).map((_, i) => (i % T === Math.max(0, lengths[Math.floor(i / T)]! - 1) ? 1 : 0)), last: perPatient((b) => b) };
+    const { batch: sorted, order } = sortedByLength(batch);
+    expect(order).toEqual([1, 3, 0, 2]);
+    expect(Array.from(sorted.lengths)).toEqual([3, 3, 1, 0]);
+    expect(Array.from(sorted.statics)).toEqual([10, 30, 0, 20]);
+    expect(Array.from(sorted.last)).toEqual([1, 3, 0, 2]);
+    expect(Array.from(sorted.x.subarray(B, 2 * B)).map((v) => Math.round(v * 10) / 10)).toEqual([1.1, 3.1, 0.1, 2.1]);
+    expect(Array.from(sorted.keep)).toEqual([1, 1, 1, 0, 1, 1, 0, 0, 1, 1, 0, 0]);
+    expect(Array.from(sorted.lengthOneHot)).toEqual([0, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0]);
+    // Packed: step 0's three real rows, then two at steps 1 and 2.
+    const counts = stepCounts(sorted.lengths, T);
+    expect(Array.from(packRows(sorted.x, 1, B, counts)).map((v) => Math.round(v * 10) / 10)).toEqual([1, 3, 0, 1.1, 3.1, 1.2, 3.2]);
   });
 });

@@ -1,0 +1,193 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { columnSums, k, type GruWeights } from './gru.js';
+import { packRows } from './minibatch.js';
+
+/*
+ * The GRU over packed sequences (PyTorch's pack_padded_sequence): for a batch
+ * sorted by length, longest first, step t runs only the counts[t] patients who
+ * have a step t (the first counts[t] rows), instead of all B with the rest
+ * carried by a mask. On real cohorts most of a T*B batch is padding (the scale
+ * cohort: 11 real steps of 48 on average), so this is most of the work saved,
+ * with the same states and gradients as runGru's (gru.test.ts checks both).
+ * The cell and its backward pass are gru.ts's, without the mask.
+ */
+
+/**
+ * Patients still going at each step of a batch sorted by length, longest first:
+ * counts[t] = how many have a step t, whose rows are then the first counts[t].
+ */
+export function stepCounts(lengths: ArrayLike<number>, steps: number): number[] {
+  const counts = new Array<number>(steps).fill(0);
+  for (let b = 0; b < lengths.length; b++) {
+    if (b > 0 && lengths[b]! > lengths[b - 1]!) throw new Error('stepCounts needs lengths sorted longest first');
+    for (let t = 0; t < Math.min(lengths[b]!, steps); t++) counts[t]! += 1;
+  }
+  return counts;
+}
+
+/** A packed run: the states of real steps, and the state after each sequence's end. */
+export interface PackedGruRun {
+  /** [sum of counts, H]: step 0's counts[0] states, then step 1's counts[1], ... (the rows packRows keeps). */
+  packed: tf.Tensor2D;
+  /** [B, H]: the state after each sequence's last step (h0 for a sequence of no steps). */
+  last: tf.Tensor2D;
+}
+
+/**
+ * runGru over a time-major input [T*B, D] of a batch sorted by length (longest
+ * first, `counts` from stepCounts): the states of real steps only, packed, and the
+ * last states. Rows of `x` at padded steps are never read.
+ */
+export function runGruPacked(w: GruWeights, x: tf.Tensor2D, counts: readonly number[], h0: tf.Tensor2D, inputGradient = true): PackedGruRun {
+  const rows = counts.reduce((a, b) => a + b, 0);
+  const out = packedSequence(counts, inputGradient)(x, h0, w.wz, w.wr, w.wh, w.uz, w.ur, w.uh, w.bz, w.br, w.bh) as tf.Tensor2D;
+  return { packed: tf.slice(out, [0, 0], [rows, w.hidden]), last: tf.slice(out, [rows, 0], [h0.shape[0], w.hidden]) };
+}
+
+/** A packed [sum of counts, n] tensor as one tensor per step ([counts[t], n]), through one read of its values. */
+function splitCounts(values: Float32Array, cols: number, counts: readonly number[]): tf.Tensor2D[] {
+  let from = 0;
+  return counts.map((count) => {
+    const part = tf.tensor2d(values.subarray(from * cols, (from + count) * cols), [count, cols]);
+    from += count;
+    return part;
+  });
+}
+
+/** The inverse of packRows: a time-major [T*B, cols] array with zeros at padded steps. */
+function unpackRows(packed: Float32Array, cols: number, batch: number, counts: readonly number[]): Float32Array {
+  const out = new Float32Array(counts.length * batch * cols);
+  let from = 0;
+  counts.forEach((count, t) => {
+    out.set(packed.subarray(from * cols, (from + count) * cols), t * batch * cols);
+    from += count;
+  });
+  return out;
+}
+
+/**
+ * The packed sequence as one differentiable op (see gruSequence in gru.ts for
+ * the backward pass it follows). Its value is [sum of counts + B, H]: the packed
+ * states, then the last states. A patient whose last step is t leaves the batch
+ * after it: its state then is its last state, and the gradient of that last
+ * state joins the backward pass there.
+ */
+function packedSequence(counts: readonly number[], inputGradient: boolean): (...args: tf.Tensor[]) => tf.Tensor {
+  const steps = counts.filter((c) => c > 0).length;
+  const rows = counts.reduce((a, b) => a + b, 0);
+  // After step t the first next(t) patients go on; rows next(t)..counts[t]-1 end there.
+  const next = (t: number) => (t + 1 < steps ? counts[t + 1]! : 0);
+  return tf.customGrad((...args: unknown[]) => {
+    const [x, h0, wz, wr, wh, uz, ur, uh, bz, br, bh] = args as tf.Tensor2D[];
+    const save = args[11] as (t: tf.Tensor[]) => void;
+    const [B, H] = h0!.shape;
+    const D = x!.shape[1];
+    // The input projections of real steps only: one matmul per gate over the packed rows.
+    const xPacked = tf.tensor2d(packRows(x!.dataSync() as Float32Array, D, B, counts), [rows, D]);
+    const zs = splitCounts(tf.add(tf.matMul(xPacked, wz!), bz!).dataSync() as Float32Array, H, counts);
+    const rs = splitCounts(tf.add(tf.matMul(xPacked, wr!), br!).dataSync() as Float32Array, H, counts);
+    const cs = splitCounts(tf.add(tf.matMul(xPacked, wh!), bh!).dataSync() as Float32Array, H, counts);
+    const hs: tf.Tensor[] = [];
+    const prev: tf.Tensor[] = [];
+    const rh: tf.Tensor[] = [];
+    const dCandidate: tf.Tensor[] = [];
+    const dUpdate: tf.Tensor[] = [];
+    const dReset: tf.Tensor[] = [];
+    const carry: tf.Tensor[] = [];
+    const reset: tf.Tensor[] = [];
+    // The last states of patients who have ended, in the order they ended (so rows from the bottom up).
+    const ended: tf.Tensor[] = [];
+    const one = tf.scalar(1);
+    const two = tf.scalar(2);
+    let h: tf.Tensor = h0!;
+    for (let t = 0; t < steps; t++) {
+      const going = counts[t]!;
+      if (going < h.shape[0]!) {
+        ended.push(k.rows(h, going, h.shape[0]! - going));
+        h = k.rows(h, 0, going);
+      }
+      prev.push(h);
+      const zt = k.sigmoid(k.add(zs[t]!, k.matMul(h, uz!)));
+      const rt = k.sigmoid(k.add(rs[t]!, k.matMul(h, ur!)));
+      const rht = k.mul(rt, h);
+      // tanh(x) = 2 sigmoid(2x) - 1, as in gru.ts.
+      const ct = k.sub(k.mul(k.sigmoid(k.mul(k.add(cs[t]!, k.matMul(rht, uh!)), two)), two), one);
+      const diff = k.sub(ct, h);
+      h = k.add(h, k.mul(zt, diff));
+      hs.push(h);
+      dCandidate.push(k.sub(zt, k.mul(zt, k.square(ct))));
+      dUpdate.push(k.mul(diff, k.sub(zt, k.mul(zt, zt))));
+      dReset.push(k.mul(prev[t]!, k.sub(rt, k.square(rt))));
+      carry.push(k.sub(one, zt));
+      reset.push(rt);
+      rh.push(rht);
+    }
+    const last = tf.concat([h, ...ended.reverse()], 0);
+    save([xPacked, uz!, ur!, uh!, wz!, wr!, wh!, tf.concat(prev.length ? prev : [tf.zeros([0, H])], 0), tf.concat(rh.length ? rh : [tf.zeros([0, H])], 0), ...dCandidate, ...dUpdate, ...dReset, ...carry, ...reset]);
+    return {
+      value: tf.concat([...hs, last], 0),
+      gradFunc: (dy: tf.Tensor, savedList: tf.Tensor[]) => {
+        const [xs, suz, sur, suh, swz, swr, swh, prevPacked, resetPrev] = savedList as tf.Tensor2D[];
+        const perStep = (i: number) => savedList.slice(9 + i * steps, 9 + (i + 1) * steps);
+        const [sdc, sdu, sdr, scarry, sreset] = [0, 1, 2, 3, 4].map(perStep) as [tf.Tensor[], tf.Tensor[], tf.Tensor[], tf.Tensor[], tf.Tensor[]];
+        const dyData = dy.dataSync() as Float32Array;
+        const dLast = dyData.subarray(rows * H);
+        // Per step, the gradient reaching its states from outside: the packed output's, plus the
+        // last state's for the patients whose last step it is.
+        let from = 0;
+        const outside = counts.slice(0, steps).map((count, t) => {
+          const g = dyData.slice(from * H, (from + count) * H);
+          from += count;
+          for (let i = next(t) * H; i < count * H; i++) g[i]! += dLast[i]!;
+          return tf.tensor2d(g, [count, H]);
+        });
+        const uzT = tf.transpose(suz!);
+        const urT = tf.transpose(sur!);
+        const uhT = tf.transpose(suh!);
+        const gz: tf.Tensor[] = new Array(steps);
+        const gr: tf.Tensor[] = new Array(steps);
+        const gh: tf.Tensor[] = new Array(steps);
+        let dh: tf.Tensor | null = null;
+        for (let t = steps - 1; t >= 0; t--) {
+          // dh holds the gradient of step t's states from step t+1 (next(t) rows); the others ended at t.
+          const going = next(t);
+          const fromNext = dh === null ? null : going < counts[t]! ? tf.concat([dh, tf.zeros([counts[t]! - going, H])], 0) : dh;
+          const dht = fromNext === null ? outside[t]! : k.add(fromNext, outside[t]!);
+          const dc = k.mul(dht, sdc[t]!);
+          const dz = k.mul(dht, sdu[t]!);
+          const dRh = k.matMul(dc, uhT);
+          const dr = k.mul(dRh, sdr[t]!);
+          gz[t] = dz;
+          gr[t] = dr;
+          gh[t] = dc;
+          dh = k.add(k.add(k.mul(dht, scarry[t]!), k.mul(dRh, sreset[t]!)), k.add(k.matMul(dz, uzT), k.matMul(dr, urT)));
+        }
+        // h0: the first step's rows through the cell; the rest are patients with no step, whose last state is h0.
+        const first = steps > 0 ? counts[0]! : 0;
+        const dh0 = first === B ? dh! : tf.concat([...(dh && first > 0 ? [dh] : []), tf.tensor2d(dLast.slice(first * H, B * H), [B - first, H])], 0);
+        if (steps === 0) return [tf.zerosLike(x!), dh0, ...[swz, swr, swh, suz, sur, suh].map((m) => tf.zerosLike(m!)), tf.zerosLike(bz!), tf.zerosLike(br!), tf.zerosLike(bh!)];
+        const DZ = tf.concat(gz, 0);
+        const DR = tf.concat(gr, 0);
+        const DH = tf.concat(gh, 0);
+        const xT = tf.transpose(xs!);
+        const pT = tf.transpose(prevPacked!);
+        const dx = inputGradient
+          ? tf.tensor2d(unpackRows(tf.add(tf.add(tf.matMul(DZ, tf.transpose(swz!)), tf.matMul(DR, tf.transpose(swr!))), tf.matMul(DH, tf.transpose(swh!))).dataSync() as Float32Array, D, B, counts), [counts.length * B, D])
+          : tf.zerosLike(x!);
+        return [
+          dx,
+          dh0,
+          tf.matMul(xT, DZ),
+          tf.matMul(xT, DR),
+          tf.matMul(xT, DH),
+          tf.matMul(pT, DZ),
+          tf.matMul(pT, DR),
+          tf.matMul(tf.transpose(resetPrev!), DH),
+          columnSums(DZ),
+          columnSums(DR),
+          columnSums(DH),
+        ];
+      },
+    };
+  });
+}
