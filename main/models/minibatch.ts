@@ -112,18 +112,8 @@ export function sortedByLength(batch: MiniBatch): { batch: MiniBatch; order: num
   const B = batch.size;
   const T = batch.steps;
   const order = Array.from({ length: B }, (_, b) => b).sort((a, b) => batch.lengths[b]! - batch.lengths[a]! || a - b);
-  const perPatient = (from: Float32Array): Float32Array => {
-    const width = from.length / B;
-    const out = new Float32Array(from.length);
-    order.forEach((old, b) => out.set(from.subarray(old * width, (old + 1) * width), b * width));
-    return out;
-  };
-  const timeMajor = (from: Float32Array): Float32Array => {
-    const width = from.length / (T * B);
-    const out = new Float32Array(from.length);
-    for (let t = 0; t < T; t++) order.forEach((old, b) => out.set(from.subarray((t * B + old) * width, (t * B + old + 1) * width), (t * B + b) * width));
-    return out;
-  };
+  const perPatient = (from: Float32Array) => reorderRows(from, order);
+  const timeMajor = (from: Float32Array) => reorderRows(from, order, T);
   return {
     order,
     batch: {
@@ -139,6 +129,18 @@ export function sortedByLength(batch: MiniBatch): { batch: MiniBatch; order: num
       last: perPatient(batch.last),
     },
   };
+}
+
+/**
+ * Rows of a per-patient [B, width] array (or, with `steps`, a time-major [steps*B, width]
+ * one) in a new patient order: row b of the result is patient order[b]'s.
+ */
+export function reorderRows(from: Float32Array, order: readonly number[], steps = 1): Float32Array {
+  const B = order.length;
+  const width = from.length / (steps * B);
+  const out = new Float32Array(from.length);
+  for (let t = 0; t < steps; t++) order.forEach((old, b) => out.set(from.subarray((t * B + old) * width, (t * B + old + 1) * width), (t * B + b) * width));
+  return out;
 }
 
 /** The rows of a time-major [T*B, width] array that a packed run keeps: step t's first counts[t] of its B. */

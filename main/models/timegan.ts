@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { MiniBatch } from './minibatch.js';
+import { reorderRows, sortedByLength, type MiniBatch } from './minibatch.js';
 import { disposeWeights, type ChannelSpec } from './channels.js';
 import type { Model, ModelPhase, ModelState } from './model.js';
 import { adam } from './optimize.js';
@@ -68,10 +68,12 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
   // The discriminator's loss at its last update (Infinity before the first): whether it updates next.
   let lastDiscriminatorLoss = Infinity;
 
-  function trainStep(phase: TimeGanPhase, batch: MiniBatch): Record<string, number> {
+  function trainStep(phase: TimeGanPhase, drawn: MiniBatch): Record<string, number> {
+    // Sorted by length, so that the GRUs run packed (runGruSorted), each patient with the noise drawn for it.
+    const { batch, order } = sortedByLength(drawn);
     const w = net.weightsOf(batch);
     // Drawn in every phase, so that the stream is where it was in runs trained before.
-    const noise = { steps: rng.uniform(T * batch.size * N, 0, 1), statics: rng.uniform(batch.size * N, 0, 1) };
+    const noise = { steps: reorderRows(rng.uniform(T * batch.size * N, 0, 1), order, T), statics: reorderRows(rng.uniform(batch.size * N, 0, 1), order) };
     try {
       return tf.tidy(() => {
         const i = net.inputs(batch);

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { stepPosition, type MiniBatch } from './minibatch.js';
+import { packRows, stepPosition, type MiniBatch } from './minibatch.js';
 import { lossWeights, partLoss, type ChannelSpec } from './channels.js';
 import { readClock } from './clock.js';
 import { dense, denseParams, mlp, mlpParams, type DenseWeights } from './dense.js';
-import { gruParams, runGru, type GruWeights } from './gru.js';
+import { gruParams, runGru, type GruRun, type GruWeights } from './gru.js';
+import { runGruPacked, runGruSorted, stepCounts } from './gruPacked.js';
 import { lengthLoss } from './heads.js';
 import { sumAll } from './ops.js';
 import type { Params } from './params.js';
@@ -33,6 +34,10 @@ export interface TimeGanInputs {
   /** With a clock, the share of the span left after the last step. */
   end: tf.Tensor2D | null;
   position: tf.Tensor2D;
+  /** The batch is sorted by length, longest first: patients per step (stepCounts), for the GRUs' packed runs. */
+  counts: readonly number[];
+  /** [sum of counts, C]: the real steps, packed (what the recovery's step head is trained on). */
+  xPacked: tf.Tensor2D;
 }
 
 export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Params) {
@@ -69,12 +74,23 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
   const discriminatorOut = denseParams(p, 'dis.out', H, 1);
 
   const tile = (x: tf.Tensor2D) => tf.tile(x, [T, 1]) as tf.Tensor2D;
+  /**
+   * A GRU over a batch: packed (runGruSorted: zeros at padded steps, which every loss here weighs 0 and
+   * no GRU reads) when the batch is sorted by length and `counts` says so; else masked by `keep`.
+   */
+  const gru = (w: GruWeights, input: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]): GruRun =>
+    counts ? runGruSorted(w, input, counts, tf.zeros([input.shape[0] / T, H])) : runGru(w, input, T, keep);
   /** A GRU and a sigmoid projection of its states: a latent sequence, time-major [T*B, H]. */
-  const seq = (w: GruWeights, out: DenseWeights, input: tf.Tensor2D, keep: tf.Tensor2D) => dense(out, runGru(w, input, T, keep).all, 'sigmoid');
+  const seq = (w: GruWeights, out: DenseWeights, input: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]) => dense(out, gru(w, input, keep, counts).all, 'sigmoid');
 
+  /** A batch's tensors; `batch` sorted by length, longest first (sortedByLength). */
   function inputs(batch: MiniBatch): TimeGanInputs {
     const B = batch.size;
+    const counts = stepCounts(batch.lengths, T);
+    const rows = counts.reduce((a, c) => a + c, 0);
     return {
+      counts,
+      xPacked: tf.tensor2d(packRows(batch.x, C, B, counts), [rows, C]),
       B,
       x: tf.tensor2d(batch.x, [T * B, C]),
       keep: tf.tensor2d(batch.keep, [T * B, 1]),
@@ -88,8 +104,8 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
   }
 
   const embedStatic = (i: TimeGanInputs) => mlp(staticEmbed, tf.concat([i.statics, i.length], 1) as tf.Tensor2D, 'sigmoid');
-  const embed = (i: TimeGanInputs, es: tf.Tensor2D) => seq(embedder, embedderOut, tf.concat([i.x, tile(es)], 1) as tf.Tensor2D, i.keep);
-  const supervise = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D) => seq(supervisor, supervisorOut, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, keep);
+  const embed = (i: TimeGanInputs, es: tf.Tensor2D) => seq(embedder, embedderOut, tf.concat([i.x, tile(es)], 1) as tf.Tensor2D, i.keep, i.counts);
+  const supervise = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]) => seq(supervisor, supervisorOut, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, keep, counts);
 
   /** Recovery: latent steps -> step logits, and the state after the last step (what the outcome follows). */
   function recover(hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, position: tf.Tensor2D) {
@@ -103,39 +119,47 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
   const recoverStatic = (es: tf.Tensor2D) => mlp(staticRecover, es);
 
   /** A logit per step of a latent sequence: real or generated. */
-  const discriminate = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D): tf.Tensor2D =>
-    dense(discriminatorOut, runGru(discriminator, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, T, keep).all);
+  const discriminate = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]): tf.Tensor2D =>
+    dense(discriminatorOut, gru(discriminator, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, keep, counts).all);
   /** A logit per static latent. */
   const discriminateStatic = (es: tf.Tensor2D) => mlp(staticDiscriminate, es);
 
   /** Static latents [n, H] from noise [n, N]. */
   const generateStatic = (noise: tf.Tensor2D) => mlp(staticGenerate, noise, 'sigmoid');
   /** A latent sequence from per-step noise [T*n, N], conditioned on the static latent and the one-hot length [n, T]. */
-  const generateSequence = (z: tf.Tensor2D, es: tf.Tensor2D, length: tf.Tensor2D, keep: tf.Tensor2D) =>
-    seq(generator, generatorOut, tf.concat([z, tile(es), tile(length)], 1) as tf.Tensor2D, keep);
+  const generateSequence = (z: tf.Tensor2D, es: tf.Tensor2D, length: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]) =>
+    seq(generator, generatorOut, tf.concat([z, tile(es), tile(length)], 1) as tf.Tensor2D, keep, counts);
 
   /** Generated patients of a batch's lengths: the static latent, the generator's latent sequence (e) and the supervisor's on it (h). */
   function generated(i: TimeGanInputs, noise: Float32Array, staticNoise: Float32Array) {
     const es = generateStatic(tf.tensor2d(staticNoise, [i.B, N]));
     const z = tf.tensor2d(noise, [T * i.B, N]);
-    const e = generateSequence(z, es, i.length, i.keep);
-    return { es, e, h: supervise(e, es, i.keep) };
+    const e = generateSequence(z, es, i.length, i.keep, i.counts);
+    return { es, e, h: supervise(e, es, i.keep, i.counts) };
   }
 
-  /** Which targets of a batch count in the reconstruction (see lossWeights); disposed by the caller. */
+  /**
+   * Which targets of a batch count in the reconstruction (see lossWeights), its steps' packed as the
+   * recovery's step head reads them in training (the batch sorted by length); disposed by the caller.
+   */
   const weightsOf = (b: MiniBatch) => ({
-    step: lossWeights(spec.step, b.x, T * b.size, b.keep, b.previous),
+    step: ((counts) => {
+      const packed = packRows(b.x, C, b.size, counts);
+      return lossWeights(spec.step, packed, packed.length / C, undefined, packRows(b.previous, C, b.size, counts));
+    })(stepCounts(b.lengths, T)),
     statics: lossWeights(spec.statics, b.statics, b.size),
     outcome: lossWeights(spec.outcome, b.outcomes, b.size),
   });
 
   /** The recovery's loss on latents (hs, es) of a batch: steps, statics, outcome and length. */
   function reconstruction(i: TimeGanInputs, hs: tf.Tensor2D, es: tf.Tensor2D, w: ReturnType<typeof weightsOf>): tf.Scalar {
-    const r = recover(hs, es, i.keep, i.position);
+    // The recovery run packed: its step head and loss on real steps only (padding weighs nothing in the loss).
+    const states = runGruPacked(recovery, tf.concat(P ? [hs, tile(es), i.position] : [hs, tile(es)], 1) as tf.Tensor2D, i.counts, tf.zeros([i.B, H]));
+    const r = { step: dense(recoveryOut, states.packed), last: states.last };
     const staticOut = recoverStatic(es);
     const stat = partLoss(spec.statics, withinLogits(staticWithin, tf.slice(staticOut, [0, 0], [-1, SH]) as tf.Tensor2D, i.statics), i.statics, w.statics);
     const length = lengthLoss(tf.slice(staticOut, [0, SH], [-1, T]), i.length);
-    return sumAll([partLoss(spec.step, withinLogits(stepWithin, r.step, i.x), i.x, w.step), stat, partLoss(spec.outcome, outcomeOf(r.last, es, i.last, i.end), i.outcomes, w.outcome), length]);
+    return sumAll([partLoss(spec.step, withinLogits(stepWithin, r.step, i.xPacked), i.xPacked, w.step), stat, partLoss(spec.outcome, outcomeOf(r.last, es, i.last, i.end), i.outcomes, w.outcome), length]);
   }
 
   return {

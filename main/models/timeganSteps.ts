@@ -44,7 +44,7 @@ export function supervisedStep(net: TimeGanNetworks, optimizer: tf.Optimizer, i:
     optimize(optimizer, net.vars.supervised, () => {
       const es = net.embedStatic(i);
       const hs = net.embed(i, es);
-      const sup = nextStepLoss(hs, net.supervise(hs, es, i.keep), i.keep, net.steps);
+      const sup = nextStepLoss(hs, net.supervise(hs, es, i.keep, i.counts), i.keep, net.steps);
       return { total: sup, parts: { supervised: sup } };
     }),
   );
@@ -57,10 +57,10 @@ export function generatorStep(net: TimeGanNetworks, optimizer: tf.Optimizer, i: 
       const es = net.embedStatic(i);
       const hs = net.embed(i, es);
       const fake = net.generated(i, noise.steps, noise.statics);
-      const adversarial = weightedLogisticLoss(net.discriminate(fake.h, fake.es, i.keep), 1, i.keep);
-      const adversarialE = weightedLogisticLoss(net.discriminate(fake.e, fake.es, i.keep), 1, i.keep);
+      const adversarial = weightedLogisticLoss(net.discriminate(fake.h, fake.es, i.keep, i.counts), 1, i.keep);
+      const adversarialE = weightedLogisticLoss(net.discriminate(fake.e, fake.es, i.keep, i.counts), 1, i.keep);
       const adversarialS = weightedLogisticLoss(net.discriminateStatic(fake.es), 1, ones(i.B));
-      const sup = nextStepLoss(hs, net.supervise(hs, es, i.keep), i.keep, net.steps);
+      const sup = nextStepLoss(hs, net.supervise(hs, es, i.keep, i.counts), i.keep, net.steps);
       const moments = momentLoss(hs, fake.h, i.keep);
       const staticMoments = momentLoss(es, fake.es, ones(i.B));
       const total = sumAll([
@@ -83,7 +83,7 @@ export function embedderStep(net: TimeGanNetworks, optimizer: tf.Optimizer, i: T
       const es = net.embedStatic(i);
       const hs = net.embed(i, es);
       const recon = net.reconstruction(i, hs, es, w);
-      const sup = nextStepLoss(hs, net.supervise(hs, es, i.keep), i.keep, net.steps);
+      const sup = nextStepLoss(hs, net.supervise(hs, es, i.keep, i.counts), i.keep, net.steps);
       return { total: tf.add(recon, tf.mul(sup, weights.embedderSupervisedWeight)) as tf.Scalar, parts: { reconstruction: recon } };
     }),
   );
@@ -96,9 +96,9 @@ export function discriminatorStep(net: TimeGanNetworks, optimizer: tf.Optimizer,
       const es = net.embedStatic(i);
       const hs = net.embed(i, es);
       const fake = net.generated(i, noise.steps, noise.statics);
-      const real = weightedLogisticLoss(net.discriminate(hs, es, i.keep), 1, i.keep);
-      const fakeH = weightedLogisticLoss(net.discriminate(fake.h, fake.es, i.keep), 0, i.keep);
-      const fakeE = weightedLogisticLoss(net.discriminate(fake.e, fake.es, i.keep), 0, i.keep);
+      const real = weightedLogisticLoss(net.discriminate(hs, es, i.keep, i.counts), 1, i.keep);
+      const fakeH = weightedLogisticLoss(net.discriminate(fake.h, fake.es, i.keep, i.counts), 0, i.keep);
+      const fakeE = weightedLogisticLoss(net.discriminate(fake.e, fake.es, i.keep, i.counts), 0, i.keep);
       const staticReal = weightedLogisticLoss(net.discriminateStatic(es), 1, ones(i.B));
       const staticFake = weightedLogisticLoss(net.discriminateStatic(fake.es), 0, ones(i.B));
       const total = sumAll([real, fakeH, tf.mul(fakeE, weights.latentAdversarialWeight) as tf.Scalar, staticReal, staticFake]);

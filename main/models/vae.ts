@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchOf, packRows, sortedByLength, stepPosition, type MiniBatch, type TrainingData } from './minibatch.js';
+import { batchOf, packRows, reorderRows, sortedByLength, stepPosition, type MiniBatch, type TrainingData } from './minibatch.js';
 import { stepCounts } from './gruPacked.js';
 import { partLoss, lossWeights, disposeWeights, type ChannelSpec, type LossWeights } from './channels.js';
 import { readClock } from './clock.js';
@@ -63,11 +63,9 @@ function packBatch(batch: MiniBatch, eps: Float32Array, Z: number): PackedBatch 
   const b = sorted.batch;
   const counts = stepCounts(b.lengths, b.steps);
   const C = b.x.length / (b.steps * b.size);
-  const sortedEps = new Float32Array(eps.length);
-  sorted.order.forEach((old, i) => sortedEps.set(eps.subarray(old * Z, (old + 1) * Z), i * Z));
   return {
     batch: b,
-    eps: sortedEps,
+    eps: reorderRows(eps, sorted.order),
     counts,
     rows: counts.reduce((a, c) => a + c, 0),
     x: packRows(b.x, C, b.size, counts),
