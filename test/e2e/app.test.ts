@@ -24,6 +24,8 @@ describe('the app in Chromium', () => {
     await page.getByRole('button', { name: /Import from a mapping file/ }).click();
     await page.getByText('Imported "steno2": 160 patients, 2804 measurements, 151 warnings').waitFor({ timeout: 30_000 });
     await page.getByRole('cell', { name: 'steno2' }).first().waitFor();
+    // The dataset's summary is asked for once the import has landed: wait for it, not for the import's message.
+    await page.getByText(/censoring rate/i).first().waitFor({ timeout: 30_000 });
     const body = await page.locator('body').innerText();
     expect(body).toContain('a1c');
     expect(body).toMatch(/censoring rate 41\.9%/i);
