@@ -62,9 +62,9 @@ describe('the GRU sequence op (hand-written backpropagation through time)', () =
 // Variable names are global to the engine: each case's are its own.
 let cases = 0;
 
-/** States and gradients (by weight: wz, ..., h0, x) of the sequence op and of autodiff through the plain cell, for one input. */
-function bothWays(T: number, lengths: number[], inputGradient: boolean, seed = 3) {
-  const name = `c${cases++}`;
+/** A GRU (D = 3 inputs, H = 4 units) and a seeded time-major input of sequences of these lengths, with its keep mask. */
+function gruCase(prefix: string, T: number, lengths: number[], seed: number) {
+  const name = `${prefix}${cases++}`;
   const B = lengths.length;
   const D = 3;
   const H = 4;
@@ -76,6 +76,12 @@ function bothWays(T: number, lengths: number[], inputGradient: boolean, seed = 3
   const keepData = new Float32Array(T * B);
   for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) keepData[t * B + b] = t < lengths[b]! ? 1 : 0;
   const keep = tf.tensor2d(keepData, [T * B, 1]);
+  return { name, B, D, H, rng, p, w, x, h0, keepData, keep };
+}
+
+/** States and gradients (by weight: wz, ..., h0, x) of the sequence op and of autodiff through the plain cell, for one input. */
+function bothWays(T: number, lengths: number[], inputGradient: boolean, seed = 3) {
+  const { name, B, D, H, rng, p, w, x, h0, keep } = gruCase('c', T, lengths, seed);
   const weights = tf.tensor2d(rng.normals(T * B * H), [T * B, H]);
   const vars = [...p.of(`${name}.`), x, h0];
   const custom = tf.variableGrads(() => tf.sum(tf.mul(runGru(w, x, T, keep, h0, inputGradient).all, weights)) as tf.Scalar, vars);
@@ -151,18 +157,7 @@ describe('the GRU cell', () => {
 
 /** The packed run against the padded one on a batch sorted by length: loss values and every gradient. */
 function packedVsPadded(T: number, lengths: number[], inputGradient: boolean, seed: number) {
-  const name = `p${cases++}`;
-  const B = lengths.length;
-  const D = 3;
-  const H = 4;
-  const rng = new Rng(seed);
-  const p = new Params(rng);
-  const w = gruParams(p, name, D, H);
-  const x = tf.variable(tf.tensor2d(rng.normals(T * B * D), [T * B, D]), true, `${name}.x`);
-  const h0 = tf.variable(tf.tensor2d(rng.normals(B * H, 0.5), [B, H]), true, `${name}.h0`);
-  const keepData = new Float32Array(T * B);
-  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) keepData[t * B + b] = t < lengths[b]! ? 1 : 0;
-  const keep = tf.tensor2d(keepData, [T * B, 1]);
+  const { name, B, H, rng, p, w, x, h0, keepData, keep } = gruCase('p', T, lengths, seed);
   const counts = stepCounts(lengths, T);
   // Weights of each state in the loss: random on real steps, 0 on padding; and of the last states.
   const stepWeights = Float32Array.from(rng.normals(T * B * H), (v, i) => v * keepData[Math.floor(i / H)]!);
