@@ -120,6 +120,69 @@ export function columnSums(x: tf.Tensor): tf.Tensor {
   return tf.reshape(tf.matMul(tf.ones([1, rows]), x as tf.Tensor2D), [x.shape[1]!]);
 }
 
+/** Per step of a run, what the backward pass multiplies by (lists: slicing them later would copy). */
+export interface CellTape {
+  /** The state before each step. */
+  prev: tf.Tensor[];
+  /** r h: what Uh multiplies. */
+  rh: tf.Tensor[];
+  /** dh -> d(candidate pre-activation): u (1 - c^2). */
+  dCandidate: tf.Tensor[];
+  /** dh -> d(update pre-activation): (c - h) z (1 - z) keep. */
+  dUpdate: tf.Tensor[];
+  /** d(r h) -> d(reset pre-activation): h r (1 - r). */
+  dReset: tf.Tensor[];
+  /** dh -> dh_prev, directly: 1 - u. */
+  carry: tf.Tensor[];
+  /** r. */
+  reset: tf.Tensor[];
+}
+
+export const newCellTape = (): CellTape => ({ prev: [], rh: [], dCandidate: [], dUpdate: [], dReset: [], carry: [], reset: [] });
+
+/** The recurrent matrices, or their transposes for the backward pass. */
+interface Recurrent {
+  uz: tf.Tensor;
+  ur: tf.Tensor;
+  uh: tf.Tensor;
+}
+
+/**
+ * One cell step from a step's input projections (z, r, c) and the state h, for gruSequence and the
+ * packed run (gruPacked.ts): the new state, with what its backward pass needs recorded on the tape.
+ * `keep` [rows, 1] is 1 where the sequence goes on; null: every row goes on.
+ */
+export function cellForward(tape: CellTape, u: Recurrent, h: tf.Tensor, z: tf.Tensor, r: tf.Tensor, c: tf.Tensor, keep: tf.Tensor | null, one: tf.Tensor, two: tf.Tensor): tf.Tensor {
+  tape.prev.push(h);
+  const zt = k.sigmoid(k.add(z, k.matMul(h, u.uz)));
+  const rt = k.sigmoid(k.add(r, k.matMul(h, u.ur)));
+  const rht = k.mul(rt, h);
+  // tanh(x) = 2 sigmoid(2x) - 1: the wasm backend's sigmoid is ~10x faster than its tanh.
+  const ct = k.sub(k.mul(k.sigmoid(k.mul(k.add(c, k.matMul(rht, u.uh)), two)), two), one);
+  const ut = keep ? k.mul(zt, keep) : zt;
+  const diff = k.sub(ct, h);
+  tape.dCandidate.push(k.sub(ut, k.mul(ut, k.square(ct))));
+  tape.dUpdate.push(k.mul(diff, k.sub(ut, k.mul(ut, zt))));
+  tape.dReset.push(k.mul(h, k.sub(rt, k.square(rt))));
+  tape.carry.push(k.sub(one, ut));
+  tape.reset.push(rt);
+  tape.rh.push(rht);
+  // h + u (c - h): (1 - z) h + z c, frozen past the sequence's end.
+  return k.add(h, k.mul(ut, diff));
+}
+
+/**
+ * One step back through the cell: from dh, the gradient of step t's states, the gradients of its
+ * gates' pre-activations (dz, dr, dc: what the weight gradients sum over steps) and of the state before it.
+ */
+export function cellBackward(tape: Omit<CellTape, 'prev' | 'rh'>, t: number, dh: tf.Tensor, uT: Recurrent): { dz: tf.Tensor; dr: tf.Tensor; dc: tf.Tensor; dhPrev: tf.Tensor } {
+  const dc = k.mul(dh, tape.dCandidate[t]!);
+  const dz = k.mul(dh, tape.dUpdate[t]!);
+  const dRh = k.matMul(dc, uT.uh);
+  const dr = k.mul(dRh, tape.dReset[t]!);
+  return { dz, dr, dc, dhPrev: k.add(k.add(k.mul(dh, tape.carry[t]!), k.mul(dRh, tape.reset[t]!)), k.add(k.matMul(dz, uT.uz), k.matMul(dr, uT.ur))) };
+}
+
 const sequenceOps = new Map<string, (...args: tf.Tensor[]) => tf.Tensor>();
 
 /**
@@ -163,59 +226,34 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
     const cs = splitRows(tf.add(tf.matMul(x!, wh!), bh!), T);
     const keeps = splitRows(keep!, T);
     const hs: tf.Tensor[] = [];
-    // Per step, what the backward pass multiplies by (kept as lists: slicing them later would copy).
-    const dCandidate: tf.Tensor[] = [];
-    const dUpdate: tf.Tensor[] = [];
-    const dReset: tf.Tensor[] = [];
-    const carry: tf.Tensor[] = [];
-    const reset: tf.Tensor[] = [];
-    const prev: tf.Tensor[] = [];
-    const rh: tf.Tensor[] = [];
+    const tape = newCellTape();
     const one = tf.scalar(1);
     const two = tf.scalar(2);
     let h: tf.Tensor = h0!;
     for (let t = 0; t < T; t++) {
-      prev.push(h);
-      const zt = k.sigmoid(k.add(zs[t]!, k.matMul(h, uz!)));
-      const rt = k.sigmoid(k.add(rs[t]!, k.matMul(h, ur!)));
-      const rht = k.mul(rt, h);
-      // tanh(x) = 2 sigmoid(2x) - 1: the wasm backend's sigmoid is ~10x faster than its tanh.
-      const ct = k.sub(k.mul(k.sigmoid(k.mul(k.add(cs[t]!, k.matMul(rht, uh!)), two)), two), one);
-      const ut = k.mul(zt, keeps[t]!);
-      const diff = k.sub(ct, h);
-      h = k.add(h, k.mul(ut, diff));
+      h = cellForward(tape, { uz: uz!, ur: ur!, uh: uh! }, h, zs[t]!, rs[t]!, cs[t]!, keeps[t]!, one, two);
       hs.push(h);
-      dCandidate.push(k.sub(ut, k.mul(ut, k.square(ct)))); // dh -> d(candidate pre-activation): u (1 - c^2)
-      dUpdate.push(k.mul(diff, k.sub(ut, k.mul(ut, zt)))); // dh -> d(update pre-activation): (c - h) z (1 - z) keep
-      dReset.push(k.mul(prev[t]!, k.sub(rt, k.square(rt)))); // d(r h) -> d(reset pre-activation): h r (1 - r)
-      carry.push(k.sub(one, ut)); // dh -> dh_prev, directly
-      reset.push(rt);
-      rh.push(rht);
     }
     // prev: the state before each step; resetPrev: r h, what Uh multiplies.
-    save(pack({ x: x!, prev: tf.concat(prev, 0), resetPrev: tf.concat(rh, 0), uz: uz!, ur: ur!, uh: uh!, wz: wz!, wr: wr!, wh: wh!, keep: keep!, dCandidate, dUpdate, dReset, carry, reset }));
+    const { prev, rh, ...perStep } = tape;
+    save(pack({ x: x!, prev: tf.concat(prev, 0), resetPrev: tf.concat(rh, 0), uz: uz!, ur: ur!, uh: uh!, wz: wz!, wr: wr!, wh: wh!, keep: keep!, ...perStep }));
     return {
       value: tf.concat(hs, 0),
       gradFunc: (dy: tf.Tensor, savedList: tf.Tensor[]) => {
         const saved = unpack(savedList, T);
         const dys = splitRows(dy, T);
-        const uzT = tf.transpose(saved.uz);
-        const urT = tf.transpose(saved.ur);
-        const uhT = tf.transpose(saved.uh);
+        const uT = { uz: tf.transpose(saved.uz), ur: tf.transpose(saved.ur), uh: tf.transpose(saved.uh) };
         const gz: tf.Tensor[] = new Array(T);
         const gr: tf.Tensor[] = new Array(T);
         const gh: tf.Tensor[] = new Array(T);
         let dh: tf.Tensor = dys[T - 1]!;
         for (let t = T - 1; t >= 0; t--) {
           if (t < T - 1) dh = k.add(dh, dys[t]!);
-          const dc = k.mul(dh, saved.dCandidate[t]!);
-          const dz = k.mul(dh, saved.dUpdate[t]!);
-          const dRh = k.matMul(dc, uhT);
-          const dr = k.mul(dRh, saved.dReset[t]!);
-          gz[t] = dz;
-          gr[t] = dr;
-          gh[t] = dc;
-          dh = k.add(k.add(k.mul(dh, saved.carry[t]!), k.mul(dRh, saved.reset[t]!)), k.add(k.matMul(dz, uzT), k.matMul(dr, urT)));
+          const back = cellBackward(saved, t, dh, uT);
+          gz[t] = back.dz;
+          gr[t] = back.dr;
+          gh[t] = back.dc;
+          dh = back.dhPrev;
         }
         const DZ = tf.concat(gz, 0);
         const DR = tf.concat(gr, 0);

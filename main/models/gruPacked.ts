@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { columnSums, k, type GruRun, type GruWeights } from './gru.js';
+import { cellBackward, cellForward, columnSums, k, newCellTape, type GruRun, type GruWeights } from './gru.js';
 import { packRows } from './minibatch.js';
 
 /*
@@ -101,13 +101,7 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, padde
     const rs = splitCounts(tf.add(tf.matMul(xPacked, wr!), br!).dataSync() as Float32Array, H, counts);
     const cs = splitCounts(tf.add(tf.matMul(xPacked, wh!), bh!).dataSync() as Float32Array, H, counts);
     const hs: tf.Tensor[] = [];
-    const prev: tf.Tensor[] = [];
-    const rh: tf.Tensor[] = [];
-    const dCandidate: tf.Tensor[] = [];
-    const dUpdate: tf.Tensor[] = [];
-    const dReset: tf.Tensor[] = [];
-    const carry: tf.Tensor[] = [];
-    const reset: tf.Tensor[] = [];
+    const tape = newCellTape();
     // The last states of patients who have ended, in the order they ended (so rows from the bottom up).
     const ended: tf.Tensor[] = [];
     const one = tf.scalar(1);
@@ -119,22 +113,11 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, padde
         ended.push(k.rows(h, going, h.shape[0]! - going));
         h = k.rows(h, 0, going);
       }
-      prev.push(h);
-      const zt = k.sigmoid(k.add(zs[t]!, k.matMul(h, uz!)));
-      const rt = k.sigmoid(k.add(rs[t]!, k.matMul(h, ur!)));
-      const rht = k.mul(rt, h);
-      // tanh(x) = 2 sigmoid(2x) - 1, as in gru.ts.
-      const ct = k.sub(k.mul(k.sigmoid(k.mul(k.add(cs[t]!, k.matMul(rht, uh!)), two)), two), one);
-      const diff = k.sub(ct, h);
-      h = k.add(h, k.mul(zt, diff));
+      // Every row here goes on: no mask.
+      h = cellForward(tape, { uz: uz!, ur: ur!, uh: uh! }, h, zs[t]!, rs[t]!, cs[t]!, null, one, two);
       hs.push(h);
-      dCandidate.push(k.sub(zt, k.mul(zt, k.square(ct))));
-      dUpdate.push(k.mul(diff, k.sub(zt, k.mul(zt, zt))));
-      dReset.push(k.mul(prev[t]!, k.sub(rt, k.square(rt))));
-      carry.push(k.sub(one, zt));
-      reset.push(rt);
-      rh.push(rht);
     }
+    const { prev, rh, dCandidate, dUpdate, dReset, carry, reset } = tape;
     const last = tf.concat([h, ...ended.reverse()], 0);
     save([xPacked, uz!, ur!, uh!, wz!, wr!, wh!, tf.concat(prev.length ? prev : [tf.zeros([0, H])], 0), tf.concat(rh.length ? rh : [tf.zeros([0, H])], 0), ...dCandidate, ...dUpdate, ...dReset, ...carry, ...reset]);
     const states = padded ? tf.tensor2d(unpackRows(tf.concat(hs.length ? hs : [tf.zeros([0, H])], 0).dataSync() as Float32Array, H, B, counts), [counts.length * B, H]) : null;
@@ -143,7 +126,8 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, padde
       gradFunc: (dy: tf.Tensor, savedList: tf.Tensor[]) => {
         const [xs, suz, sur, suh, swz, swr, swh, prevPacked, resetPrev] = savedList as tf.Tensor2D[];
         const perStep = (i: number) => savedList.slice(9 + i * steps, 9 + (i + 1) * steps);
-        const [sdc, sdu, sdr, scarry, sreset] = [0, 1, 2, 3, 4].map(perStep) as [tf.Tensor[], tf.Tensor[], tf.Tensor[], tf.Tensor[], tf.Tensor[]];
+        const [dCandidate, dUpdate, dReset, carry, reset] = [0, 1, 2, 3, 4].map(perStep) as [tf.Tensor[], tf.Tensor[], tf.Tensor[], tf.Tensor[], tf.Tensor[]];
+        const stepTape = { dCandidate, dUpdate, dReset, carry, reset };
         const all = dy.dataSync() as Float32Array;
         const stateRows = padded ? counts.length * B : rows;
         // Padded: the gradient of padded rows is dropped (they are zeros, not functions of anything).
@@ -158,9 +142,7 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, padde
           for (let i = next(t) * H; i < count * H; i++) g[i]! += dLast[i]!;
           return tf.tensor2d(g, [count, H]);
         });
-        const uzT = tf.transpose(suz!);
-        const urT = tf.transpose(sur!);
-        const uhT = tf.transpose(suh!);
+        const uT = { uz: tf.transpose(suz!), ur: tf.transpose(sur!), uh: tf.transpose(suh!) };
         const gz: tf.Tensor[] = new Array(steps);
         const gr: tf.Tensor[] = new Array(steps);
         const gh: tf.Tensor[] = new Array(steps);
@@ -170,14 +152,11 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, padde
           const going = next(t);
           const fromNext = dh === null ? null : going < counts[t]! ? tf.concat([dh, tf.zeros([counts[t]! - going, H])], 0) : dh;
           const dht = fromNext === null ? outside[t]! : k.add(fromNext, outside[t]!);
-          const dc = k.mul(dht, sdc[t]!);
-          const dz = k.mul(dht, sdu[t]!);
-          const dRh = k.matMul(dc, uhT);
-          const dr = k.mul(dRh, sdr[t]!);
-          gz[t] = dz;
-          gr[t] = dr;
-          gh[t] = dc;
-          dh = k.add(k.add(k.mul(dht, scarry[t]!), k.mul(dRh, sreset[t]!)), k.add(k.matMul(dz, uzT), k.matMul(dr, urT)));
+          const back = cellBackward(stepTape, t, dht, uT);
+          gz[t] = back.dz;
+          gr[t] = back.dr;
+          gh[t] = back.dc;
+          dh = back.dhPrev;
         }
         // h0: the first step's rows through the cell; the rest are patients with no step, whose last state is h0.
         const first = steps > 0 ? counts[0]! : 0;
