@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { cellBackward, cellForward, columnSums, k, newCellTape, type GruRun, type GruWeights } from './gru.js';
+import { cellBackward, cellForward, columnSums, k, newCellTape, type GruWeights } from './gru.js';
 import { packRows } from './minibatch.js';
 
 /*
@@ -40,20 +40,25 @@ export interface PackedGruRun {
  */
 export function runGruPacked(w: GruWeights, x: tf.Tensor2D, counts: readonly number[], h0: tf.Tensor2D, inputGradient = true): PackedGruRun {
   const rows = counts.reduce((a, b) => a + b, 0);
-  const out = packedSequence(counts, inputGradient, false)(x, h0, w.wz, w.wr, w.wh, w.uz, w.ur, w.uh, w.bz, w.br, w.bh) as tf.Tensor2D;
+  const out = packedSequence(counts, inputGradient)(x, h0, w.wz, w.wr, w.wh, w.uz, w.ur, w.uh, w.bz, w.br, w.bh) as tf.Tensor2D;
   return { packed: tf.slice(out, [0, 0], [rows, w.hidden]), last: tf.slice(out, [rows, 0], [h0.shape[0], w.hidden]) };
 }
 
 /**
- * The packed run's work with runGru's layout: `all` is time-major [T*B, H] with the
- * states of real steps and zeros at padded ones (runGru carries the last state
- * there; whatever reads `all` must weigh padded rows 0, as every loss here does).
- * For networks whose states feed others position by position (TimeGAN's).
+ * A packed [sum of counts, n] tensor laid out time-major, [T*B, n], with zeros at padded
+ * steps; differentiable (its gradient is the packed rows of the gradient). What lets a head run on
+ * real steps only and hand its output on in the layout the rest of a network reads.
  */
-export function runGruSorted(w: GruWeights, x: tf.Tensor2D, counts: readonly number[], h0: tf.Tensor2D, inputGradient = true): GruRun {
-  const rows = counts.length * h0.shape[0];
-  const out = packedSequence(counts, inputGradient, true)(x, h0, w.wz, w.wr, w.wh, w.uz, w.ur, w.uh, w.bz, w.br, w.bh) as tf.Tensor2D;
-  return { all: tf.slice(out, [0, 0], [rows, w.hidden]), last: tf.slice(out, [rows, 0], [h0.shape[0], w.hidden]) };
+export function unpackSteps(packed: tf.Tensor2D, counts: readonly number[], batch: number): tf.Tensor2D {
+  const cols = packed.shape[1];
+  const op = tf.customGrad((...args: unknown[]) => {
+    const p = args[0] as tf.Tensor2D;
+    return {
+      value: tf.tensor2d(unpackRows(p.dataSync() as Float32Array, cols, batch, counts), [counts.length * batch, cols]),
+      gradFunc: (dy: tf.Tensor) => tf.tensor2d(packRows(dy.dataSync() as Float32Array, cols, batch, counts), [p.shape[0], cols]),
+    };
+  });
+  return op(packed) as tf.Tensor2D;
 }
 
 /** A packed [sum of counts, n] tensor as one tensor per step ([counts[t], n]), through one read of its values. */
@@ -80,12 +85,11 @@ function unpackRows(packed: Float32Array, cols: number, batch: number, counts: r
 /**
  * The packed sequence as one differentiable op (see gruSequence in gru.ts for
  * the backward pass it follows). Its value is [sum of counts + B, H]: the packed
- * states, then the last states; `padded`: [T*B + B, H], the states time-major
- * with zeros at padded steps, then the last states. A patient whose last step is t leaves the batch
+ * states, then the last states. A patient whose last step is t leaves the batch
  * after it: its state then is its last state, and the gradient of that last
  * state joins the backward pass there.
  */
-function packedSequence(counts: readonly number[], inputGradient: boolean, padded: boolean): (...args: tf.Tensor[]) => tf.Tensor {
+function packedSequence(counts: readonly number[], inputGradient: boolean): (...args: tf.Tensor[]) => tf.Tensor {
   const steps = counts.filter((c) => c > 0).length;
   const rows = counts.reduce((a, b) => a + b, 0);
   // After step t the first next(t) patients go on; rows next(t)..counts[t]-1 end there.
@@ -120,19 +124,15 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, padde
     const { prev, rh, dCandidate, dUpdate, dReset, carry, reset } = tape;
     const last = tf.concat([h, ...ended.reverse()], 0);
     save([xPacked, uz!, ur!, uh!, wz!, wr!, wh!, tf.concat(prev.length ? prev : [tf.zeros([0, H])], 0), tf.concat(rh.length ? rh : [tf.zeros([0, H])], 0), ...dCandidate, ...dUpdate, ...dReset, ...carry, ...reset]);
-    const states = padded ? tf.tensor2d(unpackRows(tf.concat(hs.length ? hs : [tf.zeros([0, H])], 0).dataSync() as Float32Array, H, B, counts), [counts.length * B, H]) : null;
     return {
-      value: tf.concat(states ? [states, last] : [...hs, last], 0),
+      value: tf.concat([...hs, last], 0),
       gradFunc: (dy: tf.Tensor, savedList: tf.Tensor[]) => {
         const [xs, suz, sur, suh, swz, swr, swh, prevPacked, resetPrev] = savedList as tf.Tensor2D[];
         const perStep = (i: number) => savedList.slice(9 + i * steps, 9 + (i + 1) * steps);
         const [dCandidate, dUpdate, dReset, carry, reset] = [0, 1, 2, 3, 4].map(perStep) as [tf.Tensor[], tf.Tensor[], tf.Tensor[], tf.Tensor[], tf.Tensor[]];
         const stepTape = { dCandidate, dUpdate, dReset, carry, reset };
-        const all = dy.dataSync() as Float32Array;
-        const stateRows = padded ? counts.length * B : rows;
-        // Padded: the gradient of padded rows is dropped (they are zeros, not functions of anything).
-        const dyData = padded ? packRows(all.subarray(0, stateRows * H), H, B, counts) : all;
-        const dLast = all.subarray(stateRows * H);
+        const dyData = dy.dataSync() as Float32Array;
+        const dLast = dyData.subarray(rows * H);
         // Per step, the gradient reaching its states from outside: the packed output's, plus the
         // last state's for the patients whose last step it is.
         let from = 0;

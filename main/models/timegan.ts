@@ -69,7 +69,7 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
   let lastDiscriminatorLoss = Infinity;
 
   function trainStep(phase: TimeGanPhase, drawn: MiniBatch): Record<string, number> {
-    // Sorted by length, so that the GRUs run packed (runGruSorted), each patient with the noise drawn for it.
+    // Sorted by length, so that the GRUs and their heads run packed (timeganNetworks), each patient with the noise drawn for it.
     const { batch, order } = sortedByLength(drawn);
     const w = net.weightsOf(batch);
     // Drawn in every phase, so that the stream is where it was in runs trained before.

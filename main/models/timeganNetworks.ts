@@ -3,8 +3,8 @@ import { packRows, stepPosition, type MiniBatch } from './minibatch.js';
 import { lossWeights, partLoss, type ChannelSpec } from './channels.js';
 import { readClock } from './clock.js';
 import { dense, denseParams, mlp, mlpParams, type DenseWeights } from './dense.js';
-import { gruParams, runGru, type GruRun, type GruWeights } from './gru.js';
-import { runGruPacked, runGruSorted, stepCounts } from './gruPacked.js';
+import { gruParams, runGru, type GruWeights } from './gru.js';
+import { runGruPacked, stepCounts, unpackSteps } from './gruPacked.js';
 import { lengthLoss } from './heads.js';
 import { sumAll } from './ops.js';
 import type { Params } from './params.js';
@@ -75,13 +75,17 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
 
   const tile = (x: tf.Tensor2D) => tf.tile(x, [T, 1]) as tf.Tensor2D;
   /**
-   * A GRU over a batch: packed (runGruSorted: zeros at padded steps, which every loss here weighs 0 and
-   * no GRU reads) when the batch is sorted by length and `counts` says so; else masked by `keep`.
+   * A GRU over a batch and a head on its states, time-major [T*B, n]: when the batch is sorted by length
+   * and `counts` says so, both run on real steps only (runGruPacked) and padded steps are zeros, which
+   * every loss here weighs 0 and no GRU reads; else the GRU runs masked by `keep`.
    */
-  const gru = (w: GruWeights, input: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]): GruRun =>
-    counts ? runGruSorted(w, input, counts, tf.zeros([input.shape[0] / T, H])) : runGru(w, input, T, keep);
+  const headed = (w: GruWeights, input: tf.Tensor2D, keep: tf.Tensor2D, counts: readonly number[] | undefined, head: (states: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D => {
+    if (!counts) return head(runGru(w, input, T, keep).all);
+    const B = input.shape[0] / T;
+    return unpackSteps(head(runGruPacked(w, input, counts, tf.zeros([B, H])).packed), counts, B);
+  };
   /** A GRU and a sigmoid projection of its states: a latent sequence, time-major [T*B, H]. */
-  const seq = (w: GruWeights, out: DenseWeights, input: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]) => dense(out, gru(w, input, keep, counts).all, 'sigmoid');
+  const seq = (w: GruWeights, out: DenseWeights, input: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]) => headed(w, input, keep, counts, (s) => dense(out, s, 'sigmoid'));
 
   /** A batch's tensors; `batch` sorted by length, longest first (sortedByLength). */
   function inputs(batch: MiniBatch): TimeGanInputs {
@@ -120,7 +124,7 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
 
   /** A logit per step of a latent sequence: real or generated. */
   const discriminate = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]): tf.Tensor2D =>
-    dense(discriminatorOut, gru(discriminator, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, keep, counts).all);
+    headed(discriminator, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, keep, counts, (s) => dense(discriminatorOut, s));
   /** A logit per static latent. */
   const discriminateStatic = (es: tf.Tensor2D) => mlp(staticDiscriminate, es);
 

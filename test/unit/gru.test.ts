@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gruCell, gruParams, project, runGru } from '../../main/models/gru.js';
-import { runGruPacked, runGruSorted, stepCounts } from '../../main/models/gruPacked.js';
+import { runGruPacked, stepCounts, unpackSteps } from '../../main/models/gruPacked.js';
 import { packRows, sortedByLength, type MiniBatch } from '../../main/models/minibatch.js';
 import { Params } from '../../main/models/params.js';
 import { Rng } from '../../main/common/rng.js';
@@ -171,10 +171,10 @@ function packedVsPadded(T: number, lengths: number[], inputGradient: boolean, se
     const run = runGru(w, x, T, keep, h0, inputGradient);
     return tf.add(tf.sum(tf.mul(run.all, tf.tensor2d(stepWeights, [T * B, H]))), tf.sum(tf.mul(run.last, lastWeights))) as tf.Scalar;
   }, vars);
-  // The packed work in runGru's layout (zeros at padded steps).
+  // The packed states laid out as runGru's (zeros at padded steps).
   const sorted = tf.variableGrads(() => {
-    const run = runGruSorted(w, x, counts, h0, inputGradient);
-    return tf.add(tf.sum(tf.mul(run.all, tf.tensor2d(stepWeights, [T * B, H]))), tf.sum(tf.mul(run.last, lastWeights))) as tf.Scalar;
+    const run = runGruPacked(w, x, counts, h0, inputGradient);
+    return tf.add(tf.sum(tf.mul(unpackSteps(run.packed, counts, B), tf.tensor2d(stepWeights, [T * B, H]))), tf.sum(tf.mul(run.last, lastWeights))) as tf.Scalar;
   }, vars);
   for (const other of [packed, sorted]) {
     expect(other.value.dataSync()[0]).toBeCloseTo(padded.value.dataSync()[0]!, 4);
@@ -186,9 +186,9 @@ function packedVsPadded(T: number, lengths: number[], inputGradient: boolean, se
       if (v !== x || inputGradient) expect(Array.from(a).some((g) => Math.abs(g) > 1e-3), v.name).toBe(true);
     }
   }
-  // runGruSorted: the padded run's states at real steps, zeros at padded ones.
+  // Unpacked: the padded run's states at real steps, zeros at padded ones.
   const paddedStates = runGru(w, x, T, keep, h0).all.dataSync();
-  Array.from(runGruSorted(w, x, counts, h0).all.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(keepData[Math.floor(i / H)] ? paddedStates[i]! : 0, 5));
+  Array.from(unpackSteps(runGruPacked(w, x, counts, h0).packed, counts, B).dataSync()).forEach((v, i) => expect(v).toBeCloseTo(keepData[Math.floor(i / H)] ? paddedStates[i]! : 0, 5));
   // The packed rows are the padded run's real rows, in order; the last states are the same.
   const full = runGru(w, x, T, keep, h0);
   const run = runGruPacked(w, x, counts, h0);
