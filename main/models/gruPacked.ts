@@ -12,19 +12,6 @@ import { packRows } from './minibatch.js';
  * The cell and its backward pass are gru.ts's, without the mask.
  */
 
-/**
- * Patients still going at each step of a batch sorted by length, longest first:
- * counts[t] = how many have a step t, whose rows are then the first counts[t].
- */
-export function stepCounts(lengths: ArrayLike<number>, steps: number): number[] {
-  const counts = new Array<number>(steps).fill(0);
-  for (let b = 0; b < lengths.length; b++) {
-    if (b > 0 && lengths[b]! > lengths[b - 1]!) throw new Error('stepCounts needs lengths sorted longest first');
-    for (let t = 0; t < Math.min(lengths[b]!, steps); t++) counts[t]! += 1;
-  }
-  return counts;
-}
-
 /** A packed run: the states of real steps, and the state after each sequence's end. */
 export interface PackedGruRun {
   /** [sum of counts, H]: step 0's counts[0] states, then step 1's counts[1], ... (the rows packRows keeps). */

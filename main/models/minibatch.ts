@@ -143,6 +143,52 @@ export function reorderRows(from: Float32Array, order: readonly number[], steps 
   return out;
 }
 
+/**
+ * Patients still going at each step of a batch sorted by length, longest first:
+ * counts[t] = how many have a step t, whose rows are then the first counts[t].
+ */
+export function stepCounts(lengths: ArrayLike<number>, steps: number): number[] {
+  const counts = new Array<number>(steps).fill(0);
+  for (let b = 0; b < lengths.length; b++) {
+    if (b > 0 && lengths[b]! > lengths[b - 1]!) throw new Error('stepCounts needs lengths sorted longest first');
+    for (let t = 0; t < Math.min(lengths[b]!, steps); t++) counts[t]! += 1;
+  }
+  return counts;
+}
+
+/**
+ * A batch as packed training reads it: its patients sorted by length (longest first,
+ * `order` as sortedByLength's), patients per step (counts[t], as the packed GRU run
+ * reads them) and the real steps' rows packed, so that heads and losses see the
+ * rows that count, not T*B rows mostly of padding (padding weighs nothing in a loss).
+ */
+export interface PackedBatch {
+  batch: MiniBatch;
+  order: number[];
+  counts: number[];
+  /** Real steps in all (the packed rows). */
+  rows: number;
+  /** [rows, C]: the real steps, packed. */
+  x: Float32Array;
+  /** [rows, C]: the step before each real step, packed. */
+  previous: Float32Array;
+}
+
+export function packBatch(drawn: MiniBatch): PackedBatch {
+  const { batch, order } = sortedByLength(drawn);
+  const T = batch.steps;
+  const counts = stepCounts(batch.lengths, T);
+  const C = batch.x.length / (T * batch.size);
+  return {
+    batch,
+    order,
+    counts,
+    rows: counts.reduce((a, c) => a + c, 0),
+    x: packRows(batch.x, C, batch.size, counts),
+    previous: packRows(batch.previous, C, batch.size, counts),
+  };
+}
+
 /** The rows of a time-major [T*B, width] array that a packed run keeps: step t's first counts[t] of its B. */
 export function packRows(from: Float32Array, width: number, batch: number, counts: readonly number[]): Float32Array {
   const out = new Float32Array(counts.reduce((a, c) => a + c, 0) * width);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { reorderRows, sortedByLength, type MiniBatch } from './minibatch.js';
+import { packBatch, reorderRows, type MiniBatch } from './minibatch.js';
 import { disposeWeights, type ChannelSpec } from './channels.js';
 import type { Model, ModelPhase, ModelState } from './model.js';
 import { adam } from './optimize.js';
@@ -70,13 +70,14 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
 
   function trainStep(phase: TimeGanPhase, drawn: MiniBatch): Record<string, number> {
     // Sorted by length, so that the GRUs and their heads run packed (timeganNetworks), each patient with the noise drawn for it.
-    const { batch, order } = sortedByLength(drawn);
-    const w = net.weightsOf(batch);
+    const packed = packBatch(drawn);
+    const { batch, order } = packed;
+    const w = net.weightsOf(packed);
     // Drawn in every phase, so that the stream is where it was in runs trained before.
     const noise = { steps: reorderRows(rng.uniform(T * batch.size * N, 0, 1), order, T), statics: reorderRows(rng.uniform(batch.size * N, 0, 1), order) };
     try {
       return tf.tidy(() => {
-        const i = net.inputs(batch);
+        const i = net.inputs(packed);
         switch (phase) {
           case 'embedding':
             return embeddingStep(net, optimizers.embedding, i, w);

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { packRows, stepPosition, type MiniBatch } from './minibatch.js';
+import { stepPosition, type PackedBatch } from './minibatch.js';
 import { lossWeights, partLoss, type ChannelSpec } from './channels.js';
 import { readClock } from './clock.js';
 import { dense, denseParams, mlp, mlpParams, type DenseWeights } from './dense.js';
 import { gruParams, runGru, type GruWeights } from './gru.js';
-import { runGruPacked, stepCounts, unpackSteps } from './gruPacked.js';
+import { runGruPacked, unpackSteps } from './gruPacked.js';
 import { lengthLoss } from './heads.js';
 import { sumAll } from './ops.js';
 import type { Params } from './params.js';
@@ -87,14 +87,13 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
   /** A GRU and a sigmoid projection of its states: a latent sequence, time-major [T*B, H]. */
   const seq = (w: GruWeights, out: DenseWeights, input: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]) => headed(w, input, keep, counts, (s) => dense(out, s, 'sigmoid'));
 
-  /** A batch's tensors; `batch` sorted by length, longest first (sortedByLength). */
-  function inputs(batch: MiniBatch): TimeGanInputs {
+  /** A packed batch's tensors (packBatch: sorted by length, longest first). */
+  function inputs(packed: PackedBatch): TimeGanInputs {
+    const { batch, counts } = packed;
     const B = batch.size;
-    const counts = stepCounts(batch.lengths, T);
-    const rows = counts.reduce((a, c) => a + c, 0);
     return {
       counts,
-      xPacked: tf.tensor2d(packRows(batch.x, C, B, counts), [rows, C]),
+      xPacked: tf.tensor2d(packed.x, [packed.rows, C]),
       B,
       x: tf.tensor2d(batch.x, [T * B, C]),
       keep: tf.tensor2d(batch.keep, [T * B, 1]),
@@ -112,8 +111,9 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
   const supervise = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]) => seq(supervisor, supervisorOut, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, keep, counts);
 
   /** Recovery: latent steps -> step logits, and the state after the last step (what the outcome follows). */
+  const recoveryInput = (hs: tf.Tensor2D, es: tf.Tensor2D, position: tf.Tensor2D) => tf.concat(P ? [hs, tile(es), position] : [hs, tile(es)], 1) as tf.Tensor2D;
   function recover(hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, position: tf.Tensor2D) {
-    const states = runGru(recovery, tf.concat(P ? [hs, tile(es), position] : [hs, tile(es)], 1) as tf.Tensor2D, T, keep);
+    const states = runGru(recovery, recoveryInput(hs, es, position), T, keep);
     return { step: dense(recoveryOut, states.all), last: states.last };
   }
   /** The outcome from the state after the last step, the static latent and (architecture 2) the last step itself and its time. */
@@ -143,14 +143,11 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
   }
 
   /**
-   * Which targets of a batch count in the reconstruction (see lossWeights), its steps' packed as the
-   * recovery's step head reads them in training (the batch sorted by length); disposed by the caller.
+   * Which targets of a packed batch count in the reconstruction (see lossWeights), its steps' on the
+   * packed rows the recovery's step head reads in training; disposed by the caller.
    */
-  const weightsOf = (b: MiniBatch) => ({
-    step: ((counts) => {
-      const packed = packRows(b.x, C, b.size, counts);
-      return lossWeights(spec.step, packed, packed.length / C, undefined, packRows(b.previous, C, b.size, counts));
-    })(stepCounts(b.lengths, T)),
+  const weightsOf = ({ batch: b, x, previous, rows }: PackedBatch) => ({
+    step: lossWeights(spec.step, x, rows, undefined, previous),
     statics: lossWeights(spec.statics, b.statics, b.size),
     outcome: lossWeights(spec.outcome, b.outcomes, b.size),
   });
@@ -158,7 +155,7 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
   /** The recovery's loss on latents (hs, es) of a batch: steps, statics, outcome and length. */
   function reconstruction(i: TimeGanInputs, hs: tf.Tensor2D, es: tf.Tensor2D, w: ReturnType<typeof weightsOf>): tf.Scalar {
     // The recovery run packed: its step head and loss on real steps only (padding weighs nothing in the loss).
-    const states = runGruPacked(recovery, tf.concat(P ? [hs, tile(es), i.position] : [hs, tile(es)], 1) as tf.Tensor2D, i.counts, tf.zeros([i.B, H]));
+    const states = runGruPacked(recovery, recoveryInput(hs, es, i.position), i.counts, tf.zeros([i.B, H]));
     const r = { step: dense(recoveryOut, states.packed), last: states.last };
     const staticOut = recoverStatic(es);
     const stat = partLoss(spec.statics, withinLogits(staticWithin, tf.slice(staticOut, [0, 0], [-1, SH]) as tf.Tensor2D, i.statics), i.statics, w.statics);

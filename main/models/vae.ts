@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchOf, packRows, reorderRows, sortedByLength, stepPosition, type MiniBatch, type TrainingData } from './minibatch.js';
-import { stepCounts } from './gruPacked.js';
+import { batchOf, packBatch, reorderRows, stepPosition, type MiniBatch, type PackedBatch, type TrainingData } from './minibatch.js';
 import { partLoss, lossWeights, disposeWeights, type ChannelSpec, type LossWeights } from './channels.js';
 import { readClock } from './clock.js';
 import { lengthLoss } from './heads.js';
@@ -40,37 +39,12 @@ const VALIDATION_NOISE_SEED = 0x7a1d;
 /** The reconstruction terms' weights of one batch. */
 type BatchWeights = { step: LossWeights; statics: LossWeights; outcome: LossWeights };
 
-/**
- * A batch as the ELBO reads it: patients sorted by length (longest first) with
- * their posterior noise, and the real steps' rows packed, so that the step head
- * and its losses see the rows that count, not T*B rows mostly of padding
- * (padding weighs nothing in the losses: the same loss, a fraction of the work).
- */
-interface PackedBatch {
-  batch: MiniBatch;
-  eps: Float32Array;
-  counts: number[];
-  /** Real steps in all (the packed rows). */
-  rows: number;
-  /** [rows, C]: the real steps, packed. */
-  x: Float32Array;
-  /** [rows, C]: the step before each real step, packed. */
-  previous: Float32Array;
-}
+/** A batch as the ELBO reads it: packed (packBatch), each patient with its posterior noise. */
+type NoisyBatch = PackedBatch & { eps: Float32Array };
 
-function packBatch(batch: MiniBatch, eps: Float32Array, Z: number): PackedBatch {
-  const sorted = sortedByLength(batch);
-  const b = sorted.batch;
-  const counts = stepCounts(b.lengths, b.steps);
-  const C = b.x.length / (b.steps * b.size);
-  return {
-    batch: b,
-    eps: reorderRows(eps, sorted.order),
-    counts,
-    rows: counts.reduce((a, c) => a + c, 0),
-    x: packRows(b.x, C, b.size, counts),
-    previous: packRows(b.previous, C, b.size, counts),
-  };
+function noisyBatch(batch: MiniBatch, eps: Float32Array): NoisyBatch {
+  const packed = packBatch(batch);
+  return { ...packed, eps: reorderRows(eps, packed.order) };
 }
 
 /**
@@ -92,7 +66,7 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
   const optimizer = adam(config.learningRate);
 
   /** Per-batch weights of the reconstruction terms (observed values, patterns); disposed after use. */
-  function withWeights<T>(packed: PackedBatch, use: (w: BatchWeights) => T): T {
+  function withWeights<T>(packed: NoisyBatch, use: (w: BatchWeights) => T): T {
     const batch = packed.batch;
     const w = {
       step: lossWeights(spec.step, packed.x, packed.rows, undefined, packed.previous),
@@ -112,7 +86,7 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
    * The negative ELBO of a batch with posterior noise `eps`: reconstruction of steps, statics,
    * outcome and length, plus beta times the KL term. Makes tensors: call inside a tidy scope.
    */
-  function elbo(packed: PackedBatch, w: BatchWeights): () => LossParts {
+  function elbo(packed: NoisyBatch, w: BatchWeights): () => LossParts {
     const { batch, eps } = packed;
     const B = batch.size;
     const x = tf.tensor2d(batch.x, [T * B, C]);
@@ -147,7 +121,7 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
 
   /** One step on the negative ELBO. */
   function trainStep(batch: MiniBatch): Record<string, number> {
-    const packed = packBatch(batch, rng.normals(batch.size * Z), Z);
+    const packed = noisyBatch(batch, rng.normals(batch.size * Z));
     return withWeights(packed, (w) => tf.tidy(() => optimize(optimizer, net.vars, elbo(packed, w))));
   }
 
@@ -161,7 +135,7 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
     let sum = 0;
     for (let from = 0; from < data.n; from += 256) {
       const batch = batchOf(data, Array.from({ length: Math.min(256, data.n - from) }, (_, i) => from + i));
-      const packed = packBatch(batch, noise.normals(batch.size * Z), Z);
+      const packed = noisyBatch(batch, noise.normals(batch.size * Z));
       sum += batch.size * withWeights(packed, (w) => readOut(() => elbo(packed, w)().total)[0]!);
     }
     return sum / data.n;
