@@ -81,8 +81,23 @@ export interface GruRun {
  */
 export function runGru(w: GruWeights, x: tf.Tensor2D, steps: number, keep?: tf.Tensor2D, h0?: tf.Tensor2D, inputGradient = true): GruRun {
   const batch = x.shape[0] / steps;
-  const all = gruSequence(steps, inputGradient)(x, h0 ?? tf.zeros([batch, w.hidden]), keep ?? tf.ones([steps * batch, 1]), w.wz, w.wr, w.wh, w.uz, w.ur, w.uh, w.bz, w.br, w.bh) as tf.Tensor2D;
+  const start = h0 ?? tf.zeros([batch, w.hidden]);
+  const mask = keep ?? tf.ones([steps * batch, 1]);
+  const all = recordingGradients()
+    ? (gruSequence(steps, inputGradient)(x, start, mask, w.wz, w.wr, w.wh, w.uz, w.ur, w.uh, w.bz, w.br, w.bh) as tf.Tensor2D)
+    : tf.tidy(() => tf.concat(sequenceForward(steps, x, start, mask, w, null), 0) as tf.Tensor2D);
   return { all, last: tf.slice(all, [(steps - 1) * batch, 0], [batch, w.hidden]) };
+}
+
+/**
+ * Whether a gradient tape is recording (inside tf.grads or tf.variableGrads). When none is, no
+ * backward pass can follow, and the sequence ops run their forward pass alone: the same states,
+ * without the tensors only the backward pass reads (half the kernels of a step) or customGrad's
+ * copies of them. Generation runs so, and a training step's passes whose gradient no weight it
+ * trains needs (see timeganSteps).
+ */
+export function recordingGradients(): boolean {
+  return tf.engine().state.gradientDepth > 0;
 }
 
 /**
@@ -120,12 +135,34 @@ export function columnSums(x: tf.Tensor): tf.Tensor {
   return tf.reshape(tf.matMul(tf.ones([1, rows]), x as tf.Tensor2D), [x.shape[1]!]);
 }
 
-/** Per step of a run, what the backward pass multiplies by (lists: slicing them later would copy). */
+/** Per step of a run, what the forward pass made that its backward pass reads (lists: slicing them later would copy). */
 export interface CellTape {
   /** The state before each step. */
   prev: tf.Tensor[];
   /** r h: what Uh multiplies. */
   rh: tf.Tensor[];
+  /** u: the update gate z, times keep where there is a mask. */
+  update: tf.Tensor[];
+  /** z. */
+  gate: tf.Tensor[];
+  /** r. */
+  reset: tf.Tensor[];
+  /** c. */
+  candidate: tf.Tensor[];
+}
+
+export const newCellTape = (): CellTape => ({ prev: [], rh: [], update: [], gate: [], reset: [], candidate: [] });
+
+/** A tape's lists, each stacked on the rows into one tensor (what a sequence op saves). */
+export type StackedTape = Record<keyof CellTape, tf.Tensor>;
+
+export function stackTape(tape: CellTape, hidden: number): StackedTape {
+  const stack = (list: tf.Tensor[]) => tf.concat(list.length ? list : [tf.zeros([0, hidden])], 0);
+  return { prev: stack(tape.prev), rh: stack(tape.rh), update: stack(tape.update), gate: stack(tape.gate), reset: stack(tape.reset), candidate: stack(tape.candidate) };
+}
+
+/** Per step, what the backward pass multiplies by (see cellBackward). */
+export interface StepFactors {
   /** dh -> d(candidate pre-activation): u (1 - c^2). */
   dCandidate: tf.Tensor[];
   /** dh -> d(update pre-activation): (c - h) z (1 - z) keep. */
@@ -138,7 +175,20 @@ export interface CellTape {
   reset: tf.Tensor[];
 }
 
-export const newCellTape = (): CellTape => ({ prev: [], rh: [], dCandidate: [], dUpdate: [], dReset: [], carry: [], reset: [] });
+/**
+ * The backward pass's factors, computed once over every step's rows stacked (a few kernels, not a
+ * few per step: elementwise, so the same values as step by step), then cut per step by `split`.
+ */
+export function stepFactors(s: StackedTape, split: (whole: tf.Tensor) => tf.Tensor[]): StepFactors {
+  const { prev: P, update: U, gate: Z, reset: R, candidate: C } = s;
+  return {
+    dCandidate: split(k.sub(U, k.mul(U, k.square(C)))),
+    dUpdate: split(k.mul(k.sub(C, P), k.sub(U, k.mul(U, Z)))),
+    dReset: split(k.mul(P, k.sub(R, k.square(R)))),
+    carry: split(k.sub(tf.scalar(1), U)),
+    reset: split(R),
+  };
+}
 
 /** The recurrent matrices, or their transposes for the backward pass. */
 interface Recurrent {
@@ -150,10 +200,10 @@ interface Recurrent {
 /**
  * One cell step from a step's input projections (z, r, c) and the state h, for gruSequence and the
  * packed run (gruPacked.ts): the new state, with what its backward pass needs recorded on the tape.
- * `keep` [rows, 1] is 1 where the sequence goes on; null: every row goes on.
+ * `keep` [rows, 1] is 1 where the sequence goes on; null: every row goes on. With no tape (no
+ * backward pass to follow), the new state alone.
  */
-export function cellForward(tape: CellTape, u: Recurrent, h: tf.Tensor, z: tf.Tensor, r: tf.Tensor, c: tf.Tensor, keep: tf.Tensor | null, one: tf.Tensor, two: tf.Tensor): tf.Tensor {
-  tape.prev.push(h);
+export function cellForward(tape: CellTape | null, u: Recurrent, h: tf.Tensor, z: tf.Tensor, r: tf.Tensor, c: tf.Tensor, keep: tf.Tensor | null, one: tf.Tensor, two: tf.Tensor): tf.Tensor {
   const zt = k.sigmoid(k.add(z, k.matMul(h, u.uz)));
   const rt = k.sigmoid(k.add(r, k.matMul(h, u.ur)));
   const rht = k.mul(rt, h);
@@ -161,12 +211,14 @@ export function cellForward(tape: CellTape, u: Recurrent, h: tf.Tensor, z: tf.Te
   const ct = k.sub(k.mul(k.sigmoid(k.mul(k.add(c, k.matMul(rht, u.uh)), two)), two), one);
   const ut = keep ? k.mul(zt, keep) : zt;
   const diff = k.sub(ct, h);
-  tape.dCandidate.push(k.sub(ut, k.mul(ut, k.square(ct))));
-  tape.dUpdate.push(k.mul(diff, k.sub(ut, k.mul(ut, zt))));
-  tape.dReset.push(k.mul(h, k.sub(rt, k.square(rt))));
-  tape.carry.push(k.sub(one, ut));
-  tape.reset.push(rt);
-  tape.rh.push(rht);
+  if (tape) {
+    tape.prev.push(h);
+    tape.rh.push(rht);
+    tape.update.push(ut);
+    tape.gate.push(zt);
+    tape.reset.push(rt);
+    tape.candidate.push(ct);
+  }
   // h + u (c - h): (1 - z) h + z c, frozen past the sequence's end.
   return k.add(h, k.mul(ut, diff));
 }
@@ -175,7 +227,7 @@ export function cellForward(tape: CellTape, u: Recurrent, h: tf.Tensor, z: tf.Te
  * One step back through the cell: from dh, the gradient of step t's states, the gradients of its
  * gates' pre-activations (dz, dr, dc: what the weight gradients sum over steps) and of the state before it.
  */
-export function cellBackward(tape: Omit<CellTape, 'prev' | 'rh'>, t: number, dh: tf.Tensor, uT: Recurrent): { dz: tf.Tensor; dr: tf.Tensor; dc: tf.Tensor; dhPrev: tf.Tensor } {
+export function cellBackward(tape: StepFactors, t: number, dh: tf.Tensor, uT: Recurrent): { dz: tf.Tensor; dr: tf.Tensor; dc: tf.Tensor; dhPrev: tf.Tensor } {
   const dc = k.mul(dh, tape.dCandidate[t]!);
   const dz = k.mul(dh, tape.dUpdate[t]!);
   const dRh = k.matMul(dc, uT.uh);
@@ -183,23 +235,37 @@ export function cellBackward(tape: Omit<CellTape, 'prev' | 'rh'>, t: number, dh:
   return { dz, dr, dc, dhPrev: k.add(k.add(k.mul(dh, tape.carry[t]!), k.mul(dRh, tape.reset[t]!)), k.add(k.matMul(dz, uT.uz), k.matMul(dr, uT.ur))) };
 }
 
+/** The gate weights, as a GruWeights holds them or as a sequence op receives them. */
+type Gates = Record<'wz' | 'wr' | 'wh' | 'uz' | 'ur' | 'uh' | 'bz' | 'br' | 'bh', tf.Tensor>;
+
+/** The forward pass of a masked sequence (time-major input [T*B, D]): the states after each step, recorded on `tape` if given. */
+function sequenceForward(T: number, x: tf.Tensor, h0: tf.Tensor, keep: tf.Tensor, w: Gates, tape: CellTape | null): tf.Tensor[] {
+  const zs = splitRows(tf.add(tf.matMul(x as tf.Tensor2D, w.wz as tf.Tensor2D), w.bz), T);
+  const rs = splitRows(tf.add(tf.matMul(x as tf.Tensor2D, w.wr as tf.Tensor2D), w.br), T);
+  const cs = splitRows(tf.add(tf.matMul(x as tf.Tensor2D, w.wh as tf.Tensor2D), w.bh), T);
+  const keeps = splitRows(keep, T);
+  const hs: tf.Tensor[] = [];
+  const one = tf.scalar(1);
+  const two = tf.scalar(2);
+  let h = h0;
+  for (let t = 0; t < T; t++) {
+    h = cellForward(tape, w, h, zs[t]!, rs[t]!, cs[t]!, keeps[t]!, one, two);
+    hs.push(h);
+  }
+  return hs;
+}
+
 const sequenceOps = new Map<string, (...args: tf.Tensor[]) => tf.Tensor>();
 
-/**
- * What the forward pass saves for the backward pass. customGrad keeps a flat
- * list; pack and unpack give its entries names: first the whole-sequence
- * tensors, then T per-step tensors of each list.
- */
-const WHOLE = ['x', 'prev', 'resetPrev', 'uz', 'ur', 'uh', 'wz', 'wr', 'wh', 'keep'] as const;
-const PER_STEP = ['dCandidate', 'dUpdate', 'dReset', 'carry', 'reset'] as const;
-type Saved = Record<(typeof WHOLE)[number], tf.Tensor> & Record<(typeof PER_STEP)[number], tf.Tensor[]>;
+/** What the forward pass saves for the backward pass, in customGrad's flat list: named by position. */
+const SAVED = ['x', 'keep', 'uz', 'ur', 'uh', 'wz', 'wr', 'wh', 'prev', 'rh', 'update', 'gate', 'reset', 'candidate'] as const;
+type Saved = Record<(typeof SAVED)[number], tf.Tensor>;
 
-const pack = (s: Saved): tf.Tensor[] => [...WHOLE.map((k) => s[k]), ...PER_STEP.flatMap((k) => s[k])];
+const pack = (s: Saved): tf.Tensor[] => SAVED.map((k) => s[k]);
 
-function unpack(list: tf.Tensor[], T: number): Saved {
+function unpack(list: tf.Tensor[]): Saved {
   const s = {} as Saved;
-  WHOLE.forEach((k, i) => (s[k] = list[i]!));
-  PER_STEP.forEach((k, j) => (s[k] = list.slice(WHOLE.length + j * T, WHOLE.length + (j + 1) * T)));
+  SAVED.forEach((k, i) => (s[k] = list[i]!));
   return s;
 }
 
@@ -221,26 +287,14 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
   const op = tf.customGrad((...args: unknown[]) => {
     const [x, h0, keep, wz, wr, wh, uz, ur, uh, bz, br, bh] = args as tf.Tensor2D[];
     const save = args[12] as (t: tf.Tensor[]) => void;
-    const zs = splitRows(tf.add(tf.matMul(x!, wz!), bz!), T);
-    const rs = splitRows(tf.add(tf.matMul(x!, wr!), br!), T);
-    const cs = splitRows(tf.add(tf.matMul(x!, wh!), bh!), T);
-    const keeps = splitRows(keep!, T);
-    const hs: tf.Tensor[] = [];
     const tape = newCellTape();
-    const one = tf.scalar(1);
-    const two = tf.scalar(2);
-    let h: tf.Tensor = h0!;
-    for (let t = 0; t < T; t++) {
-      h = cellForward(tape, { uz: uz!, ur: ur!, uh: uh! }, h, zs[t]!, rs[t]!, cs[t]!, keeps[t]!, one, two);
-      hs.push(h);
-    }
-    // prev: the state before each step; resetPrev: r h, what Uh multiplies.
-    const { prev, rh, ...perStep } = tape;
-    save(pack({ x: x!, prev: tf.concat(prev, 0), resetPrev: tf.concat(rh, 0), uz: uz!, ur: ur!, uh: uh!, wz: wz!, wr: wr!, wh: wh!, keep: keep!, ...perStep }));
+    const hs = sequenceForward(T, x!, h0!, keep!, { wz: wz!, wr: wr!, wh: wh!, uz: uz!, ur: ur!, uh: uh!, bz: bz!, br: br!, bh: bh! }, tape);
+    save(pack({ x: x!, keep: keep!, uz: uz!, ur: ur!, uh: uh!, wz: wz!, wr: wr!, wh: wh!, ...stackTape(tape, h0!.shape[1]) }));
     return {
       value: tf.concat(hs, 0),
       gradFunc: (dy: tf.Tensor, savedList: tf.Tensor[]) => {
-        const saved = unpack(savedList, T);
+        const saved = unpack(savedList);
+        const factors = stepFactors(saved, (whole) => splitRows(whole, T));
         const dys = splitRows(dy, T);
         const uT = { uz: tf.transpose(saved.uz), ur: tf.transpose(saved.ur), uh: tf.transpose(saved.uh) };
         const gz: tf.Tensor[] = new Array(T);
@@ -249,7 +303,7 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
         let dh: tf.Tensor = dys[T - 1]!;
         for (let t = T - 1; t >= 0; t--) {
           if (t < T - 1) dh = k.add(dh, dys[t]!);
-          const back = cellBackward(saved, t, dh, uT);
+          const back = cellBackward(factors, t, dh, uT);
           gz[t] = back.dz;
           gr[t] = back.dr;
           gh[t] = back.dc;
@@ -272,7 +326,7 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
           tf.matMul(xT, DH),
           tf.matMul(pT, DZ),
           tf.matMul(pT, DR),
-          tf.matMul(tf.transpose(saved.resetPrev), DH),
+          tf.matMul(tf.transpose(saved.rh), DH),
           columnSums(DZ),
           columnSums(DR),
           columnSums(DH),

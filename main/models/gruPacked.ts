@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { cellBackward, cellForward, columnSums, k, newCellTape, type GruWeights } from './gru.js';
+import { cellBackward, cellForward, columnSums, k, newCellTape, recordingGradients, stackTape, stepFactors, type CellTape, type GruWeights } from './gru.js';
 import { packRows } from './minibatch.js';
 
 /*
@@ -26,9 +26,49 @@ export interface PackedGruRun {
  * last states. Rows of `x` at padded steps are never read.
  */
 export function runGruPacked(w: GruWeights, x: tf.Tensor2D, counts: readonly number[], h0: tf.Tensor2D, inputGradient = true): PackedGruRun {
+  if (!recordingGradients()) {
+    // No backward pass can follow (see recordingGradients): the forward pass alone.
+    return tf.tidy(() => {
+      const run = packedForward(counts, x, h0, w, null);
+      return { packed: tf.concat(run.hs.length ? run.hs : [tf.zeros([0, w.hidden])], 0) as tf.Tensor2D, last: run.last as tf.Tensor2D };
+    });
+  }
   const rows = counts.reduce((a, b) => a + b, 0);
   const out = packedSequence(counts, inputGradient)(x, h0, w.wz, w.wr, w.wh, w.uz, w.ur, w.uh, w.bz, w.br, w.bh) as tf.Tensor2D;
   return { packed: tf.slice(out, [0, 0], [rows, w.hidden]), last: tf.slice(out, [rows, 0], [h0.shape[0], w.hidden]) };
+}
+
+/**
+ * The forward pass of a packed sequence: the input's real rows packed, the states of real steps
+ * (a tensor per step), and the state after each sequence's end; recorded on `tape` if given.
+ */
+function packedForward(counts: readonly number[], x: tf.Tensor, h0: tf.Tensor, w: Record<'wz' | 'wr' | 'wh' | 'uz' | 'ur' | 'uh' | 'bz' | 'br' | 'bh', tf.Tensor>, tape: CellTape | null) {
+  const steps = counts.filter((c) => c > 0).length;
+  const rows = counts.reduce((a, b) => a + b, 0);
+  const [B, H] = h0.shape as [number, number];
+  const D = x.shape[1]!;
+  // The input projections of real steps only: one matmul per gate over the packed rows.
+  const xPacked = tf.tensor2d(packRows(x.dataSync() as Float32Array, D, B, counts), [rows, D]);
+  const zs = splitCounts(tf.add(tf.matMul(xPacked, w.wz as tf.Tensor2D), w.bz).dataSync() as Float32Array, H, counts);
+  const rs = splitCounts(tf.add(tf.matMul(xPacked, w.wr as tf.Tensor2D), w.br).dataSync() as Float32Array, H, counts);
+  const cs = splitCounts(tf.add(tf.matMul(xPacked, w.wh as tf.Tensor2D), w.bh).dataSync() as Float32Array, H, counts);
+  const hs: tf.Tensor[] = [];
+  // The last states of patients who have ended, in the order they ended (so rows from the bottom up).
+  const ended: tf.Tensor[] = [];
+  const one = tf.scalar(1);
+  const two = tf.scalar(2);
+  let h: tf.Tensor = h0;
+  for (let t = 0; t < steps; t++) {
+    const going = counts[t]!;
+    if (going < h.shape[0]!) {
+      ended.push(k.rows(h, going, h.shape[0]! - going));
+      h = k.rows(h, 0, going);
+    }
+    // Every row here goes on: no mask.
+    h = cellForward(tape, w, h, zs[t]!, rs[t]!, cs[t]!, null, one, two);
+    hs.push(h);
+  }
+  return { xPacked, hs, last: tf.concat([h, ...ended.reverse()], 0) };
 }
 
 /**
@@ -86,38 +126,15 @@ function packedSequence(counts: readonly number[], inputGradient: boolean): (...
     const save = args[11] as (t: tf.Tensor[]) => void;
     const [B, H] = h0!.shape;
     const D = x!.shape[1];
-    // The input projections of real steps only: one matmul per gate over the packed rows.
-    const xPacked = tf.tensor2d(packRows(x!.dataSync() as Float32Array, D, B, counts), [rows, D]);
-    const zs = splitCounts(tf.add(tf.matMul(xPacked, wz!), bz!).dataSync() as Float32Array, H, counts);
-    const rs = splitCounts(tf.add(tf.matMul(xPacked, wr!), br!).dataSync() as Float32Array, H, counts);
-    const cs = splitCounts(tf.add(tf.matMul(xPacked, wh!), bh!).dataSync() as Float32Array, H, counts);
-    const hs: tf.Tensor[] = [];
     const tape = newCellTape();
-    // The last states of patients who have ended, in the order they ended (so rows from the bottom up).
-    const ended: tf.Tensor[] = [];
-    const one = tf.scalar(1);
-    const two = tf.scalar(2);
-    let h: tf.Tensor = h0!;
-    for (let t = 0; t < steps; t++) {
-      const going = counts[t]!;
-      if (going < h.shape[0]!) {
-        ended.push(k.rows(h, going, h.shape[0]! - going));
-        h = k.rows(h, 0, going);
-      }
-      // Every row here goes on: no mask.
-      h = cellForward(tape, { uz: uz!, ur: ur!, uh: uh! }, h, zs[t]!, rs[t]!, cs[t]!, null, one, two);
-      hs.push(h);
-    }
-    const { prev, rh, dCandidate, dUpdate, dReset, carry, reset } = tape;
-    const last = tf.concat([h, ...ended.reverse()], 0);
-    save([xPacked, uz!, ur!, uh!, wz!, wr!, wh!, tf.concat(prev.length ? prev : [tf.zeros([0, H])], 0), tf.concat(rh.length ? rh : [tf.zeros([0, H])], 0), ...dCandidate, ...dUpdate, ...dReset, ...carry, ...reset]);
+    const { xPacked, hs, last } = packedForward(counts, x!, h0!, { wz: wz!, wr: wr!, wh: wh!, uz: uz!, ur: ur!, uh: uh!, bz: bz!, br: br!, bh: bh! }, tape);
+    const stacked = stackTape(tape, H);
+    save([xPacked, uz!, ur!, uh!, wz!, wr!, wh!, stacked.prev, stacked.rh, stacked.update, stacked.gate, stacked.reset, stacked.candidate]);
     return {
       value: tf.concat([...hs, last], 0),
       gradFunc: (dy: tf.Tensor, savedList: tf.Tensor[]) => {
-        const [xs, suz, sur, suh, swz, swr, swh, prevPacked, resetPrev] = savedList as tf.Tensor2D[];
-        const perStep = (i: number) => savedList.slice(9 + i * steps, 9 + (i + 1) * steps);
-        const [dCandidate, dUpdate, dReset, carry, reset] = [0, 1, 2, 3, 4].map(perStep) as [tf.Tensor[], tf.Tensor[], tf.Tensor[], tf.Tensor[], tf.Tensor[]];
-        const stepTape = { dCandidate, dUpdate, dReset, carry, reset };
+        const [xs, suz, sur, suh, swz, swr, swh, prevPacked, resetPrev, update, gate, reset, candidate] = savedList as tf.Tensor2D[];
+        const factors = stepFactors({ prev: prevPacked!, rh: resetPrev!, update: update!, gate: gate!, reset: reset!, candidate: candidate! }, (whole) => splitCounts(whole.dataSync() as Float32Array, H, counts.slice(0, steps)));
         const dyData = dy.dataSync() as Float32Array;
         const dLast = dyData.subarray(rows * H);
         // Per step, the gradient reaching its states from outside: the packed output's, plus the
@@ -139,7 +156,7 @@ function packedSequence(counts: readonly number[], inputGradient: boolean): (...
           const going = next(t);
           const fromNext = dh === null ? null : going < counts[t]! ? tf.concat([dh, tf.zeros([counts[t]! - going, H])], 0) : dh;
           const dht = fromNext === null ? outside[t]! : k.add(fromNext, outside[t]!);
-          const back = cellBackward(stepTape, t, dht, uT);
+          const back = cellBackward(factors, t, dht, uT);
           gz[t] = back.dz;
           gr[t] = back.dr;
           gh[t] = back.dc;

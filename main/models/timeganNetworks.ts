@@ -6,7 +6,7 @@ import { dense, denseParams, mlp, mlpParams, type DenseWeights } from './dense.j
 import { gruParams, runGru, type GruWeights } from './gru.js';
 import { runGruPacked, unpackSteps } from './gruPacked.js';
 import { lengthLoss } from './heads.js';
-import { sumAll } from './ops.js';
+import { sumAll, tileRows } from './ops.js';
 import type { Params } from './params.js';
 import type { TimeGanConfig } from './timegan.js';
 import { within, withinLogits } from './within.js';
@@ -73,19 +73,21 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
   const discriminator = gruParams(p, 'dis.gru', H + H, H);
   const discriminatorOut = denseParams(p, 'dis.out', H, 1);
 
-  const tile = (x: tf.Tensor2D) => tf.tile(x, [T, 1]) as tf.Tensor2D;
+  const tile = (x: tf.Tensor2D) => tileRows(x, T);
   /**
    * A GRU over a batch and a head on its states, time-major [T*B, n]: when the batch is sorted by length
    * and `counts` says so, both run on real steps only (runGruPacked) and padded steps are zeros, which
-   * every loss here weighs 0 and no GRU reads; else the GRU runs masked by `keep`.
+   * every loss here weighs 0 and no GRU reads; else the GRU runs masked by `keep`. With `data`, the
+   * input is data to the gradient being taken (made outside its tape): its gradient is not computed.
    */
-  const headed = (w: GruWeights, input: tf.Tensor2D, keep: tf.Tensor2D, counts: readonly number[] | undefined, head: (states: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D => {
-    if (!counts) return head(runGru(w, input, T, keep).all);
+  const headed = (w: GruWeights, input: tf.Tensor2D, keep: tf.Tensor2D, counts: readonly number[] | undefined, head: (states: tf.Tensor2D) => tf.Tensor2D, data = false): tf.Tensor2D => {
+    if (!counts) return head(runGru(w, input, T, keep, undefined, !data).all);
     const B = input.shape[0] / T;
-    return unpackSteps(head(runGruPacked(w, input, counts, tf.zeros([B, H])).packed), counts, B);
+    return unpackSteps(head(runGruPacked(w, input, counts, tf.zeros([B, H]), !data).packed), counts, B);
   };
   /** A GRU and a sigmoid projection of its states: a latent sequence, time-major [T*B, H]. */
-  const seq = (w: GruWeights, out: DenseWeights, input: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]) => headed(w, input, keep, counts, (s) => dense(out, s, 'sigmoid'));
+  const seq = (w: GruWeights, out: DenseWeights, input: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[], data = false) =>
+    headed(w, input, keep, counts, (s) => dense(out, s, 'sigmoid'), data);
 
   /** A packed batch's tensors (packBatch: sorted by length, longest first). */
   function inputs(packed: PackedBatch): TimeGanInputs {
@@ -108,7 +110,8 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
 
   const embedStatic = (i: TimeGanInputs) => mlp(staticEmbed, tf.concat([i.statics, i.length], 1) as tf.Tensor2D, 'sigmoid');
   const embed = (i: TimeGanInputs, es: tf.Tensor2D) => seq(embedder, embedderOut, tf.concat([i.x, tile(es)], 1) as tf.Tensor2D, i.keep, i.counts);
-  const supervise = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]) => seq(supervisor, supervisorOut, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, keep, counts);
+  const supervise = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[], data = false) =>
+    seq(supervisor, supervisorOut, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, keep, counts, data);
 
   /** Recovery: latent steps -> step logits, and the state after the last step (what the outcome follows). */
   const recoveryInput = (hs: tf.Tensor2D, es: tf.Tensor2D, position: tf.Tensor2D) => tf.concat(P ? [hs, tile(es), position] : [hs, tile(es)], 1) as tf.Tensor2D;
@@ -122,9 +125,9 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
   /** [B, SH + T]: the statics' head outputs, then the length logits. */
   const recoverStatic = (es: tf.Tensor2D) => mlp(staticRecover, es);
 
-  /** A logit per step of a latent sequence: real or generated. */
-  const discriminate = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]): tf.Tensor2D =>
-    headed(discriminator, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, keep, counts, (s) => dense(discriminatorOut, s));
+  /** A logit per step of a latent sequence: real or generated (`data`: see headed). */
+  const discriminate = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[], data = false): tf.Tensor2D =>
+    headed(discriminator, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, keep, counts, (s) => dense(discriminatorOut, s), data);
   /** A logit per static latent. */
   const discriminateStatic = (es: tf.Tensor2D) => mlp(staticDiscriminate, es);
 

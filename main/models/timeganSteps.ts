@@ -52,15 +52,16 @@ export function supervisedStep(net: TimeGanNetworks, optimizer: tf.Optimizer, i:
 
 /** Joint phase, first: the generator (with the supervisor) learns to fool the discriminator and match the real latents' moments. */
 export function generatorStep(net: TimeGanNetworks, optimizer: tf.Optimizer, i: TimeGanInputs, noise: GeneratorNoise, weights: TimeGanLossWeights): Record<string, number> {
-  return tf.tidy(() =>
-    optimize(optimizer, net.vars.generator, () => {
-      const es = net.embedStatic(i);
-      const hs = net.embed(i, es);
+  return tf.tidy(() => {
+    // The real latents are data here (the generator trains none of the embedder's weights): computed outside the gradient tape.
+    const es = net.embedStatic(i);
+    const hs = net.embed(i, es);
+    return optimize(optimizer, net.vars.generator, () => {
       const fake = net.generated(i, noise.steps, noise.statics);
       const adversarial = weightedLogisticLoss(net.discriminate(fake.h, fake.es, i.keep, i.counts), 1, i.keep);
       const adversarialE = weightedLogisticLoss(net.discriminate(fake.e, fake.es, i.keep, i.counts), 1, i.keep);
       const adversarialS = weightedLogisticLoss(net.discriminateStatic(fake.es), 1, ones(i.B));
-      const sup = nextStepLoss(hs, net.supervise(hs, es, i.keep, i.counts), i.keep, net.steps);
+      const sup = nextStepLoss(hs, net.supervise(hs, es, i.keep, i.counts, true), i.keep, net.steps);
       const moments = momentLoss(hs, fake.h, i.keep);
       const staticMoments = momentLoss(es, fake.es, ones(i.B));
       const total = sumAll([
@@ -72,8 +73,8 @@ export function generatorStep(net: TimeGanNetworks, optimizer: tf.Optimizer, i: 
         tf.mul(staticMoments, weights.staticMomentWeight) as tf.Scalar,
       ]);
       return { total, parts: { adversarial, supervised: sup, moments } };
-    }),
-  );
+    });
+  });
 }
 
 /** Joint phase, second: the autoencoder keeps reconstructing, its latents kept predictable for the supervisor. */
@@ -91,20 +92,21 @@ export function embedderStep(net: TimeGanNetworks, optimizer: tf.Optimizer, i: T
 
 /** Joint phase, last: the discriminator learns to tell real latents (sequences and statics) from generated ones. */
 export function discriminatorStep(net: TimeGanNetworks, optimizer: tf.Optimizer, i: TimeGanInputs, noise: GeneratorNoise, weights: TimeGanLossWeights): Record<string, number> {
-  return tf.tidy(() =>
-    optimize(optimizer, net.vars.discriminator, () => {
-      const es = net.embedStatic(i);
-      const hs = net.embed(i, es);
-      const fake = net.generated(i, noise.steps, noise.statics);
-      const real = weightedLogisticLoss(net.discriminate(hs, es, i.keep, i.counts), 1, i.keep);
-      const fakeH = weightedLogisticLoss(net.discriminate(fake.h, fake.es, i.keep, i.counts), 0, i.keep);
-      const fakeE = weightedLogisticLoss(net.discriminate(fake.e, fake.es, i.keep, i.counts), 0, i.keep);
+  return tf.tidy(() => {
+    // Real and generated latents are data to the discriminator: computed outside the gradient tape.
+    const es = net.embedStatic(i);
+    const hs = net.embed(i, es);
+    const fake = net.generated(i, noise.steps, noise.statics);
+    return optimize(optimizer, net.vars.discriminator, () => {
+      const real = weightedLogisticLoss(net.discriminate(hs, es, i.keep, i.counts, true), 1, i.keep);
+      const fakeH = weightedLogisticLoss(net.discriminate(fake.h, fake.es, i.keep, i.counts, true), 0, i.keep);
+      const fakeE = weightedLogisticLoss(net.discriminate(fake.e, fake.es, i.keep, i.counts, true), 0, i.keep);
       const staticReal = weightedLogisticLoss(net.discriminateStatic(es), 1, ones(i.B));
       const staticFake = weightedLogisticLoss(net.discriminateStatic(fake.es), 0, ones(i.B));
       const total = sumAll([real, fakeH, tf.mul(fakeE, weights.latentAdversarialWeight) as tf.Scalar, staticReal, staticFake]);
       return { total, parts: {} };
-    }),
-  );
+    });
+  });
 }
 
 /** Mean squared error between next latent steps and the supervisor's predictions, over valid steps (time-major, T steps). */

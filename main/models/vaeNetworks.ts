@@ -3,6 +3,7 @@ import type { ChannelSpec } from './channels.js';
 import { dense, denseParams, mlp, mlpParams } from './dense.js';
 import { gruCell, gruParams, project, runGru } from './gru.js';
 import { runGruPacked } from './gruPacked.js';
+import { tileRows } from './ops.js';
 import type { Params } from './params.js';
 import type { VaeConfig } from './vae.js';
 import { within } from './within.js';
@@ -45,7 +46,7 @@ export function vaeNetworks(config: VaeConfig, spec: ChannelSpec, p: Params) {
   const staticLogVar = p.bias('dec.static.logvar', S) as tf.Variable<tf.Rank.R1>;
   const outcomeLogVar = p.bias('dec.outcome.logvar', O) as tf.Variable<tf.Rank.R1>;
 
-  const tileSteps = (x: tf.Tensor2D) => tf.tile(x, [T, 1]) as tf.Tensor2D;
+  const tileSteps = (x: tf.Tensor2D) => tileRows(x, T);
   /** The outcome head's input: the state after the last step, the latent, the statics and (architecture 2) the last step and the time left after it. */
   const outcomeInput = (last: tf.Tensor2D, z: tf.Tensor2D, statics: tf.Tensor2D, lastSteps: Float32Array, end: Float32Array | null) =>
     tf.concat(L ? [last, z, statics, tf.tensor2d(lastSteps, [lastSteps.length / C, C]), ...(end ? [tf.tensor2d(end, [end.length, 1])] : [])] : [last, z, statics], 1) as tf.Tensor2D;

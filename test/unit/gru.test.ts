@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gruCell, gruParams, project, runGru } from '../../main/models/gru.js';
+import { gruCell, gruParams, project, recordingGradients, runGru } from '../../main/models/gru.js';
+import { tileRows } from '../../main/models/ops.js';
 import { runGruPacked, unpackSteps } from '../../main/models/gruPacked.js';
 import { packRows, sortedByLength, stepCounts, type MiniBatch } from '../../main/models/minibatch.js';
 import { Params } from '../../main/models/params.js';
@@ -238,5 +239,45 @@ describe('the packed GRU run (real steps only, for a batch sorted by length)', (
     // Packed: step 0's three real rows, then two at steps 1 and 2.
     const counts = stepCounts(sorted.lengths, T);
     expect(Array.from(packRows(sorted.x, 1, B, counts)).map((v) => Math.round(v * 10) / 10)).toEqual([1, 3, 0, 1.1, 3.1, 1.2, 3.2]);
+  });
+});
+
+describe('forward passes with no gradient tape recording', () => {
+  it('give the same states, to the bit, as the same runs under a tape (padded and packed)', () => {
+    const T = 6;
+    const lengths = [6, 4, 4, 1, 0];
+    const { name, p, w, x, h0, keep } = gruCase('f', T, lengths, 31);
+    const counts = stepCounts(lengths, T);
+    const outside = { padded: runGru(w, x, T, keep, h0), packed: runGruPacked(w, x, counts, h0) };
+    expect(recordingGradients()).toBe(false);
+    let recorded: Record<string, Float32Array> = {};
+    tf.variableGrads(() => {
+      expect(recordingGradients()).toBe(true);
+      const padded = runGru(w, x, T, keep, h0);
+      const packed = runGruPacked(w, x, counts, h0);
+      recorded = { all: padded.all.dataSync() as Float32Array, last: padded.last.dataSync() as Float32Array, packed: packed.packed.dataSync() as Float32Array, packedLast: packed.last.dataSync() as Float32Array };
+      return tf.add(tf.sum(padded.all), tf.sum(packed.packed)) as tf.Scalar;
+    }, p.of(`${name}.`));
+    expect(Array.from(outside.padded.all.dataSync())).toEqual(Array.from(recorded.all!));
+    expect(Array.from(outside.padded.last.dataSync())).toEqual(Array.from(recorded.last!));
+    expect(Array.from(outside.packed.packed.dataSync())).toEqual(Array.from(recorded.packed!));
+    expect(Array.from(outside.packed.last.dataSync())).toEqual(Array.from(recorded.packedLast!));
+    expect(outside.packed.packed.shape).toEqual([lengths.reduce((a, b) => a + b, 0), 4]);
+    p.dispose();
+  });
+});
+
+describe('tileRows', () => {
+  it('stacks copies of a per-patient input as tf.tile does, with the same gradient to the bit', () => {
+    const rng = new Rng(5);
+    const x = tf.variable(tf.tensor2d(rng.normals(3 * 4), [3, 4]), true, 'tileRows.x');
+    const w = tf.tensor2d(rng.normals(5 * 3 * 4), [15, 4]);
+    const ours = tf.variableGrads(() => tf.sum(tf.mul(tileRows(x, 5), w)) as tf.Scalar, [x]);
+    const theirs = tf.variableGrads(() => tf.sum(tf.mul(tf.tile(x, [5, 1]), w)) as tf.Scalar, [x]);
+    expect(tileRows(x, 5).shape).toEqual([15, 4]);
+    expect(Array.from(tileRows(x, 5).dataSync())).toEqual(Array.from(tf.tile(x, [5, 1]).dataSync()));
+    expect(Array.from(ours.grads['tileRows.x']!.dataSync())).toEqual(Array.from(theirs.grads['tileRows.x']!.dataSync()));
+    expect(ours.grads['tileRows.x']!.dataSync().some((g) => Math.abs(g) > 0.5)).toBe(true);
+    x.dispose();
   });
 });
