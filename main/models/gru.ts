@@ -161,32 +161,29 @@ export function stackTape(tape: CellTape, hidden: number): StackedTape {
   return { prev: stack(tape.prev), rh: stack(tape.rh), update: stack(tape.update), gate: stack(tape.gate), reset: stack(tape.reset), candidate: stack(tape.candidate) };
 }
 
-/** Per step, what the backward pass multiplies by (see cellBackward). */
-export interface StepFactors {
+/** What the backward pass of a step multiplies by (see cellBackward), or of every step's rows stacked. */
+export interface CellFactors {
   /** dh -> d(candidate pre-activation): u (1 - c^2). */
-  dCandidate: tf.Tensor[];
+  dCandidate: tf.Tensor;
   /** dh -> d(update pre-activation): (c - h) z (1 - z) keep. */
-  dUpdate: tf.Tensor[];
+  dUpdate: tf.Tensor;
   /** d(r h) -> d(reset pre-activation): h r (1 - r). */
-  dReset: tf.Tensor[];
+  dReset: tf.Tensor;
   /** dh -> dh_prev, directly: 1 - u. */
-  carry: tf.Tensor[];
+  carry: tf.Tensor;
   /** r. */
-  reset: tf.Tensor[];
+  reset: tf.Tensor;
 }
 
-/**
- * The backward pass's factors, computed once over every step's rows stacked (a few kernels, not a
- * few per step: elementwise, so the same values as step by step), then cut per step by `split`.
- */
-export function stepFactors(s: StackedTape, split: (whole: tf.Tensor) => tf.Tensor[]): StepFactors {
+/** The backward pass's factors from what the forward pass made, for one step or for all steps stacked (elementwise: the same values either way). */
+export function cellFactors(s: Omit<StackedTape, 'rh'>): CellFactors {
   const { prev: P, update: U, gate: Z, reset: R, candidate: C } = s;
   return {
-    dCandidate: split(k.sub(U, k.mul(U, k.square(C)))),
-    dUpdate: split(k.mul(k.sub(C, P), k.sub(U, k.mul(U, Z)))),
-    dReset: split(k.mul(P, k.sub(R, k.square(R)))),
-    carry: split(k.sub(tf.scalar(1), U)),
-    reset: split(R),
+    dCandidate: k.sub(U, k.mul(U, k.square(C))),
+    dUpdate: k.mul(k.sub(C, P), k.sub(U, k.mul(U, Z))),
+    dReset: k.mul(P, k.sub(R, k.square(R))),
+    carry: k.sub(tf.scalar(1), U),
+    reset: R,
   };
 }
 
@@ -227,12 +224,12 @@ export function cellForward(tape: CellTape | null, u: Recurrent, h: tf.Tensor, z
  * One step back through the cell: from dh, the gradient of step t's states, the gradients of its
  * gates' pre-activations (dz, dr, dc: what the weight gradients sum over steps) and of the state before it.
  */
-export function cellBackward(tape: StepFactors, t: number, dh: tf.Tensor, uT: Recurrent): { dz: tf.Tensor; dr: tf.Tensor; dc: tf.Tensor; dhPrev: tf.Tensor } {
-  const dc = k.mul(dh, tape.dCandidate[t]!);
-  const dz = k.mul(dh, tape.dUpdate[t]!);
+export function cellBackward(f: CellFactors, dh: tf.Tensor, uT: Recurrent): { dz: tf.Tensor; dr: tf.Tensor; dc: tf.Tensor; dhPrev: tf.Tensor } {
+  const dc = k.mul(dh, f.dCandidate);
+  const dz = k.mul(dh, f.dUpdate);
   const dRh = k.matMul(dc, uT.uh);
-  const dr = k.mul(dRh, tape.dReset[t]!);
-  return { dz, dr, dc, dhPrev: k.add(k.add(k.mul(dh, tape.carry[t]!), k.mul(dRh, tape.reset[t]!)), k.add(k.matMul(dz, uT.uz), k.matMul(dr, uT.ur))) };
+  const dr = k.mul(dRh, f.dReset);
+  return { dz, dr, dc, dhPrev: k.add(k.add(k.mul(dh, f.carry), k.mul(dRh, f.reset)), k.add(k.matMul(dz, uT.uz), k.matMul(dr, uT.ur))) };
 }
 
 /** The gate weights, as a GruWeights holds them or as a sequence op receives them. */
@@ -257,15 +254,21 @@ function sequenceForward(T: number, x: tf.Tensor, h0: tf.Tensor, keep: tf.Tensor
 
 const sequenceOps = new Map<string, (...args: tf.Tensor[]) => tf.Tensor>();
 
-/** What the forward pass saves for the backward pass, in customGrad's flat list: named by position. */
-const SAVED = ['x', 'keep', 'uz', 'ur', 'uh', 'wz', 'wr', 'wh', 'prev', 'rh', 'update', 'gate', 'reset', 'candidate'] as const;
-type Saved = Record<(typeof SAVED)[number], tf.Tensor>;
+/**
+ * What the forward pass saves for the backward pass, in customGrad's flat list: the whole-sequence
+ * tensors named by position, then T tensors of each per-step list (from which each step's factors are
+ * made as the backward pass reaches it: stacking them to compute the factors at once costs more here).
+ */
+const WHOLE = ['x', 'keep', 'uz', 'ur', 'uh', 'wz', 'wr', 'wh', 'prevAll', 'rh'] as const;
+const PER_STEP = ['prev', 'update', 'gate', 'reset', 'candidate'] as const;
+type Saved = Record<(typeof WHOLE)[number], tf.Tensor> & Record<(typeof PER_STEP)[number], tf.Tensor[]>;
 
-const pack = (s: Saved): tf.Tensor[] => SAVED.map((k) => s[k]);
+const pack = (s: Saved): tf.Tensor[] => [...WHOLE.map((k) => s[k]), ...PER_STEP.flatMap((k) => s[k])];
 
-function unpack(list: tf.Tensor[]): Saved {
+function unpack(list: tf.Tensor[], T: number): Saved {
   const s = {} as Saved;
-  SAVED.forEach((k, i) => (s[k] = list[i]!));
+  WHOLE.forEach((k, i) => (s[k] = list[i]!));
+  PER_STEP.forEach((k, j) => (s[k] = list.slice(WHOLE.length + j * T, WHOLE.length + (j + 1) * T)));
   return s;
 }
 
@@ -289,12 +292,12 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
     const save = args[12] as (t: tf.Tensor[]) => void;
     const tape = newCellTape();
     const hs = sequenceForward(T, x!, h0!, keep!, { wz: wz!, wr: wr!, wh: wh!, uz: uz!, ur: ur!, uh: uh!, bz: bz!, br: br!, bh: bh! }, tape);
-    save(pack({ x: x!, keep: keep!, uz: uz!, ur: ur!, uh: uh!, wz: wz!, wr: wr!, wh: wh!, ...stackTape(tape, h0!.shape[1]) }));
+    const { prev, rh, update, gate, reset, candidate } = tape;
+    save(pack({ x: x!, keep: keep!, uz: uz!, ur: ur!, uh: uh!, wz: wz!, wr: wr!, wh: wh!, prevAll: tf.concat(prev, 0), rh: tf.concat(rh, 0), prev, update, gate, reset, candidate }));
     return {
       value: tf.concat(hs, 0),
       gradFunc: (dy: tf.Tensor, savedList: tf.Tensor[]) => {
-        const saved = unpack(savedList);
-        const factors = stepFactors(saved, (whole) => splitRows(whole, T));
+        const saved = unpack(savedList, T);
         const dys = splitRows(dy, T);
         const uT = { uz: tf.transpose(saved.uz), ur: tf.transpose(saved.ur), uh: tf.transpose(saved.uh) };
         const gz: tf.Tensor[] = new Array(T);
@@ -303,7 +306,7 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
         let dh: tf.Tensor = dys[T - 1]!;
         for (let t = T - 1; t >= 0; t--) {
           if (t < T - 1) dh = k.add(dh, dys[t]!);
-          const back = cellBackward(factors, t, dh, uT);
+          const back = cellBackward(cellFactors({ prev: saved.prev[t]!, update: saved.update[t]!, gate: saved.gate[t]!, reset: saved.reset[t]!, candidate: saved.candidate[t]! }), dh, uT);
           gz[t] = back.dz;
           gr[t] = back.dr;
           gh[t] = back.dc;
@@ -313,7 +316,7 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
         const DR = tf.concat(gr, 0);
         const DH = tf.concat(gh, 0);
         const xT = tf.transpose(saved.x);
-        const pT = tf.transpose(saved.prev);
+        const pT = tf.transpose(saved.prevAll);
         const dx = inputGradient
           ? tf.add(tf.add(tf.matMul(DZ, tf.transpose(saved.wz)), tf.matMul(DR, tf.transpose(saved.wr))), tf.matMul(DH, tf.transpose(saved.wh)))
           : tf.zerosLike(saved.x);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { cellBackward, cellForward, columnSums, k, newCellTape, recordingGradients, stackTape, stepFactors, type CellTape, type GruWeights } from './gru.js';
+import { cellBackward, cellForward, columnSums, k, newCellTape, recordingGradients, cellFactors, stackTape, type CellTape, type GruWeights } from './gru.js';
 import { packRows } from './minibatch.js';
 
 /*
@@ -25,33 +25,94 @@ export interface PackedGruRun {
  * first, `counts` from stepCounts): the states of real steps only, packed, and the
  * last states. Rows of `x` at padded steps are never read.
  */
-export function runGruPacked(w: GruWeights, x: tf.Tensor2D, counts: readonly number[], h0: tf.Tensor2D, inputGradient = true): PackedGruRun {
+export function runGruPacked(w: GruWeights, x: tf.Tensor2D, counts: readonly number[], h0: tf.Tensor2D, inputGradient = true, patient?: PatientInput): PackedGruRun {
+  const values = patient?.values ?? tf.zeros([h0.shape[0], 0]);
+  const at = patient?.at ?? x.shape[1];
   if (!recordingGradients()) {
     // No backward pass can follow (see recordingGradients): the forward pass alone.
     return tf.tidy(() => {
-      const run = packedForward(counts, x, h0, w, null);
+      const run = packedForward(counts, x, h0, w, null, values, at);
       return { packed: tf.concat(run.hs.length ? run.hs : [tf.zeros([0, w.hidden])], 0) as tf.Tensor2D, last: run.last as tf.Tensor2D };
     });
   }
   const rows = counts.reduce((a, b) => a + b, 0);
-  const out = packedSequence(counts, inputGradient)(x, h0, w.wz, w.wr, w.wh, w.uz, w.ur, w.uh, w.bz, w.br, w.bh) as tf.Tensor2D;
+  const out = packedSequence(counts, inputGradient, at)(x, h0, w.wz, w.wr, w.wh, w.uz, w.ur, w.uh, w.bz, w.br, w.bh, values) as tf.Tensor2D;
   return { packed: tf.slice(out, [0, 0], [rows, w.hidden]), last: tf.slice(out, [rows, 0], [h0.shape[0], w.hidden]) };
+}
+
+/**
+ * Columns of a GRU's input that are the same at every step of a patient ([B, Dc]: a static latent, a
+ * length), at rows at..at+Dc-1 of its input weights (the input being [step columns before them, these,
+ * step columns after them]). Projected once per patient instead of once per step: on the scale cohort
+ * a patient has 11 real steps on average, and half of most of TimeGAN's GRU inputs are such columns.
+ */
+export interface PatientInput {
+  values: tf.Tensor2D;
+  at: number;
+}
+
+/** A gate's input weights [D, H] cut into the rows the step columns multiply and the rows at..at+Dc-1 the patient's columns do. */
+function cutWeights(w: tf.Tensor, at: number, Dc: number): { step: tf.Tensor2D; patient: tf.Tensor2D | null } {
+  if (Dc === 0) return { step: w as tf.Tensor2D, patient: null };
+  const D = w.shape[0]!;
+  const parts = [...(at > 0 ? [tf.slice(w, [0, 0], [at, -1])] : []), ...(at + Dc < D ? [tf.slice(w, [at + Dc, 0], [D - at - Dc, -1])] : [])];
+  return { step: (parts.length === 1 ? parts[0]! : tf.concat(parts, 0)) as tf.Tensor2D, patient: tf.slice(w, [at, 0], [Dc, -1]) as tf.Tensor2D };
+}
+
+/** The gradient of a whole [D, H] gate matrix from those of its two parts (cutWeights). */
+function joinWeights(step: tf.Tensor, patient: tf.Tensor | null, at: number): tf.Tensor {
+  if (!patient) return step;
+  const Dx = step.shape[0]!;
+  return tf.concat([...(at > 0 ? [tf.slice(step, [0, 0], [at, -1])] : []), patient, ...(at < Dx ? [tf.slice(step, [at, 0], [Dx - at, -1])] : [])], 0);
+}
+
+/** Adds each patient's row of `perPatient` [B, H] to its rows of the packed `values` [sum of counts, H], in place. */
+function addPerPatient(values: Float32Array, perPatient: Float32Array, counts: readonly number[], H: number): void {
+  let row = 0;
+  for (const count of counts) {
+    for (let b = 0; b < count; b++, row++) {
+      const to = row * H;
+      const from = b * H;
+      for (let j = 0; j < H; j++) values[to + j]! += perPatient[from + j]!;
+    }
+  }
+}
+
+/** Per patient, the sum of its rows of a packed [sum of counts, H] array: [B, H]. */
+function sumPerPatient(values: Float32Array, counts: readonly number[], B: number, H: number): Float32Array {
+  const out = new Float32Array(B * H);
+  let row = 0;
+  for (const count of counts) {
+    for (let b = 0; b < count; b++, row++) {
+      const from = row * H;
+      const to = b * H;
+      for (let j = 0; j < H; j++) out[to + j]! += values[from + j]!;
+    }
+  }
+  return out;
 }
 
 /**
  * The forward pass of a packed sequence: the input's real rows packed, the states of real steps
  * (a tensor per step), and the state after each sequence's end; recorded on `tape` if given.
  */
-function packedForward(counts: readonly number[], x: tf.Tensor, h0: tf.Tensor, w: Record<'wz' | 'wr' | 'wh' | 'uz' | 'ur' | 'uh' | 'bz' | 'br' | 'bh', tf.Tensor>, tape: CellTape | null) {
+function packedForward(counts: readonly number[], x: tf.Tensor, h0: tf.Tensor, w: Record<'wz' | 'wr' | 'wh' | 'uz' | 'ur' | 'uh' | 'bz' | 'br' | 'bh', tf.Tensor>, tape: CellTape | null, patient: tf.Tensor, at: number) {
   const steps = counts.filter((c) => c > 0).length;
   const rows = counts.reduce((a, b) => a + b, 0);
   const [B, H] = h0.shape as [number, number];
   const D = x.shape[1]!;
-  // The input projections of real steps only: one matmul per gate over the packed rows.
+  const Dc = patient.shape[1]!;
+  // The input projections of real steps only: one matmul per gate over the packed rows, plus each patient's own columns projected once.
   const xPacked = tf.tensor2d(packRows(x.dataSync() as Float32Array, D, B, counts), [rows, D]);
-  const zs = splitCounts(tf.add(tf.matMul(xPacked, w.wz as tf.Tensor2D), w.bz).dataSync() as Float32Array, H, counts);
-  const rs = splitCounts(tf.add(tf.matMul(xPacked, w.wr as tf.Tensor2D), w.br).dataSync() as Float32Array, H, counts);
-  const cs = splitCounts(tf.add(tf.matMul(xPacked, w.wh as tf.Tensor2D), w.bh).dataSync() as Float32Array, H, counts);
+  const project = (wg: tf.Tensor, bg: tf.Tensor) => {
+    const cut = cutWeights(wg, at, Dc);
+    const values = (tf.add(tf.matMul(xPacked, cut.step), bg).dataSync() as Float32Array).slice();
+    if (cut.patient) addPerPatient(values, tf.matMul(patient as tf.Tensor2D, cut.patient).dataSync() as Float32Array, counts, H);
+    return splitCounts(values, H, counts);
+  };
+  const zs = project(w.wz, w.bz);
+  const rs = project(w.wr, w.br);
+  const cs = project(w.wh, w.bh);
   const hs: tf.Tensor[] = [];
   // The last states of patients who have ended, in the order they ended (so rows from the bottom up).
   const ended: tf.Tensor[] = [];
@@ -116,25 +177,29 @@ function unpackRows(packed: Float32Array, cols: number, batch: number, counts: r
  * after it: its state then is its last state, and the gradient of that last
  * state joins the backward pass there.
  */
-function packedSequence(counts: readonly number[], inputGradient: boolean): (...args: tf.Tensor[]) => tf.Tensor {
+function packedSequence(counts: readonly number[], inputGradient: boolean, at: number): (...args: tf.Tensor[]) => tf.Tensor {
   const steps = counts.filter((c) => c > 0).length;
   const rows = counts.reduce((a, b) => a + b, 0);
   // After step t the first next(t) patients go on; rows next(t)..counts[t]-1 end there.
   const next = (t: number) => (t + 1 < steps ? counts[t + 1]! : 0);
   return tf.customGrad((...args: unknown[]) => {
-    const [x, h0, wz, wr, wh, uz, ur, uh, bz, br, bh] = args as tf.Tensor2D[];
-    const save = args[11] as (t: tf.Tensor[]) => void;
+    const [x, h0, wz, wr, wh, uz, ur, uh, bz, br, bh, patient] = args as tf.Tensor2D[];
+    const save = args[12] as (t: tf.Tensor[]) => void;
     const [B, H] = h0!.shape;
     const D = x!.shape[1];
+    const Dc = patient!.shape[1];
     const tape = newCellTape();
-    const { xPacked, hs, last } = packedForward(counts, x!, h0!, { wz: wz!, wr: wr!, wh: wh!, uz: uz!, ur: ur!, uh: uh!, bz: bz!, br: br!, bh: bh! }, tape);
+    const { xPacked, hs, last } = packedForward(counts, x!, h0!, { wz: wz!, wr: wr!, wh: wh!, uz: uz!, ur: ur!, uh: uh!, bz: bz!, br: br!, bh: bh! }, tape, patient!, at);
     const stacked = stackTape(tape, H);
-    save([xPacked, uz!, ur!, uh!, wz!, wr!, wh!, stacked.prev, stacked.rh, stacked.update, stacked.gate, stacked.reset, stacked.candidate]);
+    save([xPacked, uz!, ur!, uh!, wz!, wr!, wh!, stacked.prev, stacked.rh, stacked.update, stacked.gate, stacked.reset, stacked.candidate, patient!]);
     return {
       value: tf.concat([...hs, last], 0),
       gradFunc: (dy: tf.Tensor, savedList: tf.Tensor[]) => {
-        const [xs, suz, sur, suh, swz, swr, swh, prevPacked, resetPrev, update, gate, reset, candidate] = savedList as tf.Tensor2D[];
-        const factors = stepFactors({ prev: prevPacked!, rh: resetPrev!, update: update!, gate: gate!, reset: reset!, candidate: candidate! }, (whole) => splitCounts(whole.dataSync() as Float32Array, H, counts.slice(0, steps)));
+        const [xs, suz, sur, suh, swz, swr, swh, prevPacked, resetPrev, update, gate, reset, candidate, sp] = savedList as tf.Tensor2D[];
+        // The factors of every step at once over the packed rows, then cut per step.
+        const whole = cellFactors({ prev: prevPacked!, update: update!, gate: gate!, reset: reset!, candidate: candidate! });
+        const cut = (t: tf.Tensor) => splitCounts(t.dataSync() as Float32Array, H, counts.slice(0, steps));
+        const [dCandidate, dUpdate, dReset, carry, resets] = [whole.dCandidate, whole.dUpdate, whole.dReset, whole.carry, whole.reset].map(cut) as tf.Tensor[][];
         const dyData = dy.dataSync() as Float32Array;
         const dLast = dyData.subarray(rows * H);
         // Per step, the gradient reaching its states from outside: the packed output's, plus the
@@ -156,7 +221,7 @@ function packedSequence(counts: readonly number[], inputGradient: boolean): (...
           const going = next(t);
           const fromNext = dh === null ? null : going < counts[t]! ? tf.concat([dh, tf.zeros([counts[t]! - going, H])], 0) : dh;
           const dht = fromNext === null ? outside[t]! : k.add(fromNext, outside[t]!);
-          const back = cellBackward(factors, t, dht, uT);
+          const back = cellBackward({ dCandidate: dCandidate![t]!, dUpdate: dUpdate![t]!, dReset: dReset![t]!, carry: carry![t]!, reset: resets![t]! }, dht, uT);
           gz[t] = back.dz;
           gr[t] = back.dr;
           gh[t] = back.dc;
@@ -165,27 +230,37 @@ function packedSequence(counts: readonly number[], inputGradient: boolean): (...
         // h0: the first step's rows through the cell; the rest are patients with no step, whose last state is h0.
         const first = steps > 0 ? counts[0]! : 0;
         const dh0 = first === B ? dh! : tf.concat([...(dh && first > 0 ? [dh] : []), tf.tensor2d(dLast.slice(first * H, B * H), [B - first, H])], 0);
-        if (steps === 0) return [tf.zerosLike(x!), dh0, ...[swz, swr, swh, suz, sur, suh].map((m) => tf.zerosLike(m!)), tf.zerosLike(bz!), tf.zerosLike(br!), tf.zerosLike(bh!)];
+        if (steps === 0) return [tf.zerosLike(x!), dh0, ...[swz, swr, swh, suz, sur, suh].map((m) => tf.zerosLike(m!)), tf.zerosLike(bz!), tf.zerosLike(br!), tf.zerosLike(bh!), tf.zerosLike(sp!)];
         const DZ = tf.concat(gz, 0);
         const DR = tf.concat(gr, 0);
         const DH = tf.concat(gh, 0);
         const xT = tf.transpose(xs!);
         const pT = tf.transpose(prevPacked!);
+        const cuts = [swz!, swr!, swh!].map((wg) => cutWeights(wg, at, Dc));
+        // A patient's columns reach every one of its steps: their gradients sum its rows' (per gate).
+        const perPatient = Dc > 0 ? [DZ, DR, DH].map((G) => tf.tensor2d(sumPerPatient(G.dataSync() as Float32Array, counts, B, H), [B, H])) : null;
+        const pT2 = perPatient ? tf.transpose(sp!) : null;
+        const weightGrad = (g: number, G: tf.Tensor) => joinWeights(tf.matMul(xT, G), perPatient ? tf.matMul(pT2!, perPatient[g]!) : null, at);
         const dx = inputGradient
-          ? tf.tensor2d(unpackRows(tf.add(tf.add(tf.matMul(DZ, tf.transpose(swz!)), tf.matMul(DR, tf.transpose(swr!))), tf.matMul(DH, tf.transpose(swh!))).dataSync() as Float32Array, D, B, counts), [counts.length * B, D])
+          ? tf.tensor2d(unpackRows(tf.add(tf.add(tf.matMul(DZ, tf.transpose(cuts[0]!.step)), tf.matMul(DR, tf.transpose(cuts[1]!.step))), tf.matMul(DH, tf.transpose(cuts[2]!.step))).dataSync() as Float32Array, D, B, counts), [counts.length * B, D])
           : tf.zerosLike(x!);
+        const dPatient =
+          inputGradient && perPatient
+            ? tf.add(tf.add(tf.matMul(perPatient[0]!, tf.transpose(cuts[0]!.patient!)), tf.matMul(perPatient[1]!, tf.transpose(cuts[1]!.patient!))), tf.matMul(perPatient[2]!, tf.transpose(cuts[2]!.patient!)))
+            : tf.zerosLike(sp!);
         return [
           dx,
           dh0,
-          tf.matMul(xT, DZ),
-          tf.matMul(xT, DR),
-          tf.matMul(xT, DH),
+          weightGrad(0, DZ),
+          weightGrad(1, DR),
+          weightGrad(2, DH),
           tf.matMul(pT, DZ),
           tf.matMul(pT, DR),
           tf.matMul(tf.transpose(resetPrev!), DH),
           columnSums(DZ),
           columnSums(DR),
           columnSums(DH),
+          dPatient,
         ];
       },
     };

@@ -20,6 +20,13 @@ import { within, withinLogits } from './within.js';
  */
 export type TimeGanNetworks = ReturnType<typeof timeGanNetworks>;
 
+/** A GRU's input: per-step columns (`before`, `after`, time-major [T*B, n]) and, between them in its weights' rows, a patient's own columns ([B, n], the same at every step). */
+interface GruInput {
+  before: tf.Tensor2D;
+  patient: tf.Tensor2D;
+  after?: tf.Tensor2D;
+}
+
 /** Tensors of one minibatch (B patients), time-major where per step; made by TimeGanNetworks.inputs inside the caller's tidy scope. */
 export interface TimeGanInputs {
   B: number;
@@ -74,19 +81,25 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
   const discriminatorOut = denseParams(p, 'dis.out', H, 1);
 
   const tile = (x: tf.Tensor2D) => tileRows(x, T);
+  /** A GRU's input as its weights read it: [before, patient's columns at every step, after] (see GruInput). */
+  const tiled = ({ before, patient, after }: GruInput) => tf.concat([before, tile(patient), ...(after ? [after] : [])], 1) as tf.Tensor2D;
   /**
    * A GRU over a batch and a head on its states, time-major [T*B, n]: when the batch is sorted by length
-   * and `counts` says so, both run on real steps only (runGruPacked) and padded steps are zeros, which
-   * every loss here weighs 0 and no GRU reads; else the GRU runs masked by `keep`. With `data`, the
-   * input is data to the gradient being taken (made outside its tape): its gradient is not computed.
+   * and `counts` says so, both run on real steps only (runGruPacked, the patient's columns projected once)
+   * and padded steps are zeros, which every loss here weighs 0 and no GRU reads; else the GRU runs masked
+   * by `keep` on the patient's columns tiled. With `data`, the input is data to the gradient being taken
+   * (made outside its tape): its gradient is not computed.
    */
-  const headed = (w: GruWeights, input: tf.Tensor2D, keep: tf.Tensor2D, counts: readonly number[] | undefined, head: (states: tf.Tensor2D) => tf.Tensor2D, data = false): tf.Tensor2D => {
-    if (!counts) return head(runGru(w, input, T, keep, undefined, !data).all);
-    const B = input.shape[0] / T;
-    return unpackSteps(head(runGruPacked(w, input, counts, tf.zeros([B, H]), !data).packed), counts, B);
+  const headed = (w: GruWeights, input: GruInput, keep: tf.Tensor2D, counts: readonly number[] | undefined, head: (states: tf.Tensor2D) => tf.Tensor2D, data = false): tf.Tensor2D => {
+    if (!counts) return head(runGru(w, tiled(input), T, keep, undefined, !data).all);
+    const B = input.before.shape[0] / T;
+    return unpackSteps(head(runPacked(w, input, counts, !data).packed), counts, B);
   };
+  /** runGruPacked on a GruInput: the step columns joined, the patient's columns apart. */
+  const runPacked = (w: GruWeights, { before, patient, after }: GruInput, counts: readonly number[], inputGradient = true) =>
+    runGruPacked(w, after ? (tf.concat([before, after], 1) as tf.Tensor2D) : before, counts, tf.zeros([patient.shape[0], H]), inputGradient, { values: patient, at: before.shape[1] });
   /** A GRU and a sigmoid projection of its states: a latent sequence, time-major [T*B, H]. */
-  const seq = (w: GruWeights, out: DenseWeights, input: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[], data = false) =>
+  const seq = (w: GruWeights, out: DenseWeights, input: GruInput, keep: tf.Tensor2D, counts?: readonly number[], data = false) =>
     headed(w, input, keep, counts, (s) => dense(out, s, 'sigmoid'), data);
 
   /** A packed batch's tensors (packBatch: sorted by length, longest first). */
@@ -109,14 +122,14 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
   }
 
   const embedStatic = (i: TimeGanInputs) => mlp(staticEmbed, tf.concat([i.statics, i.length], 1) as tf.Tensor2D, 'sigmoid');
-  const embed = (i: TimeGanInputs, es: tf.Tensor2D) => seq(embedder, embedderOut, tf.concat([i.x, tile(es)], 1) as tf.Tensor2D, i.keep, i.counts);
+  const embed = (i: TimeGanInputs, es: tf.Tensor2D) => seq(embedder, embedderOut, { before: i.x, patient: es }, i.keep, i.counts);
   const supervise = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[], data = false) =>
-    seq(supervisor, supervisorOut, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, keep, counts, data);
+    seq(supervisor, supervisorOut, { before: hs, patient: es }, keep, counts, data);
 
   /** Recovery: latent steps -> step logits, and the state after the last step (what the outcome follows). */
-  const recoveryInput = (hs: tf.Tensor2D, es: tf.Tensor2D, position: tf.Tensor2D) => tf.concat(P ? [hs, tile(es), position] : [hs, tile(es)], 1) as tf.Tensor2D;
+  const recoveryInput = (hs: tf.Tensor2D, es: tf.Tensor2D, position: tf.Tensor2D): GruInput => ({ before: hs, patient: es, ...(P ? { after: position } : {}) });
   function recover(hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, position: tf.Tensor2D) {
-    const states = runGru(recovery, recoveryInput(hs, es, position), T, keep);
+    const states = runGru(recovery, tiled(recoveryInput(hs, es, position)), T, keep);
     return { step: dense(recoveryOut, states.all), last: states.last };
   }
   /** The outcome from the state after the last step, the static latent and (architecture 2) the last step itself and its time. */
@@ -127,7 +140,7 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
 
   /** A logit per step of a latent sequence: real or generated (`data`: see headed). */
   const discriminate = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[], data = false): tf.Tensor2D =>
-    headed(discriminator, tf.concat([hs, tile(es)], 1) as tf.Tensor2D, keep, counts, (s) => dense(discriminatorOut, s), data);
+    headed(discriminator, { before: hs, patient: es }, keep, counts, (s) => dense(discriminatorOut, s), data);
   /** A logit per static latent. */
   const discriminateStatic = (es: tf.Tensor2D) => mlp(staticDiscriminate, es);
 
@@ -135,7 +148,7 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
   const generateStatic = (noise: tf.Tensor2D) => mlp(staticGenerate, noise, 'sigmoid');
   /** A latent sequence from per-step noise [T*n, N], conditioned on the static latent and the one-hot length [n, T]. */
   const generateSequence = (z: tf.Tensor2D, es: tf.Tensor2D, length: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]) =>
-    seq(generator, generatorOut, tf.concat([z, tile(es), tile(length)], 1) as tf.Tensor2D, keep, counts);
+    seq(generator, generatorOut, { before: z, patient: tf.concat([es, length], 1) as tf.Tensor2D }, keep, counts);
 
   /** Generated patients of a batch's lengths: the static latent, the generator's latent sequence (e) and the supervisor's on it (h). */
   function generated(i: TimeGanInputs, noise: Float32Array, staticNoise: Float32Array) {
@@ -158,7 +171,7 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
   /** The recovery's loss on latents (hs, es) of a batch: steps, statics, outcome and length. */
   function reconstruction(i: TimeGanInputs, hs: tf.Tensor2D, es: tf.Tensor2D, w: ReturnType<typeof weightsOf>): tf.Scalar {
     // The recovery run packed: its step head and loss on real steps only (padding weighs nothing in the loss).
-    const states = runGruPacked(recovery, recoveryInput(hs, es, i.position), i.counts, tf.zeros([i.B, H]));
+    const states = runPacked(recovery, recoveryInput(hs, es, i.position), i.counts);
     const r = { step: dense(recoveryOut, states.packed), last: states.last };
     const staticOut = recoverStatic(es);
     const stat = partLoss(spec.statics, withinLogits(staticWithin, tf.slice(staticOut, [0, 0], [-1, SH]) as tf.Tensor2D, i.statics), i.statics, w.statics);

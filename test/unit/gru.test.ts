@@ -281,3 +281,59 @@ describe('tileRows', () => {
     x.dispose();
   });
 });
+
+describe('the packed GRU run with per-patient input columns', () => {
+  function patientVsTiled(at: number, inputGradient: boolean, seed: number) {
+    const T = 5;
+    const lengths = [5, 4, 4, 2, 1, 0];
+    const B = lengths.length;
+    const [Dx, Dc, H] = [3, 2, 4];
+    const name = `pp${cases++}`;
+    const rng = new Rng(seed);
+    const p = new Params(rng);
+    const w = gruParams(p, name, Dx + Dc, H);
+    const x = tf.variable(tf.tensor2d(rng.normals(T * B * Dx), [T * B, Dx]), true, `${name}.x`);
+    const values = tf.variable(tf.tensor2d(rng.normals(B * Dc), [B, Dc]), true, `${name}.values`);
+    const h0 = tf.variable(tf.tensor2d(rng.normals(B * H, 0.5), [B, H]), true, `${name}.h0`);
+    const keepData = new Float32Array(T * B);
+    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) keepData[t * B + b] = t < lengths[b]! ? 1 : 0;
+    const counts = stepCounts(lengths, T);
+    const stepWeights = Float32Array.from(rng.normals(T * B * H), (v, i) => v * keepData[Math.floor(i / H)]!);
+    const lastWeights = tf.tensor2d(rng.normals(B * H), [B, H]);
+    const vars = [...p.of(`${name}.`), x, values, h0];
+    const loss = (states: tf.Tensor2D, last: tf.Tensor2D) => tf.add(tf.sum(tf.mul(states, tf.tensor2d(stepWeights, [T * B, H]))), tf.sum(tf.mul(last, lastWeights))) as tf.Scalar;
+    const patient = tf.variableGrads(() => {
+      const run = runGruPacked(w, x, counts, h0, inputGradient, { values, at });
+      return loss(unpackSteps(run.packed, counts, B), run.last);
+    }, vars);
+    const tiled = tf.variableGrads(() => {
+      const parts = [...(at > 0 ? [tf.slice(x, [0, 0], [-1, at])] : []), tf.tile(values, [T, 1]), ...(at < Dx ? [tf.slice(x, [0, at], [-1, Dx - at])] : [])];
+      const run = runGru(w, tf.concat(parts, 1) as tf.Tensor2D, T, tf.tensor2d(keepData, [T * B, 1]), h0, inputGradient);
+      return loss(run.all, run.last);
+    }, vars);
+    expect(patient.value.dataSync()[0]).toBeCloseTo(tiled.value.dataSync()[0]!, 4);
+    for (const v of vars) {
+      const a = patient.grads[v.name]!.dataSync();
+      const b = tiled.grads[v.name]!.dataSync();
+      expect(a.length, v.name).toBe(b.length);
+      a.forEach((g, i) => expect(g, `${v.name}[${i}]`).toBeCloseTo(b[i]!, 4));
+      if ((v !== x && v !== values) || inputGradient) expect(Array.from(a).some((g) => Math.abs(g) > 1e-3), v.name).toBe(true);
+    }
+    // Outside a gradient tape, the same states.
+    const forward = runGruPacked(w, x, counts, h0, inputGradient, { values, at });
+    const recorded = runGru(w, tf.concat([...(at > 0 ? [tf.slice(x, [0, 0], [-1, at])] : []), tf.tile(values, [T, 1]), ...(at < Dx ? [tf.slice(x, [0, at], [-1, Dx - at])] : [])], 1) as tf.Tensor2D, T, tf.tensor2d(keepData, [T * B, 1]), h0);
+    const fromPadded = packRows(recorded.all.dataSync() as Float32Array, H, B, counts);
+    Array.from(forward.packed.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(fromPadded[i]!, 5));
+    Array.from(forward.last.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(recorded.last.dataSync()[i]!, 5));
+    p.dispose();
+  }
+
+  it('gives the states and gradients of the padded run on the columns tiled at every step, the columns at the end', () => {
+    patientVsTiled(3, true, 41);
+  });
+
+  it('the same with the columns between step columns, and without the input gradient', () => {
+    patientVsTiled(1, true, 42);
+    patientVsTiled(0, false, 43);
+  });
+});
