@@ -233,7 +233,7 @@ export function cellBackward(f: CellFactors, dh: tf.Tensor, uT: Recurrent): { dz
 }
 
 /** The gate weights, as a GruWeights holds them or as a sequence op receives them. */
-type Gates = Record<'wz' | 'wr' | 'wh' | 'uz' | 'ur' | 'uh' | 'bz' | 'br' | 'bh', tf.Tensor>;
+export type Gates = Record<'wz' | 'wr' | 'wh' | 'uz' | 'ur' | 'uh' | 'bz' | 'br' | 'bh', tf.Tensor>;
 
 /** The forward pass of a masked sequence (time-major input [T*B, D]): the states after each step, recorded on `tape` if given. */
 function sequenceForward(T: number, x: tf.Tensor, h0: tf.Tensor, keep: tf.Tensor, w: Gates, tape: CellTape | null): tf.Tensor[] {

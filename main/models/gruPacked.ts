@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { cellBackward, cellForward, columnSums, k, newCellTape, recordingGradients, cellFactors, stackTape, type CellTape, type GruWeights } from './gru.js';
+import { cellBackward, cellFactors, cellForward, columnSums, k, newCellTape, recordingGradients, stackTape, type CellTape, type Gates, type GruWeights } from './gru.js';
 import { packRows } from './minibatch.js';
 
 /*
@@ -23,7 +23,8 @@ export interface PackedGruRun {
 /**
  * runGru over a time-major input [T*B, D] of a batch sorted by length (longest
  * first, `counts` from stepCounts): the states of real steps only, packed, and the
- * last states. Rows of `x` at padded steps are never read.
+ * last states. Rows of `x` at padded steps are never read. With `patient`, `x` holds
+ * the step columns only and the patient's own columns come apart (see PatientInput).
  */
 export function runGruPacked(w: GruWeights, x: tf.Tensor2D, counts: readonly number[], h0: tf.Tensor2D, inputGradient = true, patient?: PatientInput): PackedGruRun {
   const values = patient?.values ?? tf.zeros([h0.shape[0], 0]);
@@ -96,7 +97,7 @@ function sumPerPatient(values: Float32Array, counts: readonly number[], B: numbe
  * The forward pass of a packed sequence: the input's real rows packed, the states of real steps
  * (a tensor per step), and the state after each sequence's end; recorded on `tape` if given.
  */
-function packedForward(counts: readonly number[], x: tf.Tensor, h0: tf.Tensor, w: Record<'wz' | 'wr' | 'wh' | 'uz' | 'ur' | 'uh' | 'bz' | 'br' | 'bh', tf.Tensor>, tape: CellTape | null, patient: tf.Tensor, at: number) {
+function packedForward(counts: readonly number[], x: tf.Tensor, h0: tf.Tensor, w: Gates, tape: CellTape | null, patient: tf.Tensor, at: number) {
   const steps = counts.filter((c) => c > 0).length;
   const rows = counts.reduce((a, b) => a + b, 0);
   const [B, H] = h0.shape as [number, number];
