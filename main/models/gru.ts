@@ -153,15 +153,7 @@ export interface CellTape {
 
 export const newCellTape = (): CellTape => ({ prev: [], rh: [], update: [], gate: [], reset: [], candidate: [] });
 
-/** A tape's lists, each stacked on the rows into one tensor (what a sequence op saves). */
-export type StackedTape = Record<keyof CellTape, tf.Tensor>;
-
-export function stackTape(tape: CellTape, hidden: number): StackedTape {
-  const stack = (list: tf.Tensor[]) => tf.concat(list.length ? list : [tf.zeros([0, hidden])], 0);
-  return { prev: stack(tape.prev), rh: stack(tape.rh), update: stack(tape.update), gate: stack(tape.gate), reset: stack(tape.reset), candidate: stack(tape.candidate) };
-}
-
-/** What the backward pass of a step multiplies by (see cellBackward), or of every step's rows stacked. */
+/** What the backward pass of a step multiplies by (see cellBackward). */
 export interface CellFactors {
   /** dh -> d(candidate pre-activation): u (1 - c^2). */
   dCandidate: tf.Tensor;
@@ -175,9 +167,13 @@ export interface CellFactors {
   reset: tf.Tensor;
 }
 
-/** The backward pass's factors from what the forward pass made, for one step or for all steps stacked (elementwise: the same values either way). */
-export function cellFactors(s: Omit<StackedTape, 'rh'>): CellFactors {
-  const { prev: P, update: U, gate: Z, reset: R, candidate: C } = s;
+/**
+ * Step t's backward factors from what its forward pass made (a tape's lists, or saved copies of
+ * them): made as the backward pass reaches the step. (Making them for all steps at once over the
+ * rows stacked gives the same values, with fewer kernels but no faster here, and slower padded.)
+ */
+export function stepFactors(s: Omit<CellTape, 'rh'>, t: number): CellFactors {
+  const [P, U, Z, R, C] = [s.prev[t]!, s.update[t]!, s.gate[t]!, s.reset[t]!, s.candidate[t]!];
   return {
     dCandidate: k.sub(U, k.mul(U, k.square(C))),
     dUpdate: k.mul(k.sub(C, P), k.sub(U, k.mul(U, Z))),
@@ -256,8 +252,7 @@ const sequenceOps = new Map<string, (...args: tf.Tensor[]) => tf.Tensor>();
 
 /**
  * What the forward pass saves for the backward pass, in customGrad's flat list: the whole-sequence
- * tensors named by position, then T tensors of each per-step list (from which each step's factors are
- * made as the backward pass reaches it: stacking them to compute the factors at once costs more here).
+ * tensors named by position, then T tensors of each per-step list (stepFactors reads them).
  */
 const WHOLE = ['x', 'keep', 'uz', 'ur', 'uh', 'wz', 'wr', 'wh', 'prevAll', 'rh'] as const;
 const PER_STEP = ['prev', 'update', 'gate', 'reset', 'candidate'] as const;
@@ -306,7 +301,7 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
         let dh: tf.Tensor = dys[T - 1]!;
         for (let t = T - 1; t >= 0; t--) {
           if (t < T - 1) dh = k.add(dh, dys[t]!);
-          const back = cellBackward(cellFactors({ prev: saved.prev[t]!, update: saved.update[t]!, gate: saved.gate[t]!, reset: saved.reset[t]!, candidate: saved.candidate[t]! }), dh, uT);
+          const back = cellBackward(stepFactors(saved, t), dh, uT);
           gz[t] = back.dz;
           gr[t] = back.dr;
           gh[t] = back.dc;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { cellBackward, cellFactors, cellForward, columnSums, k, newCellTape, recordingGradients, stackTape, type CellTape, type Gates, type GruWeights } from './gru.js';
+import { cellBackward, cellForward, columnSums, k, newCellTape, recordingGradients, stepFactors, type CellTape, type Gates, type GruWeights } from './gru.js';
 import { packRows } from './minibatch.js';
 
 /*
@@ -107,9 +107,12 @@ function packedForward(counts: readonly number[], x: tf.Tensor, h0: tf.Tensor, w
   const xPacked = tf.tensor2d(packRows(x.dataSync() as Float32Array, D, B, counts), [rows, D]);
   const project = (wg: tf.Tensor, bg: tf.Tensor) => {
     const cut = cutWeights(wg, at, Dc);
-    const values = (tf.add(tf.matMul(xPacked, cut.step), bg).dataSync() as Float32Array).slice();
-    if (cut.patient) addPerPatient(values, tf.matMul(patient as tf.Tensor2D, cut.patient).dataSync() as Float32Array, counts, H);
-    return splitCounts(values, H, counts);
+    const values = tf.add(tf.matMul(xPacked, cut.step), bg).dataSync() as Float32Array;
+    if (!cut.patient) return splitCounts(values, H, counts);
+    // A copy: on some backends dataSync hands out the tensor's own storage.
+    const summed = values.slice();
+    addPerPatient(summed, tf.matMul(patient as tf.Tensor2D, cut.patient).dataSync() as Float32Array, counts, H);
+    return splitCounts(summed, H, counts);
   };
   const zs = project(w.wz, w.bz);
   const rs = project(w.wr, w.br);
@@ -191,16 +194,16 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, at: n
     const Dc = patient!.shape[1];
     const tape = newCellTape();
     const { xPacked, hs, last } = packedForward(counts, x!, h0!, { wz: wz!, wr: wr!, wh: wh!, uz: uz!, ur: ur!, uh: uh!, bz: bz!, br: br!, bh: bh! }, tape, patient!, at);
-    const stacked = stackTape(tape, H);
-    save([xPacked, uz!, ur!, uh!, wz!, wr!, wh!, stacked.prev, stacked.rh, stacked.update, stacked.gate, stacked.reset, stacked.candidate, patient!]);
+    const stack = (list: tf.Tensor[]) => tf.concat(list.length ? list : [tf.zeros([0, H])], 0);
+    // Whole: what the weight gradients multiply by; then the tape's lists, `steps` tensors each.
+    const { prev, rh, update, gate, reset, candidate } = tape;
+    save([xPacked, uz!, ur!, uh!, wz!, wr!, wh!, stack(prev), stack(rh), patient!, ...prev, ...update, ...gate, ...reset, ...candidate]);
     return {
       value: tf.concat([...hs, last], 0),
       gradFunc: (dy: tf.Tensor, savedList: tf.Tensor[]) => {
-        const [xs, suz, sur, suh, swz, swr, swh, prevPacked, resetPrev, update, gate, reset, candidate, sp] = savedList as tf.Tensor2D[];
-        // The factors of every step at once over the packed rows, then cut per step.
-        const whole = cellFactors({ prev: prevPacked!, update: update!, gate: gate!, reset: reset!, candidate: candidate! });
-        const cut = (t: tf.Tensor) => splitCounts(t.dataSync() as Float32Array, H, counts.slice(0, steps));
-        const [dCandidate, dUpdate, dReset, carry, resets] = [whole.dCandidate, whole.dUpdate, whole.dReset, whole.carry, whole.reset].map(cut) as tf.Tensor[][];
+        const [xs, suz, sur, suh, swz, swr, swh, prevPacked, resetPrev, sp] = savedList as tf.Tensor2D[];
+        const list = (i: number) => savedList.slice(10 + i * steps, 10 + (i + 1) * steps);
+        const stepTape = { prev: list(0), update: list(1), gate: list(2), reset: list(3), candidate: list(4) };
         const dyData = dy.dataSync() as Float32Array;
         const dLast = dyData.subarray(rows * H);
         // Per step, the gradient reaching its states from outside: the packed output's, plus the
@@ -222,7 +225,7 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, at: n
           const going = next(t);
           const fromNext = dh === null ? null : going < counts[t]! ? tf.concat([dh, tf.zeros([counts[t]! - going, H])], 0) : dh;
           const dht = fromNext === null ? outside[t]! : k.add(fromNext, outside[t]!);
-          const back = cellBackward({ dCandidate: dCandidate![t]!, dUpdate: dUpdate![t]!, dReset: dReset![t]!, carry: carry![t]!, reset: resets![t]! }, dht, uT);
+          const back = cellBackward(stepFactors(stepTape, t), dht, uT);
           gz[t] = back.dz;
           gr[t] = back.dr;
           gh[t] = back.dc;

@@ -157,6 +157,18 @@ describe('the GRU cell', () => {
 });
 
 /** The packed run against the padded one on a batch sorted by length: loss values and every gradient. */
+/** The same loss and gradients (to 4 places) for every variable, each of them nonzero where `computed` says it is computed. */
+function expectSameGradients(ours: { value: tf.Scalar; grads: tf.NamedTensorMap }, theirs: { value: tf.Scalar; grads: tf.NamedTensorMap }, vars: tf.Variable[], computed: (v: tf.Variable) => boolean) {
+  expect(ours.value.dataSync()[0]).toBeCloseTo(theirs.value.dataSync()[0]!, 4);
+  for (const v of vars) {
+    const a = ours.grads[v.name]!.dataSync();
+    const b = theirs.grads[v.name]!.dataSync();
+    expect(a.length, v.name).toBe(b.length);
+    a.forEach((g, i) => expect(g, `${v.name}[${i}]`).toBeCloseTo(b[i]!, 4));
+    if (computed(v)) expect(Array.from(a).some((g) => Math.abs(g) > 1e-3), v.name).toBe(true);
+  }
+}
+
 function packedVsPadded(T: number, lengths: number[], inputGradient: boolean, seed: number) {
   const { name, B, H, rng, p, w, x, h0, keepData, keep } = gruCase('p', T, lengths, seed);
   const counts = stepCounts(lengths, T);
@@ -177,16 +189,7 @@ function packedVsPadded(T: number, lengths: number[], inputGradient: boolean, se
     const run = runGruPacked(w, x, counts, h0, inputGradient);
     return tf.add(tf.sum(tf.mul(unpackSteps(run.packed, counts, B), tf.tensor2d(stepWeights, [T * B, H]))), tf.sum(tf.mul(run.last, lastWeights))) as tf.Scalar;
   }, vars);
-  for (const other of [packed, sorted]) {
-    expect(other.value.dataSync()[0]).toBeCloseTo(padded.value.dataSync()[0]!, 4);
-    for (const v of vars) {
-      const a = other.grads[v.name]!.dataSync();
-      const b = padded.grads[v.name]!.dataSync();
-      expect(a.length, v.name).toBe(b.length);
-      a.forEach((g, i) => expect(g, `${v.name}[${i}]`).toBeCloseTo(b[i]!, 4));
-      if (v !== x || inputGradient) expect(Array.from(a).some((g) => Math.abs(g) > 1e-3), v.name).toBe(true);
-    }
-  }
+  for (const other of [packed, sorted]) expectSameGradients(other, padded, vars, (v) => v !== x || inputGradient);
   // Unpacked: the padded run's states at real steps, zeros at padded ones.
   const paddedStates = runGru(w, x, T, keep, h0).all.dataSync();
   Array.from(unpackSteps(runGruPacked(w, x, counts, h0).packed, counts, B).dataSync()).forEach((v, i) => expect(v).toBeCloseTo(keepData[Math.floor(i / H)] ? paddedStates[i]! : 0, 5));
@@ -306,22 +309,16 @@ describe('the packed GRU run with per-patient input columns', () => {
       const run = runGruPacked(w, x, counts, h0, inputGradient, { values, at });
       return loss(unpackSteps(run.packed, counts, B), run.last);
     }, vars);
+    // The columns as the padded run reads them: tiled to every step, between the step columns.
+    const tiledInput = () => tf.concat([...(at > 0 ? [tf.slice(x, [0, 0], [-1, at])] : []), tf.tile(values, [T, 1]), ...(at < Dx ? [tf.slice(x, [0, at], [-1, Dx - at])] : [])], 1) as tf.Tensor2D;
     const tiled = tf.variableGrads(() => {
-      const parts = [...(at > 0 ? [tf.slice(x, [0, 0], [-1, at])] : []), tf.tile(values, [T, 1]), ...(at < Dx ? [tf.slice(x, [0, at], [-1, Dx - at])] : [])];
-      const run = runGru(w, tf.concat(parts, 1) as tf.Tensor2D, T, tf.tensor2d(keepData, [T * B, 1]), h0, inputGradient);
+      const run = runGru(w, tiledInput(), T, tf.tensor2d(keepData, [T * B, 1]), h0, inputGradient);
       return loss(run.all, run.last);
     }, vars);
-    expect(patient.value.dataSync()[0]).toBeCloseTo(tiled.value.dataSync()[0]!, 4);
-    for (const v of vars) {
-      const a = patient.grads[v.name]!.dataSync();
-      const b = tiled.grads[v.name]!.dataSync();
-      expect(a.length, v.name).toBe(b.length);
-      a.forEach((g, i) => expect(g, `${v.name}[${i}]`).toBeCloseTo(b[i]!, 4));
-      if ((v !== x && v !== values) || inputGradient) expect(Array.from(a).some((g) => Math.abs(g) > 1e-3), v.name).toBe(true);
-    }
+    expectSameGradients(patient, tiled, vars, (v) => (v !== x && v !== values) || inputGradient);
     // Outside a gradient tape, the same states.
     const forward = runGruPacked(w, x, counts, h0, inputGradient, { values, at });
-    const recorded = runGru(w, tf.concat([...(at > 0 ? [tf.slice(x, [0, 0], [-1, at])] : []), tf.tile(values, [T, 1]), ...(at < Dx ? [tf.slice(x, [0, at], [-1, Dx - at])] : [])], 1) as tf.Tensor2D, T, tf.tensor2d(keepData, [T * B, 1]), h0);
+    const recorded = runGru(w, tiledInput(), T, tf.tensor2d(keepData, [T * B, 1]), h0);
     const fromPadded = packRows(recorded.all.dataSync() as Float32Array, H, B, counts);
     Array.from(forward.packed.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(fromPadded[i]!, 5));
     Array.from(forward.last.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(recorded.last.dataSync()[i]!, 5));
