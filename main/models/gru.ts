@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Params } from './params.js';
+import { GRU_CELL, GRU_CELL_GRAD, nativeKernelsInUse } from './nativeKernels.js';
+import { matMulsTransposeA } from './ops.js';
 
 /*
  * The cell, for an input x and state h (σ the logistic sigmoid, ⊙ elementwise):
@@ -197,6 +199,7 @@ interface Recurrent {
  * backward pass to follow), the new state alone.
  */
 export function cellForward(tape: CellTape | null, u: Recurrent, h: tf.Tensor, z: tf.Tensor, r: tf.Tensor, c: tf.Tensor, keep: tf.Tensor | null, one: tf.Tensor, two: tf.Tensor): tf.Tensor {
+  if (nativeKernelsInUse()) return nativeCellForward(tape, u, h, z, r, c, keep);
   const zt = k.sigmoid(k.add(z, k.matMul(h, u.uz)));
   const rt = k.sigmoid(k.add(r, k.matMul(h, u.ur)));
   const rht = k.mul(rt, h);
@@ -226,6 +229,29 @@ export function cellBackward(f: CellFactors, dh: tf.Tensor, uT: Recurrent): { dz
   const dRh = k.matMul(dc, uT.uh);
   const dr = k.mul(dRh, f.dReset);
   return { dz, dr, dc, dhPrev: k.add(k.add(k.mul(dh, f.carry), k.mul(dRh, f.reset)), k.add(k.matMul(dz, uT.uz), k.matMul(dr, uT.ur))) };
+}
+
+/** cellForward as one native kernel (nativeKernels.ts): the same arithmetic, without a kernel call per operation. */
+function nativeCellForward(tape: CellTape | null, u: Recurrent, h: tf.Tensor, z: tf.Tensor, r: tf.Tensor, c: tf.Tensor, keep: tf.Tensor | null): tf.Tensor {
+  const inputs = { z, r, c, h, uz: u.uz, ur: u.ur, uh: u.uh, ...(keep ? { keep } : {}) };
+  const [hNew, zt, rt, rht, ct, ut] = tf.engine().runKernel(GRU_CELL, inputs) as tf.Tensor[];
+  if (tape) {
+    tape.prev.push(h);
+    tape.rh.push(rht!);
+    tape.update.push(ut ?? zt!);
+    tape.gate.push(zt!);
+    tape.reset.push(rt!);
+    tape.candidate.push(ct!);
+  } else tf.dispose([zt!, rt!, rht!, ct!, ...(ut ? [ut] : [])]);
+  return hNew!;
+}
+
+/** Step t of a sequence's backward pass, from dh and the step's tape: cellBackward(stepFactors(...)), fused into one kernel where the native kernels run. */
+export function cellStepBack(s: Omit<CellTape, 'rh'>, t: number, dh: tf.Tensor, uT: Recurrent): { dz: tf.Tensor; dr: tf.Tensor; dc: tf.Tensor; dhPrev: tf.Tensor } {
+  if (!nativeKernelsInUse()) return cellBackward(stepFactors(s, t), dh, uT);
+  const inputs = { dh, prev: s.prev[t]!, update: s.update[t]!, gate: s.gate[t]!, reset: s.reset[t]!, candidate: s.candidate[t]!, uzT: uT.uz, urT: uT.ur, uhT: uT.uh };
+  const [dz, dr, dc, dhPrev] = tf.engine().runKernel(GRU_CELL_GRAD, inputs) as tf.Tensor[];
+  return { dz: dz!, dr: dr!, dc: dc!, dhPrev: dhPrev! };
 }
 
 /** The gate weights, as a GruWeights holds them or as a sequence op receives them. */
@@ -301,7 +327,7 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
         let dh: tf.Tensor = dys[T - 1]!;
         for (let t = T - 1; t >= 0; t--) {
           if (t < T - 1) dh = k.add(dh, dys[t]!);
-          const back = cellBackward(stepFactors(saved, t), dh, uT);
+          const back = cellStepBack(saved, t, dh, uT);
           gz[t] = back.dz;
           gr[t] = back.dr;
           gh[t] = back.dc;
@@ -310,8 +336,6 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
         const DZ = tf.concat(gz, 0);
         const DR = tf.concat(gr, 0);
         const DH = tf.concat(gh, 0);
-        const xT = tf.transpose(saved.x);
-        const pT = tf.transpose(saved.prevAll);
         const dx = inputGradient
           ? tf.add(tf.add(tf.matMul(DZ, tf.transpose(saved.wz)), tf.matMul(DR, tf.transpose(saved.wr))), tf.matMul(DH, tf.transpose(saved.wh)))
           : tf.zerosLike(saved.x);
@@ -319,12 +343,9 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
           dx,
           dh,
           tf.zerosLike(saved.keep),
-          tf.matMul(xT, DZ),
-          tf.matMul(xT, DR),
-          tf.matMul(xT, DH),
-          tf.matMul(pT, DZ),
-          tf.matMul(pT, DR),
-          tf.matMul(tf.transpose(saved.rh), DH),
+          ...matMulsTransposeA(saved.x, [DZ, DR, DH]),
+          ...matMulsTransposeA(saved.prevAll, [DZ, DR]),
+          ...matMulsTransposeA(saved.rh, [DH]),
           columnSums(DZ),
           columnSums(DR),
           columnSums(DH),

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { cellBackward, cellForward, columnSums, k, newCellTape, recordingGradients, stepFactors, type CellTape, type Gates, type GruWeights } from './gru.js';
+import { cellForward, cellStepBack, columnSums, k, newCellTape, recordingGradients, type CellTape, type Gates, type GruWeights } from './gru.js';
+import { matMulsTransposeA } from './ops.js';
 import { packRows } from './minibatch.js';
 
 /*
@@ -225,7 +226,7 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, at: n
           const going = next(t);
           const fromNext = dh === null ? null : going < counts[t]! ? tf.concat([dh, tf.zeros([counts[t]! - going, H])], 0) : dh;
           const dht = fromNext === null ? outside[t]! : k.add(fromNext, outside[t]!);
-          const back = cellBackward(stepFactors(stepTape, t), dht, uT);
+          const back = cellStepBack(stepTape, t, dht, uT);
           gz[t] = back.dz;
           gr[t] = back.dr;
           gh[t] = back.dc;
@@ -238,13 +239,12 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, at: n
         const DZ = tf.concat(gz, 0);
         const DR = tf.concat(gr, 0);
         const DH = tf.concat(gh, 0);
-        const xT = tf.transpose(xs!);
-        const pT = tf.transpose(prevPacked!);
         const cuts = [swz!, swr!, swh!].map((wg) => cutWeights(wg, at, Dc));
         // A patient's columns reach every one of its steps: their gradients sum its rows' (per gate).
         const perPatient = Dc > 0 ? [DZ, DR, DH].map((G) => tf.tensor2d(sumPerPatient(G.dataSync() as Float32Array, counts, B, H), [B, H])) : null;
-        const pT2 = perPatient ? tf.transpose(sp!) : null;
-        const weightGrad = (g: number, G: tf.Tensor) => joinWeights(tf.matMul(xT, G), perPatient ? tf.matMul(pT2!, perPatient[g]!) : null, at);
+        const stepGrads = matMulsTransposeA(xs!, [DZ, DR, DH]);
+        const patientGrads = perPatient ? matMulsTransposeA(sp!, perPatient) : null;
+        const weightGrad = (g: number) => joinWeights(stepGrads[g]!, patientGrads ? patientGrads[g]! : null, at);
         const dx = inputGradient
           ? tf.tensor2d(unpackRows(tf.add(tf.add(tf.matMul(DZ, tf.transpose(cuts[0]!.step)), tf.matMul(DR, tf.transpose(cuts[1]!.step))), tf.matMul(DH, tf.transpose(cuts[2]!.step))).dataSync() as Float32Array, D, B, counts), [counts.length * B, D])
           : tf.zerosLike(x!);
@@ -255,12 +255,11 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, at: n
         return [
           dx,
           dh0,
-          weightGrad(0, DZ),
-          weightGrad(1, DR),
-          weightGrad(2, DH),
-          tf.matMul(pT, DZ),
-          tf.matMul(pT, DR),
-          tf.matMul(tf.transpose(resetPrev!), DH),
+          weightGrad(0),
+          weightGrad(1),
+          weightGrad(2),
+          ...matMulsTransposeA(prevPacked!, [DZ, DR]),
+          ...matMulsTransposeA(resetPrev!, [DH]),
           columnSums(DZ),
           columnSums(DR),
           columnSums(DH),

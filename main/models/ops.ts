@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeKernelsInUse } from './nativeKernels.js';
 
 /**
  * Sum of scalars or same-shape tensors, in pairs: never `tf.addN` of many
@@ -51,4 +52,15 @@ export function tileRows(x: tf.Tensor2D, times: number): tf.Tensor2D {
     };
   });
   return op(x) as tf.Tensor2D;
+}
+
+/**
+ * aᵀ b for each b: the weight gradients of a sequence (a: [steps x rows, n]). The native matrix
+ * product reads a transposed as it packs it; the wasm backend's own kernel is ~9x slower with a
+ * transpose flag than a plain product, so without native kernels a is transposed once, first.
+ */
+export function matMulsTransposeA(a: tf.Tensor, bs: tf.Tensor[]): tf.Tensor2D[] {
+  if (nativeKernelsInUse()) return bs.map((b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, true, false));
+  const aT = tf.transpose(a as tf.Tensor2D);
+  return bs.map((b) => tf.matMul(aT, b as tf.Tensor2D));
 }

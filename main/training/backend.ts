@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { UserError, type ErrorCode } from '../common/errors.js';
+import { useNativeKernels } from '../models/nativeKernels.js';
 import { referenceStep } from '../models/referenceStep.js';
 import { BACKENDS, type BackendName } from './backendNames.js';
 
@@ -98,7 +99,9 @@ async function tryWasm(): Promise<Attempt> {
   try {
     await import('@tensorflow/tfjs-backend-wasm');
     if (!(await tf.setBackend('wasm'))) return { ok: false, why: 'the wasm backend did not start' };
-    return { ok: true, tfBackend: 'wasm', device: 'CPU (WebAssembly SIMD, one thread)' };
+    const native = useNativeKernels();
+    const kernels = native.used ? `with native matrix and GRU kernels (${native.isa})` : `alone: native kernels ${native.why}`;
+    return { ok: true, tfBackend: 'wasm', device: `CPU, one thread (WebAssembly SIMD ${kernels})` };
   } catch (err) {
     return { ok: false, why: absentOr('@tensorflow/tfjs-backend-wasm', err) };
   }
