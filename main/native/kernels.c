@@ -391,11 +391,38 @@ static napi_value mat_mul(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* Reads `count` integer arguments after the buffer (argv[1..count]); 0 when one is not an integer. */
-static int int_args(napi_env env, napi_value *argv, int count, int64_t *out) {
-  int ok = 1;
-  for (int i = 0; i < count; i++) out[i] = int_arg(env, argv[i + 1], &ok);
-  return ok;
+#define MAX_CELL_ARGS 16
+
+/*
+ * A cell kernel's arguments: (buffer, rows, H, offsets...), one offset per letter of `sizes`, the
+ * floats it spans: n rows x H, u H x H, k rows or -1 (no keep), o rows x H or -1 (none). On success
+ * v holds rows, H and the offsets and *base the buffer; else a JavaScript error is thrown.
+ */
+static int cell_args(napi_env env, napi_callback_info info, const char *name, const char *sizes, int64_t *v, char **base) {
+  size_t count = strlen(sizes) + 2, argc = MAX_CELL_ARGS + 1;
+  napi_value argv[MAX_CELL_ARGS + 1];
+  void *data;
+  size_t bytes;
+  int ok = napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == count + 1 &&
+           napi_get_arraybuffer_info(env, argv[0], &data, &bytes) == napi_ok;
+  for (size_t i = 0; ok && i < count; i++) v[i] = int_arg(env, argv[i + 1], &ok);
+  if (!ok) {
+    napi_throw_error(env, NULL, name);
+    return 0;
+  }
+  int64_t rows = v[0], H = v[1];
+  ok = rows > 0 && H > 0 && rows <= INT32_MAX && H <= INT32_MAX;
+  for (size_t i = 0; ok && sizes[i]; i++) {
+    char c = sizes[i];
+    int64_t off = v[i + 2], floats = c == 'u' ? H * H : c == 'k' ? rows : rows * H;
+    ok = ((c == 'k' || c == 'o') && off == -1) || in_buffer(bytes, off, floats);
+  }
+  if (!ok) {
+    napi_throw_range_error(env, NULL, "a cell kernel's shapes or offsets fall outside the buffer");
+    return 0;
+  }
+  *base = data;
+  return 1;
 }
 
 #define F(off) ((float *)(base + (off)))
@@ -403,53 +430,20 @@ static int int_args(napi_env env, napi_value *argv, int count, int64_t *out) {
 
 /* cellForward(buffer, rows, H, z, r, c, h, uz, ur, uh, keep, hNew, zt, rt, rht, ct, ut): offsets, -1 for no keep / no ut. */
 static napi_value cell_forward_js(napi_env env, napi_callback_info info) {
-  size_t argc = 17;
-  napi_value argv[17];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  void *data;
-  size_t bytes;
-  int64_t v[16];
-  if (argc != 17 || napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok || !int_args(env, argv, 16, v)) {
-    napi_throw_error(env, NULL, "cellForward takes a buffer and 16 integers");
-    return NULL;
-  }
-  int64_t rows = v[0], H = v[1], n = rows * H;
-  int ok = rows > 0 && H > 0 && rows <= INT32_MAX && H <= INT32_MAX;
-  for (int i = 2; i < 16 && ok; i++) {
-    int64_t floats = i >= 6 && i <= 8 ? H * H : i == 9 ? rows : n;
-    ok = ((i == 9 || i == 15) && v[i] == -1) || in_buffer(bytes, v[i], floats);
-  }
-  if (!ok) {
-    napi_throw_range_error(env, NULL, "cellForward: shapes or offsets outside the buffer");
-    return NULL;
-  }
-  char *base = data;
-  if (!cell_forward(rows, H, F(v[2]), F(v[3]), F(v[4]), F(v[5]), F(v[6]), F(v[7]), F(v[8]), OPT(v[9]), F(v[10]), F(v[11]), F(v[12]), F(v[13]), F(v[14]), OPT(v[15])))
+  int64_t v[MAX_CELL_ARGS];
+  char *base;
+  if (!cell_args(env, info, "cellForward takes a buffer and 16 integers", "nnnnuuuknnnnno", v, &base)) return NULL;
+  if (!cell_forward(v[0], v[1], F(v[2]), F(v[3]), F(v[4]), F(v[5]), F(v[6]), F(v[7]), F(v[8]), OPT(v[9]), F(v[10]), F(v[11]), F(v[12]), F(v[13]), F(v[14]), OPT(v[15])))
     napi_throw_error(env, NULL, "cellForward: out of memory");
   return NULL;
 }
 
 /* cellBackward(buffer, rows, H, dh, p, u, z, r, c, uzT, urT, uhT, dz, dr, dc, dhPrev): offsets. */
 static napi_value cell_backward_js(napi_env env, napi_callback_info info) {
-  size_t argc = 16;
-  napi_value argv[16];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  void *data;
-  size_t bytes;
-  int64_t v[15];
-  if (argc != 16 || napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok || !int_args(env, argv, 15, v)) {
-    napi_throw_error(env, NULL, "cellBackward takes a buffer and 15 integers");
-    return NULL;
-  }
-  int64_t rows = v[0], H = v[1], n = rows * H;
-  int ok = rows > 0 && H > 0 && rows <= INT32_MAX && H <= INT32_MAX;
-  for (int i = 2; i < 15 && ok; i++) ok = in_buffer(bytes, v[i], i >= 8 && i <= 10 ? H * H : n);
-  if (!ok) {
-    napi_throw_range_error(env, NULL, "cellBackward: shapes or offsets outside the buffer");
-    return NULL;
-  }
-  char *base = data;
-  if (!cell_backward(rows, H, F(v[2]), F(v[3]), F(v[4]), F(v[5]), F(v[6]), F(v[7]), F(v[8]), F(v[9]), F(v[10]), F(v[11]), F(v[12]), F(v[13]), F(v[14])))
+  int64_t v[MAX_CELL_ARGS];
+  char *base;
+  if (!cell_args(env, info, "cellBackward takes a buffer and 15 integers", "nnnnnnuuunnnn", v, &base)) return NULL;
+  if (!cell_backward(v[0], v[1], F(v[2]), F(v[3]), F(v[4]), F(v[5]), F(v[6]), F(v[7]), F(v[8]), F(v[9]), F(v[10]), F(v[11]), F(v[12]), F(v[13]), F(v[14])))
     napi_throw_error(env, NULL, "cellBackward: out of memory");
   return NULL;
 }

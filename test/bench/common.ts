@@ -66,8 +66,8 @@ export interface ReferenceTiming {
 }
 
 /** The reference step on one backend (`auto`: the one training would pick), timed in its own process; a string says why not. */
-export function referenceStepOn(backend: string, steps: number): ReferenceTiming | string {
-  const run = spawnSync(process.execPath, ['--import', tsx, join(import.meta.dirname, 'referenceChild.ts'), backend, String(steps)], { encoding: 'utf8', timeout: 300_000 });
+export function referenceStepOn(backend: string, steps: number, env: NodeJS.ProcessEnv = {}): ReferenceTiming | string {
+  const run = spawnSync(process.execPath, ['--import', tsx, join(import.meta.dirname, 'referenceChild.ts'), backend, String(steps)], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
   if (run.status !== 0) return `failed (${run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`})`;
   const r = JSON.parse(run.stdout);
   return r.unavailable ? `not available (${r.unavailable})` : (r as ReferenceTiming);

@@ -80,14 +80,22 @@ for (const mode of ['irregular', 'grid'] as const) {
 console.log('\nReference training step (GRU autoencoder 8 -> 64 over 48 steps, batch 128, Adam, + a GRU discriminator update; ~3 GFLOP):');
 const tsx = import.meta.resolve('tsx');
 const results: ReferenceTiming[] = [];
-for (const backend of ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']) {
-  const r = referenceStepOn(backend, backend === 'cpu' ? 1 : 15);
+// "wasm alone": the same backend without the native kernels (main/models/nativeKernels.ts), to show what they give.
+for (const [label, backend, env] of [
+  ['tensorflow-gpu'],
+  ['webgpu'],
+  ['tensorflow'],
+  ['wasm'],
+  ['wasm alone', 'wasm', { SYNTHEHR_NATIVE_KERNELS: 'off' }],
+  ['cpu'],
+] as [string, string?, NodeJS.ProcessEnv?][]) {
+  const r = referenceStepOn(backend ?? label, label === 'cpu' ? 1 : 15, env);
   if (typeof r === 'string') {
-    console.log(`  ${backend}: ${r}`);
+    console.log(`  ${label}: ${r}`);
     continue;
   }
-  results.push(r);
-  console.log(`  ${backend}: ${r.median.toFixed(0)} ms/step (median; best ${r.best.toFixed(0)}) on ${r.device}`);
+  results.push({ ...r, backend: label });
+  console.log(`  ${label}: ${r.median.toFixed(0)} ms/step (median; best ${r.best.toFixed(0)}) on ${r.device}`);
 }
 
 const torch = pytorchStep();

@@ -296,11 +296,14 @@ if (only.has('reference')) {
   await stage('reference step', async () => {
     const ours = referenceStepOn('auto', 15);
     if (typeof ours === 'string') throw new Error(`reference step: ${ours}`);
+    // The same step without the native kernels, when they ran: what they give.
+    const alone = /native/.test(ours.device) ? referenceStepOn(ours.backend, 15, { SYNTHEHR_NATIVE_KERNELS: 'off' }) : null;
+    const aloneText = alone && typeof alone !== 'string' ? `; without the native kernels ${alone.median.toFixed(0)} ms` : '';
     // Both thread counts: on a busy 2-core machine OpenMP's two threads can be many times slower than one.
     const torchRuns = [1, 2].map((threads) => pytorchStep(threads));
     const timed = torchRuns.filter((t): t is Exclude<typeof t, string> => typeof t !== 'string');
     const torch = timed.length ? timed.reduce((a, b) => (b.ms < a.ms ? b : a)) : (torchRuns[0] as string);
-    raw.reference = { ours, torch: torchRuns };
+    raw.reference = { ours, alone, torch: torchRuns };
     const ratio = typeof torch === 'string' ? NaN : ours.median / torch.ms;
     row(
       {
@@ -308,7 +311,7 @@ if (only.has('reference')) {
         figure:
           typeof torch === 'string'
             ? `${ours.median.toFixed(0)} ms/step (median of 15; best ${ours.best.toFixed(0)}); PyTorch: ${torch}`
-            : `${ours.median.toFixed(0)} ms/step (${ours.device}) vs PyTorch ${torch.torch} (OpenBLAS; ${timed.map((t) => `${t.threads} thread${t.threads > 1 ? 's' : ''} ${t.ms.toFixed(0)} ms`).join(', ')}) = ${ratio.toFixed(2)}× the faster (medians of 15)`,
+            : `${ours.median.toFixed(0)} ms/step (${ours.device}${aloneText}) vs PyTorch ${torch.torch} (OpenBLAS; ${timed.map((t) => `${t.threads} thread${t.threads > 1 ? 's' : ''} ${t.ms.toFixed(0)} ms`).join(', ')}) = ${ratio.toFixed(2)}× the faster (medians of 15)`,
         target: '≤ 2× PyTorch',
         ok: typeof torch === 'string' ? false : ratio <= 2,
         seconds: null,
