@@ -107,12 +107,13 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
     }
   }
 
-  // Relative costs of a step, as timed on wasm (the scale cohort, packed batches: 73 / 34 / 263 ms), for the
-  // ETA of phases not yet run: a joint step runs generator, embedder and discriminator.
+  // Relative costs of a step, as timed on wasm with the native kernels (the scale cohort, packed batches:
+  // 42-62 / 24-34 / 195-287 ms over three runs), for the ETA of phases not yet run: a joint step runs
+  // generator, embedder and discriminator.
   const phases: ModelPhase<TimeGanPhase>[] = [
     { name: 'embedding', steps: config.embeddingSteps, optimizers: ['embedding'], cost: 1 },
-    { name: 'supervised', steps: config.supervisedSteps, optimizers: ['supervised'], cost: 0.45 },
-    { name: 'joint', steps: config.jointSteps, optimizers: ['generator', 'embedding', 'discriminator'], cost: 3.6 },
+    { name: 'supervised', steps: config.supervisedSteps, optimizers: ['supervised'], cost: 0.55 },
+    { name: 'joint', steps: config.jointSteps, optimizers: ['generator', 'embedding', 'discriminator'], cost: 4.8 },
   ];
   return {
     family: 'timegan',
