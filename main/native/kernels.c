@@ -199,45 +199,45 @@ static inline void store8(float *p, int64_t i, int64_t n, v8 v) {
 #if VECTORS
 /* lanes where mask is set from a, the others from b */
 static inline v8 select8(v8i mask, v8 a, v8 b) { return (v8)((mask & (v8i)a) | (~mask & (v8i)b)); }
+#endif
 
 /*
  * exp(x) as Cephes' expf computes it: range reduction by ln 2 in two parts (n rounded to nearest
  * by adding and taking away 1.5 * 2^23), a degree-6 polynomial, 2^n made from its exponent bits.
- * Within ~2 ulp; inputs clamped to +-88.376 (the float range).
+ * Within ~2 ulp. Inputs are clamped to [-87, 88] so that 2^n stays a normal float (n in -126..127):
+ * exp(-87) ~ 1.6e-38 and exp(88) ~ 1.7e38, past which a sigmoid is 1 or 0 to float precision.
+ * EXP_BODY is the one computation, for a float (the portable build) or a vector of 8.
  */
+#define EXP_LO -87.0f
+#define EXP_HI 88.0f
+#define EXP_BODY(x, n, y)                        \
+  n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f; \
+  x = x - n * 0.693359375f;                      \
+  x = x - n * -2.12194440e-4f;                   \
+  y = x * 1.9875691500e-4f + 1.3981999507e-3f;  \
+  y = y * x + 8.3334519073e-3f;                  \
+  y = y * x + 4.1665795894e-2f;                  \
+  y = y * x + 1.6666665459e-1f;                  \
+  y = y * x + 5.0000001201e-1f;                  \
+  y = y * (x * x) + x + 1.0f;
+
+#if VECTORS
 static inline v8 exp8(v8 x) {
-  const v8 hi = SPLAT(88.3762626647949f), lo = SPLAT(-88.3762626647949f), magic = SPLAT(12582912.0f);
+  const v8 hi = SPLAT(EXP_HI), lo = SPLAT(EXP_LO);
   x = select8(x > hi, hi, x);
   x = select8(x < lo, lo, x);
-  v8 n = (x * 1.44269504088896341f + magic) - magic;
-  x = x - n * 0.693359375f;
-  x = x - n * -2.12194440e-4f;
-  v8 y = SPLAT(1.9875691500e-4f);
-  y = y * x + 1.3981999507e-3f;
-  y = y * x + 8.3334519073e-3f;
-  y = y * x + 4.1665795894e-2f;
-  y = y * x + 1.6666665459e-1f;
-  y = y * x + 5.0000001201e-1f;
-  y = y * (x * x) + x + 1.0f;
+  v8 n, y;
+  EXP_BODY(x, n, y)
   v8i bits = (__builtin_convertvector(n, v8i) + 127) << 23;
   return y * (v8)bits;
 }
 
 static inline v8 sigmoid8(v8 x) { return 1.0f / (1.0f + exp8(-x)); }
-#define LANES(expr) (expr)
 #else
 static inline float exp1(float x) {
-  x = x > 88.3762626647949f ? 88.3762626647949f : x < -88.3762626647949f ? -88.3762626647949f : x;
-  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  x = x - n * 0.693359375f;
-  x = x - n * -2.12194440e-4f;
-  float y = 1.9875691500e-4f;
-  y = y * x + 1.3981999507e-3f;
-  y = y * x + 8.3334519073e-3f;
-  y = y * x + 4.1665795894e-2f;
-  y = y * x + 1.6666665459e-1f;
-  y = y * x + 5.0000001201e-1f;
-  y = y * (x * x) + x + 1.0f;
+  x = x > EXP_HI ? EXP_HI : x < EXP_LO ? EXP_LO : x;
+  float n, y;
+  EXP_BODY(x, n, y)
   int32_t bits = ((int32_t)n + 127) << 23;
   float scale;
   memcpy(&scale, &bits, sizeof scale);

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gruParams, runGru } from '../../main/models/gru.js';
 import { runGruPacked, unpackSteps } from '../../main/models/gruPacked.js';
@@ -7,6 +9,7 @@ import { nativeKernelsInUse, useNativeKernels, withoutNativeKernels } from '../.
 import { Params } from '../../main/models/params.js';
 import { Rng } from '../../main/common/rng.js';
 import { selectBackend } from '../../main/training/backend.js';
+import { ROOT } from '../support/store.js';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -118,4 +121,32 @@ describe('the fused GRU cell', () => {
         for (let i = 0; i < g.length; i++) expect(g[i], `${name}[${i}]`).toBeCloseTo(ref[i]!, 4);
       }
     });
+});
+
+describe('the fused cell at saturation', () => {
+  it('gives the wasm kernels\' states when its gates\' inputs are far past where the sigmoid saturates (|x| of several hundred)', () => {
+    const rng = new Rng(5);
+    const p = new Params(rng);
+    const w = gruParams(p, 'saturated', 4, 8);
+    const [T, B] = [5, 6];
+    // Inputs of a few hundred: pre-activations beyond ±88, where exp overflows or underflows.
+    const x = tf.mul(tf.tensor2d(rng.normals(T * B * 4), [T * B, 4]), 400) as tf.Tensor2D;
+    const keep = tf.ones([T * B, 1]) as tf.Tensor2D;
+    const fused = runGru(w, x, T, keep).all.dataSync();
+    const plain = withoutNativeKernels(() => runGru(w, x, T, keep).all.dataSync());
+    expect(fused.every((v) => Number.isFinite(v) && Math.abs(v) <= 1)).toBe(true);
+    for (let i = 0; i < fused.length; i++) expect(fused[i], `state ${i}`).toBeCloseTo(plain[i]!, 5);
+    p.dispose();
+    tf.dispose([x, keep]);
+  });
+});
+
+describe('the device a run records', () => {
+  const device = (env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test/unit/backendDevice.child.ts')], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } }).stdout;
+
+  it('names the native kernels and the vector unit they run on, or why wasm runs alone', () => {
+    expect(device({})).toMatch(/^CPU, one thread \(WebAssembly SIMD with native matrix and GRU kernels \((AVX-512|AVX2|SSE2|NEON|portable C)\)\)$/);
+    expect(device({ SYNTHEHR_NATIVE_KERNELS: 'off' })).toBe('CPU, one thread (WebAssembly SIMD alone: native kernels turned off (SYNTHEHR_NATIVE_KERNELS=off))');
+  });
 });
