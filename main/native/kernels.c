@@ -29,10 +29,12 @@
 #define VECTORS 0
 #endif
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
-/* One build runs the widest vector unit the CPU has (Linux ifunc dispatch). */
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && (!defined(__clang__) || __clang_major__ >= 14)
+/* One build runs the widest vector unit the CPU has (Linux ifunc dispatch; GCC 6+, Clang 14+). */
+#define DISPATCH 1
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
+#define DISPATCH 0
 #define CLONES
 #endif
 
@@ -452,10 +454,10 @@ static napi_value cell_backward_js(napi_env env, napi_callback_info info) {
 static napi_value isa(napi_env env, napi_callback_info info) {
   (void)info;
   const char *name = "portable C";
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#if DISPATCH
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("x86-64-v4")) name = "AVX-512";
-  else if (__builtin_cpu_supports("x86-64-v3")) name = "AVX2";
+  if (__builtin_cpu_supports("avx512f")) name = "AVX-512";
+  else if (__builtin_cpu_supports("avx2")) name = "AVX2";
   else name = "SSE2";
 #elif defined(__aarch64__)
   name = "NEON";
