@@ -246,11 +246,38 @@ function nativeCellForward(tape: CellTape | null, u: Recurrent, h: tf.Tensor, z:
   return hNew!;
 }
 
-/** Step t of a sequence's backward pass, from dh and the step's tape: cellBackward(stepFactors(...)), fused into one kernel where the native kernels run. */
-export function cellStepBack(s: Omit<CellTape, 'rh'>, t: number, dh: tf.Tensor, uT: Recurrent): { dz: tf.Tensor; dr: tf.Tensor; dc: tf.Tensor; dhPrev: tf.Tensor } {
-  if (!nativeKernelsInUse()) return cellBackward(stepFactors(s, t), dh, uT);
-  const inputs = { dh, prev: s.prev[t]!, update: s.update[t]!, gate: s.gate[t]!, reset: s.reset[t]!, candidate: s.candidate[t]!, uzT: uT.uz, urT: uT.ur, uhT: uT.uh };
-  const [dz, dr, dc, dhPrev] = tf.engine().runKernel(GRU_CELL_GRAD, inputs) as tf.Tensor[];
+/** The tape's lists a backward step reads (rh is read whole, by the weight gradient). */
+const TAPE_LISTS = ['prev', 'update', 'gate', 'reset', 'candidate'] as const;
+
+/**
+ * A sequence's tape as its op saves it for the backward pass: per-step tensors (the wasm kernels'
+ * path: slicing a stacked tensor there copies it whole), or, with the native kernels, each list
+ * stacked once, which the native backward step reads in place at a row offset. The engine copies
+ * every tensor an op saves: five tensors instead of five per step.
+ */
+export type SavedTape = { lists: Omit<CellTape, 'rh'> } | { stacked: Record<(typeof TAPE_LISTS)[number], tf.Tensor> };
+
+/** The tensors to save of a tape (see SavedTape); `savedTape` reads them back. */
+export function tapeToSave(tape: Omit<CellTape, 'rh'>, H: number): tf.Tensor[] {
+  if (!nativeKernelsInUse()) return TAPE_LISTS.flatMap((name) => tape[name]);
+  return TAPE_LISTS.map((name) => tf.concat(tape[name].length ? tape[name] : [tf.zeros([0, H])], 0));
+}
+
+/** The tape from the saved tensors tapeToSave made, for a run of `steps` steps. */
+export function savedTape(saved: tf.Tensor[], steps: number): SavedTape {
+  if (nativeKernelsInUse()) return { stacked: Object.fromEntries(TAPE_LISTS.map((name, i) => [name, saved[i]!])) as Record<(typeof TAPE_LISTS)[number], tf.Tensor> };
+  return { lists: Object.fromEntries(TAPE_LISTS.map((name, i) => [name, saved.slice(i * steps, (i + 1) * steps)])) as Omit<CellTape, 'rh'> };
+}
+
+/**
+ * Step t of a sequence's backward pass, from dh and the saved tape (its step t begins at stacked
+ * row `row`): cellBackward(stepFactors(...)), or one native kernel reading the stacked tape in place.
+ */
+export function cellStepBack(s: SavedTape, t: number, row: number, dh: tf.Tensor, uT: Recurrent): { dz: tf.Tensor; dr: tf.Tensor; dc: tf.Tensor; dhPrev: tf.Tensor } {
+  if ('lists' in s) return cellBackward(stepFactors(s.lists, t), dh, uT);
+  const { prev, update, gate, reset, candidate } = s.stacked;
+  const inputs = { dh, prev, update, gate, reset, candidate, uzT: uT.uz, urT: uT.ur, uhT: uT.uh };
+  const [dz, dr, dc, dhPrev] = tf.engine().runKernel(GRU_CELL_GRAD, inputs, { tapeRow: row }) as tf.Tensor[];
   return { dz: dz!, dr: dr!, dc: dc!, dhPrev: dhPrev! };
 }
 
@@ -278,18 +305,15 @@ const sequenceOps = new Map<string, (...args: tf.Tensor[]) => tf.Tensor>();
 
 /**
  * What the forward pass saves for the backward pass, in customGrad's flat list: the whole-sequence
- * tensors named by position, then T tensors of each per-step list (stepFactors reads them).
+ * tensors named by position, then the tape (tapeToSave).
  */
 const WHOLE = ['x', 'keep', 'uz', 'ur', 'uh', 'wz', 'wr', 'wh', 'prevAll', 'rh'] as const;
-const PER_STEP = ['prev', 'update', 'gate', 'reset', 'candidate'] as const;
-type Saved = Record<(typeof WHOLE)[number], tf.Tensor> & Record<(typeof PER_STEP)[number], tf.Tensor[]>;
-
-const pack = (s: Saved): tf.Tensor[] => [...WHOLE.map((k) => s[k]), ...PER_STEP.flatMap((k) => s[k])];
+type Saved = Record<(typeof WHOLE)[number], tf.Tensor> & { tape: SavedTape };
 
 function unpack(list: tf.Tensor[], T: number): Saved {
   const s = {} as Saved;
   WHOLE.forEach((k, i) => (s[k] = list[i]!));
-  PER_STEP.forEach((k, j) => (s[k] = list.slice(WHOLE.length + j * T, WHOLE.length + (j + 1) * T)));
+  s.tape = savedTape(list.slice(WHOLE.length), T);
   return s;
 }
 
@@ -314,7 +338,8 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
     const tape = newCellTape();
     const hs = sequenceForward(T, x!, h0!, keep!, { wz: wz!, wr: wr!, wh: wh!, uz: uz!, ur: ur!, uh: uh!, bz: bz!, br: br!, bh: bh! }, tape);
     const { prev, rh, update, gate, reset, candidate } = tape;
-    save(pack({ x: x!, keep: keep!, uz: uz!, ur: ur!, uh: uh!, wz: wz!, wr: wr!, wh: wh!, prevAll: tf.concat(prev, 0), rh: tf.concat(rh, 0), prev, update, gate, reset, candidate }));
+    const whole = { x: x!, keep: keep!, uz: uz!, ur: ur!, uh: uh!, wz: wz!, wr: wr!, wh: wh!, prevAll: tf.concat(prev, 0), rh: tf.concat(rh, 0) };
+    save([...WHOLE.map((name) => whole[name]), ...tapeToSave({ prev, update, gate, reset, candidate }, h0!.shape[1])]);
     return {
       value: tf.concat(hs, 0),
       gradFunc: (dy: tf.Tensor, savedList: tf.Tensor[]) => {
@@ -327,7 +352,7 @@ function gruSequence(steps: number, inputGradient: boolean): (...args: tf.Tensor
         let dh: tf.Tensor = dys[T - 1]!;
         for (let t = T - 1; t >= 0; t--) {
           if (t < T - 1) dh = k.add(dh, dys[t]!);
-          const back = cellStepBack(saved, t, dh, uT);
+          const back = cellStepBack(saved.tape, t, t * dh.shape[0]!, dh, uT);
           gz[t] = back.dz;
           gr[t] = back.dr;
           gh[t] = back.dc;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { cellForward, cellStepBack, columnSums, k, newCellTape, recordingGradients, type CellTape, type Gates, type GruWeights } from './gru.js';
+import { cellForward, cellStepBack, columnSums, k, newCellTape, recordingGradients, savedTape, tapeToSave, type CellTape, type Gates, type GruWeights } from './gru.js';
 import { matMulsTransposeA } from './ops.js';
 import { packRows } from './minibatch.js';
 
@@ -198,13 +198,15 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, at: n
     const stack = (list: tf.Tensor[]) => tf.concat(list.length ? list : [tf.zeros([0, H])], 0);
     // Whole: what the weight gradients multiply by; then the tape's lists, `steps` tensors each.
     const { prev, rh, update, gate, reset, candidate } = tape;
-    save([xPacked, uz!, ur!, uh!, wz!, wr!, wh!, stack(prev), stack(rh), patient!, ...prev, ...update, ...gate, ...reset, ...candidate]);
+    save([xPacked, uz!, ur!, uh!, wz!, wr!, wh!, stack(prev), stack(rh), patient!, ...tapeToSave({ prev, update, gate, reset, candidate }, H)]);
     return {
       value: tf.concat([...hs, last], 0),
       gradFunc: (dy: tf.Tensor, savedList: tf.Tensor[]) => {
         const [xs, suz, sur, suh, swz, swr, swh, prevPacked, resetPrev, sp] = savedList as tf.Tensor2D[];
-        const list = (i: number) => savedList.slice(10 + i * steps, 10 + (i + 1) * steps);
-        const stepTape = { prev: list(0), update: list(1), gate: list(2), reset: list(3), candidate: list(4) };
+        const stepTape = savedTape(savedList.slice(10), steps);
+        // The packed row where each step's rows begin.
+        const firstRow: number[] = [];
+        counts.reduce((row, count) => (firstRow.push(row), row + count), 0);
         const dyData = dy.dataSync() as Float32Array;
         const dLast = dyData.subarray(rows * H);
         // Per step, the gradient reaching its states from outside: the packed output's, plus the
@@ -226,7 +228,7 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, at: n
           const going = next(t);
           const fromNext = dh === null ? null : going < counts[t]! ? tf.concat([dh, tf.zeros([counts[t]! - going, H])], 0) : dh;
           const dht = fromNext === null ? outside[t]! : k.add(fromNext, outside[t]!);
-          const back = cellStepBack(stepTape, t, dht, uT);
+          const back = cellStepBack(stepTape, t, firstRow[t]!, dht, uT);
           gz[t] = back.dz;
           gr[t] = back.dr;
           gh[t] = back.dc;

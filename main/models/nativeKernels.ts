@@ -90,14 +90,19 @@ function cellKernel(native: Native): tf.KernelFunc {
   };
 }
 
+/** Inputs: dh [rows, H], the step's tape (prev, update, gate, reset, candidate: whole runs stacked, the step at row `tapeRow`), the recurrent matrices transposed. */
 function cellGradKernel(native: Native): tf.KernelFunc {
   return (args) => {
-    const { inputs, backend } = args as unknown as KernelArgs;
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
     const { dh, prev, update, gate, reset, candidate, uzT, urT, uhT } = inputs as Record<string, tf.TensorInfo>;
     const [rows, H] = dh!.shape as [number, number];
+    const row = Number(attrs.tapeRow ?? 0);
+    const tape = [prev!, update!, gate!, reset!, candidate!];
+    if (!tape.every((t) => t.shape[1] === H && row >= 0 && row + rows <= t.shape[0]!)) throw new Error(`${GRU_CELL_GRAD}: the tape has no rows ${row}..${row + rows - 1}`);
     const outs = Array.from({ length: 4 }, () => backend.makeOutput([rows, H], 'float32'));
     const at = (t: tf.TensorInfo) => offset(backend, t);
-    native.cellBackward(backend.wasm.HEAPU8.buffer as ArrayBuffer, rows, H, ...[dh, prev, update, gate, reset, candidate, uzT, urT, uhT].map((t) => at(t!)), ...outs.map(at));
+    const tapeAt = (t: tf.TensorInfo) => at(t) + row * H * 4;
+    native.cellBackward(backend.wasm.HEAPU8.buffer as ArrayBuffer, rows, H, at(dh!), ...tape.map(tapeAt), ...[uzT!, urT!, uhT!].map(at), ...outs.map(at));
     return outs;
   };
 }
