@@ -248,24 +248,29 @@ function nativeCellForward(tape: CellTape | null, u: Recurrent, h: tf.Tensor, z:
 
 /** The tape's lists a backward step reads (rh is read whole, by the weight gradient). */
 const TAPE_LISTS = ['prev', 'update', 'gate', 'reset', 'candidate'] as const;
+/** Those a sequence op stacks only for the native backward step: it saves prev stacked anyway, for the weight gradients. */
+const STACKED_LISTS = ['update', 'gate', 'reset', 'candidate'] as const;
+
+/** A list of [rows, H] tensors stacked on the rows (an empty list: [0, H]). */
+export const stackRows = (list: tf.Tensor[], H: number): tf.Tensor => tf.concat(list.length ? list : [tf.zeros([0, H])], 0);
 
 /**
  * A sequence's tape as its op saves it for the backward pass: per-step tensors (the wasm kernels'
  * path: slicing a stacked tensor there copies it whole), or, with the native kernels, each list
  * stacked once, which the native backward step reads in place at a row offset. The engine copies
- * every tensor an op saves: five tensors instead of five per step.
+ * every tensor an op saves: four tensors (and prev, stacked already) instead of five per step.
  */
 export type SavedTape = { lists: Omit<CellTape, 'rh'> } | { stacked: Record<(typeof TAPE_LISTS)[number], tf.Tensor> };
 
 /** The tensors to save of a tape (see SavedTape); `savedTape` reads them back. */
 export function tapeToSave(tape: Omit<CellTape, 'rh'>, H: number): tf.Tensor[] {
   if (!nativeKernelsInUse()) return TAPE_LISTS.flatMap((name) => tape[name]);
-  return TAPE_LISTS.map((name) => tf.concat(tape[name].length ? tape[name] : [tf.zeros([0, H])], 0));
+  return STACKED_LISTS.map((name) => stackRows(tape[name], H));
 }
 
-/** The tape from the saved tensors tapeToSave made, for a run of `steps` steps. */
-export function savedTape(saved: tf.Tensor[], steps: number): SavedTape {
-  if (nativeKernelsInUse()) return { stacked: Object.fromEntries(TAPE_LISTS.map((name, i) => [name, saved[i]!])) as Record<(typeof TAPE_LISTS)[number], tf.Tensor> };
+/** The tape from the saved tensors tapeToSave made, for a run of `steps` steps whose states before each step the op saved stacked as `prev`. */
+export function savedTape(saved: tf.Tensor[], steps: number, prev: tf.Tensor): SavedTape {
+  if (nativeKernelsInUse()) return { stacked: { prev, ...(Object.fromEntries(STACKED_LISTS.map((name, i) => [name, saved[i]!])) as Record<(typeof STACKED_LISTS)[number], tf.Tensor>) } };
   return { lists: Object.fromEntries(TAPE_LISTS.map((name, i) => [name, saved.slice(i * steps, (i + 1) * steps)])) as Omit<CellTape, 'rh'> };
 }
 
@@ -313,7 +318,7 @@ type Saved = Record<(typeof WHOLE)[number], tf.Tensor> & { tape: SavedTape };
 function unpack(list: tf.Tensor[], T: number): Saved {
   const s = {} as Saved;
   WHOLE.forEach((k, i) => (s[k] = list[i]!));
-  s.tape = savedTape(list.slice(WHOLE.length), T);
+  s.tape = savedTape(list.slice(WHOLE.length), T, s.prevAll);
   return s;
 }
 

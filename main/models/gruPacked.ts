@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { cellForward, cellStepBack, columnSums, k, newCellTape, recordingGradients, savedTape, tapeToSave, type CellTape, type Gates, type GruWeights } from './gru.js';
+import { cellForward, cellStepBack, columnSums, k, newCellTape, recordingGradients, savedTape, stackRows, tapeToSave, type CellTape, type Gates, type GruWeights } from './gru.js';
 import { matMulsTransposeA } from './ops.js';
 import { packRows } from './minibatch.js';
 
@@ -195,15 +195,14 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, at: n
     const Dc = patient!.shape[1];
     const tape = newCellTape();
     const { xPacked, hs, last } = packedForward(counts, x!, h0!, { wz: wz!, wr: wr!, wh: wh!, uz: uz!, ur: ur!, uh: uh!, bz: bz!, br: br!, bh: bh! }, tape, patient!, at);
-    const stack = (list: tf.Tensor[]) => tf.concat(list.length ? list : [tf.zeros([0, H])], 0);
-    // Whole: what the weight gradients multiply by; then the tape's lists, `steps` tensors each.
+    // Whole: what the weight gradients multiply by; then the tape (tapeToSave).
     const { prev, rh, update, gate, reset, candidate } = tape;
-    save([xPacked, uz!, ur!, uh!, wz!, wr!, wh!, stack(prev), stack(rh), patient!, ...tapeToSave({ prev, update, gate, reset, candidate }, H)]);
+    save([xPacked, uz!, ur!, uh!, wz!, wr!, wh!, stackRows(prev, H), stackRows(rh, H), patient!, ...tapeToSave({ prev, update, gate, reset, candidate }, H)]);
     return {
       value: tf.concat([...hs, last], 0),
       gradFunc: (dy: tf.Tensor, savedList: tf.Tensor[]) => {
         const [xs, suz, sur, suh, swz, swr, swh, prevPacked, resetPrev, sp] = savedList as tf.Tensor2D[];
-        const stepTape = savedTape(savedList.slice(10), steps);
+        const stepTape = savedTape(savedList.slice(10), steps, prevPacked!);
         // The packed row where each step's rows begin.
         const firstRow: number[] = [];
         counts.reduce((row, count) => (firstRow.push(row), row + count), 0);

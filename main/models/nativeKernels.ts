@@ -46,7 +46,6 @@ function load(): Native | string {
 }
 
 const offset = (backend: WasmBackend, t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 function matMulKernel(native: Native, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -61,7 +60,7 @@ function matMulKernel(native: Native, fallback: tf.KernelFunc): tf.KernelFunc {
     const kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
     const outerA = a.shape.slice(0, -2);
     const outerB = b.shape.slice(0, -2);
-    const [batchA, batchB] = [size(outerA), size(outerB)];
+    const [batchA, batchB] = [tf.util.sizeFromShape(outerA), tf.util.sizeFromShape(outerB)];
     const outer = outerA.length >= outerB.length ? outerA : outerB;
     // Broadcasting beyond "one side has a single matrix", odd types and empty tensors: the wasm kernel.
     const simple = batchA === batchB ? outerA.join() === outerB.join() : batchA === 1 || batchB === 1;
@@ -123,12 +122,8 @@ export function useNativeKernels(): { used: true; isa: string } | { used: false;
   if (!original) return { used: false, why: 'the wasm backend has no BatchMatMul kernel to replace' };
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({ ...original, kernelFunc: matMulKernel(native, original.kernelFunc) });
-  for (const [kernelName, kernelFunc] of [
-    [GRU_CELL, cellKernel(native)],
-    [GRU_CELL_GRAD, cellGradKernel(native)],
-  ] as const) {
-    if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
-  }
+  tf.registerKernel({ kernelName: GRU_CELL, backendName: 'wasm', kernelFunc: cellKernel(native) });
+  tf.registerKernel({ kernelName: GRU_CELL_GRAD, backendName: 'wasm', kernelFunc: cellGradKernel(native) });
   installed = native.isa();
   return { used: true, isa: installed };
 }

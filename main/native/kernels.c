@@ -14,7 +14,6 @@
 #include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <math.h>
 #include <string.h>
 
 #define MR 6    /* rows of a micro-tile */

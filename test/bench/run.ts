@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { NATIVE_KERNELS_ENV } from '../../main/models/nativeKernels.js';
 import { writeLabFiles } from '../support/syntheticLabs.js';
 import { ensureSqlite3, pytorchStep, removeStore, referenceStepOn, sqlite3Version, timeSqlite3Import, type ReferenceTiming } from './common.js';
 
@@ -86,7 +87,7 @@ for (const [label, backend, env] of [
   ['webgpu'],
   ['tensorflow'],
   ['wasm'],
-  ['wasm alone', 'wasm', { SYNTHEHR_NATIVE_KERNELS: 'off' }],
+  ['wasm alone', 'wasm', { [NATIVE_KERNELS_ENV]: 'off' }],
   ['cpu'],
 ] as [string, string?, NodeJS.ProcessEnv?][]) {
   const r = referenceStepOn(backend ?? label, label === 'cpu' ? 1 : 15, env);

@@ -16,6 +16,7 @@ import { cpus, loadavg } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { NATIVE_KERNELS_ENV } from '../../main/models/nativeKernels.js';
 import { SCALE_SHAPE, writeCohortFiles, type CohortSummary } from '../support/syntheticLabs.js';
 import { benchChild, ensureSqlite3, pytorchStep, referenceStepOn, removeStore, sqlite3Version, timeSqlite3Import } from './common.js';
 
@@ -297,7 +298,7 @@ if (only.has('reference')) {
     const ours = referenceStepOn('auto', 15);
     if (typeof ours === 'string') throw new Error(`reference step: ${ours}`);
     // The same step without the native kernels, when they ran: what they give.
-    const alone = /native/.test(ours.device) ? referenceStepOn(ours.backend, 15, { SYNTHEHR_NATIVE_KERNELS: 'off' }) : null;
+    const alone = /with native/.test(ours.device) ? referenceStepOn(ours.backend, 15, { [NATIVE_KERNELS_ENV]: 'off' }) : null;
     const aloneText = alone && typeof alone !== 'string' ? `; without the native kernels ${alone.median.toFixed(0)} ms` : '';
     // Both thread counts: on a busy 2-core machine OpenMP's two threads can be many times slower than one.
     const torchRuns = [1, 2].map((threads) => pytorchStep(threads));
