@@ -52,6 +52,10 @@ export class DateParser {
   }
 
   read(raw: string): DateReading {
+    if (this.format === 'iso') {
+      const days = plainIsoDay(raw, this.maxYear);
+      if (days !== undefined) return { days };
+    }
     let reading = this.cache.get(raw);
     if (reading) return reading;
     reading = this.readUncached(raw.trim());
@@ -115,6 +119,46 @@ interface DateFields {
   twoDigitYear?: boolean;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Days since 1970-01-01 of a plain `yyyy-mm-dd` cell that is a real day within the
+ * accepted years, or undefined for anything else (the full reading then decides).
+ * Most cells of an extract are such dates: reading them by arithmetic instead of a
+ * regular expression, a Date and a cache lookup keeps a large import fast.
+ */
+function plainIsoDay(raw: string, maxYear: number): number | undefined {
+  if (raw.length !== 10 || raw.charCodeAt(4) !== 45 || raw.charCodeAt(7) !== 45) return undefined;
+  const year = digits(raw, 0, 4);
+  const month = digits(raw, 5, 7);
+  const day = digits(raw, 8, 10);
+  if (year < MIN_YEAR || year > maxYear || month < 1 || month > 12 || day < 1) return undefined;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return undefined;
+  return daysFromCivil(year, month, day);
+}
+
+/** The number written by the ASCII digits raw[from, to), or -1 when one of them is not a digit. */
+function digits(raw: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = raw.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil), exact for every year. */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146097 + dayOfEra - 719468;
+}
+
 function isoFields(text: string): DateFields | undefined {
   const m = ISO.exec(text);
   if (!m) return undefined;
@@ -125,7 +169,7 @@ function isoFields(text: string): DateFields | undefined {
   const hour = Number(h ?? 0);
   const minute = Number(mi ?? 0);
   const second = Number(s ?? 0);
-  if (month > 11 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (month < 0 || month > 11 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
   const date = new Date(0);
   date.setUTCFullYear(year, month, day);
   date.setUTCHours(hour, minute, second, frac ? Math.round(Number(`0.${frac}`) * 1000) : 0);

@@ -79,6 +79,7 @@ export class FileImporter {
   private wide: ColumnVar[] = [];
   private readonly dates: DateParser;
   private readonly seenPatients = new Map<string, number>();
+  private lastPatient: PatientState | undefined;
   /**
    * Duplicate detection keeps the keys (visit time, or variable and time) of one
    * patient at a time, so memory stays bounded on files grouped by patient.
@@ -270,6 +271,8 @@ export class FileImporter {
   }
 
   private patientFor(key: string, line: number): PatientState {
+    // Rows of one patient mostly come together: skip the lookup for the same key as the row before.
+    if (key === this.lastPatient?.key && !this.file.patients) return this.lastPatient;
     let patient = this.ctx.patients.get(key);
     if (this.file.patients) {
       const earlier = this.seenPatients.get(key);
@@ -284,6 +287,7 @@ export class FileImporter {
       const files = this.ctx.patientFileNames.join(', ');
       throw new ImportError({ file: this.file.name, line, column: this.file.id, value: key }, `patient "${key}" is not in the patient file (${files})`);
     }
+    this.lastPatient = patient;
     return patient;
   }
 

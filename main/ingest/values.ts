@@ -5,8 +5,19 @@ export type MissingTest = (raw: string) => boolean;
 export function missingTest(tokens: readonly string[] = DEFAULT_MISSING_TOKENS): MissingTest {
   const set = new Set(tokens.map((t) => t.trim()));
   const longest = Math.max(...[...set].map((t) => t.length));
-  // Called for every cell: skip the trim for values that cannot be a token.
-  return (raw) => set.has(raw) || (raw.length <= longest + 8 && set.has(raw.trim()));
+  // Called for every cell. A cell starting with a visible ASCII character that no
+  // token starts with cannot be a token, even trimmed: no lookup (most cells).
+  const tokenStart = new Uint8Array(128);
+  for (const t of set) {
+    const c = t.charCodeAt(0); // NaN for ''
+    if (c < 128) tokenStart[c] = 1;
+    else if (c >= 128) tokenStart.fill(1); // a token starting beyond ASCII (rare): no shortcut
+  }
+  return (raw) => {
+    const c = raw.charCodeAt(0);
+    if (c > 32 && c < 127 && tokenStart[c] === 0) return false;
+    return set.has(raw) || (raw.length <= longest + 8 && set.has(raw.trim()));
+  };
 }
 
 const NUMBER = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DateParser, MIN_YEAR } from '../../main/ingest/dateParser.js';
 import { importDataset } from '../../main/ingest/importer.js';
+import { missingTest } from '../../main/ingest/values.js';
 import type { Db } from '../../main/store/database.js';
 import { importInZone } from '../support/childImport.js';
 import { caseFiles, expectRefused, storedMeasurements, utcDays } from '../support/importCase.js';
@@ -104,5 +106,32 @@ describe('time zones: the same file gives the same times on every workstation', 
   it('refuses an unknown zone name in the mapping', async () => {
     const db = freshStore().db;
     await expectRefused(db, () => visitDates(['2001-01-01'], {}, { timeZone: 'Europe/Kopenhagen' }), /timeZone: "Europe\/Kopenhagen" is not a time zone/);
+  });
+});
+
+describe('plain yyyy-mm-dd cells (read by arithmetic, the common case of a large import)', () => {
+  it('give the same day as the full reading for every day from 1850 to next year, and refuse what it refuses', () => {
+    const parser = new DateParser();
+    const maxYear = new Date().getUTCFullYear() + 1;
+    for (let ms = Date.UTC(MIN_YEAR, 0, 1); ms < Date.UTC(maxYear + 1, 0, 1); ms += 86_400_000) {
+      const iso = new Date(ms).toISOString().slice(0, 10);
+      expect(parser.read(iso).days, iso).toBe(ms / 86_400_000);
+      // The same day with a time part goes the general way: both ways agree.
+      expect(parser.read(`${iso}T00:00Z`).days, iso).toBe(ms / 86_400_000);
+    }
+    for (const bad of ['2001-02-29', '2000-02-30', '2001-04-31', '2001-13-01', '2001-00-10', '2001-01-00', '1849-12-31', `${maxYear + 1}-01-01`, '2001-1a-01', '20010-1-01']) {
+      expect(parser.read(bad).problem, bad).toBeDefined();
+    }
+    expect(parser.read('2000-02-29').days).toBe(Date.UTC(2000, 1, 29) / 86_400_000);
+    expect(parser.read(' 2001-08-21 ').days).toBe(Date.UTC(2001, 7, 21) / 86_400_000);
+  });
+
+  it('match a missing token only when trimmed to one, whatever its first character', () => {
+    const isMissing = missingTest(['', 'NA', '.', '-', 'ünknown']);
+    for (const cell of ['', ' ', 'NA', ' NA ', '.', '-', '\t-', 'ünknown', ' ünknown']) expect(isMissing(cell), JSON.stringify(cell)).toBe(true);
+    for (const cell of ['4.2', 'N', 'NAN', '-1', '.5', 'x', 'ü']) expect(isMissing(cell), JSON.stringify(cell)).toBe(false);
+    const plain = missingTest();
+    for (const cell of ['', 'NA', 'NaN', ' NaN']) expect(plain(cell)).toBe(true);
+    for (const cell of ['49.7', 'a1c', 'nan']) expect(plain(cell)).toBe(false);
   });
 });

@@ -29,6 +29,14 @@ describe('refused input: file, line, column, and the store as it was', () => {
     await importWorkedExample(db, 'icu');
   });
 
+  it('an import turns foreign-key checks off only inside its own transaction, and writes no orphan', async () => {
+    await importWorkedExample(db, 'steno2');
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    await expectRefused(db, calendar('id,entry,end\n1,2001-01-01,2000-01-01\n'), /follow-up ends before the index/);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+  });
+
   it('duplicate header names', async () => {
     const err = await expectRefused(db, calendar('id,entry,end,entry\n1,2001-01-01,2005-01-01,x\n'), /^p, line 1, column "entry": two columns are named "entry" \(columns 2 and 4\)/);
     expect(err).toMatchObject({ location: { file: 'p', line: 1, column: 'entry' } });
