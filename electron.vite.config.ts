@@ -14,6 +14,8 @@ export default defineConfig({
         input: {
           index: resolve(root, 'main/app/index.ts'),
           importWorker: resolve(root, 'main/app/importWorker.ts'),
+          // A worker thread of the import process (main/common/nodeThread.ts finds it beside the entries).
+          importWriteThread: resolve(root, 'main/store/importWriteThread.ts'),
           storeWorker: resolve(root, 'main/app/storeWorker.ts'),
           trainWorker: resolve(root, 'main/training/trainWorker.ts'),
         },

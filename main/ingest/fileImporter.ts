@@ -1,4 +1,4 @@
-import type { ImportWriter } from '../store/repositories/importWriter.js';
+import type { ImportSink } from '../store/repositories/importWriter.js';
 import { ImportError } from './errors.js';
 import { inferKind } from './inferKind.js';
 import {
@@ -41,7 +41,7 @@ export interface PatientState {
 export interface DatasetContext {
   datasetId: number;
   mapping: ResolvedMapping;
-  writer: ImportWriter;
+  writer: ImportSink;
   warnings: WarningLog;
   isMissing: MissingTest;
   patients: Map<string, PatientState>;
@@ -93,8 +93,6 @@ export class FileImporter {
   private readonly keys = new Map<number, Map<number, number>>();
   private readonly donePatients = new Set<number>();
   private indexed = false;
-  /** Measurements stored before this file: the key index is seeded with the rows after. */
-  private measurementsBefore = 0;
 
   constructor(
     private readonly ctx: DatasetContext,
@@ -137,7 +135,7 @@ export class FileImporter {
       }
     }
     this.idIndex = this.col.get(f.id)!;
-    this.measurementsBefore = this.ctx.writer.lastMeasurementRowid();
+    this.ctx.writer.markFileStart();
     if (m) {
       this.timeIndex = this.col.get(timeColumnName(m.time))!;
       if (m.layout === 'long') {
@@ -150,7 +148,7 @@ export class FileImporter {
 
   onRow(fields: string[], line: number): void {
     if (this.sample) {
-      this.sample.push({ fields, line });
+      this.sample.push({ fields: [...fields], line });
       if (this.sample.length >= SAMPLE_ROWS) this.endSample();
       return;
     }
@@ -473,7 +471,7 @@ export class FileImporter {
   /** Rows are not grouped by patient: keys go to the store's key index from now on, seeded with this file's rows so far. */
   private switchToKeyIndex(): void {
     this.indexed = true;
-    this.ctx.writer.openKeyIndex(this.measurementsBefore, this.file.measurements?.layout === 'wide');
+    this.ctx.writer.openKeyIndex(this.file.measurements?.layout === 'wide');
     for (const [variableId, times] of this.keys) {
       for (const [time, line] of times) this.ctx.writer.setKeyLine(this.keysPatient, variableId, time, line);
     }

@@ -1,7 +1,8 @@
 import type { ImportProgressDto } from '../../preload/contract.js';
 import { existsSync, statSync } from 'node:fs';
 import type { Db } from '../store/database.js';
-import { ImportWriter } from '../store/repositories/importWriter.js';
+import { ImportWriteQueue } from '../store/importWriteQueue.js';
+import { datasetExists, ImportWriter, type ImportSink } from '../store/repositories/importWriter.js';
 import { notAFile, readCsv } from './csvReader.js';
 import { ImportError, type ImportWarning } from './errors.js';
 import { FileImporter, refuseFollowUpBeforeIndex, type DatasetContext, type PatientState } from './fileImporter.js';
@@ -60,15 +61,31 @@ export async function importDataset(db: Db, mapping: ResolvedMapping, options: I
     const stat = statSync(f.absolutePath);
     if (!stat.isFile()) throw new ImportError({ file: f.name }, notAFile(f.absolutePath, stat.isDirectory(), 'a CSV file'));
   }
-  const calendar = mapping.time.basis === 'calendar';
-  const timeZone = mapping.timeZone ?? localTimeZone();
   if (!mapping.files.some((f) => f.patients)) {
     throw new ImportError({ file: mapping.source }, 'no file is marked "patients": true');
   }
-  const writer = new ImportWriter(db);
-  if (writer.datasetExists(mapping.dataset)) {
+  if (datasetExists(db, mapping.dataset)) {
     throw new ImportError({ file: mapping.source }, `a dataset named "${mapping.dataset}" already exists in this store; choose another "dataset" name`);
   }
+  const writer = openSink(db);
+  try {
+    return await importInto(writer, started, mapping, options);
+  } finally {
+    await writer.close();
+  }
+}
+
+/**
+ * The writes go to a thread of their own (reading and writing then use two cores)
+ * unless the store lives in memory, where no other connection can reach it.
+ */
+function openSink(db: Db): ImportSink {
+  return db.memory ? new ImportWriter(db) : ImportWriteQueue.open(db);
+}
+
+async function importInto(writer: ImportSink, started: Date, mapping: ResolvedMapping, options: ImportOptions): Promise<ImportResult> {
+  const calendar = mapping.time.basis === 'calendar';
+  const timeZone = mapping.timeZone ?? localTimeZone();
   const ordered = [...mapping.files.filter((f) => f.patients), ...mapping.files.filter((f) => !f.patients)];
   const warnings = new WarningLog();
   const files: ImportedFile[] = [];
@@ -151,7 +168,7 @@ export async function importDataset(db: Db, mapping: ResolvedMapping, options: I
 }
 
 /** Follow-up ending before a default index (first record, or offset 0) is found once the defaults are set. */
-function refuseNegativeFollowUp(writer: ImportWriter, datasetId: number, context: DatasetContext): void {
+function refuseNegativeFollowUp(writer: ImportSink, datasetId: number, context: DatasetContext): void {
   const found = writer.followUpBeforeIndex(datasetId);
   if (found.length === 0) return;
   const byId = new Map<number, PatientState>([...context.patients.values()].map((p) => [p.id, p]));

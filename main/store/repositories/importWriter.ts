@@ -1,9 +1,17 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../database.js';
 import type { VariableRow } from './datasetRepository.js';
+import { ImportKeyIndex, storedKeysSince, type StoredKeys } from './importKeyIndex.js';
 
 /** A variable as an import creates it; categories are set once the whole file is read. */
 export type NewVariable = Omit<VariableRow, 'id' | 'categories'>;
+
+/** Largest row ids of the tables whose rows an import numbers. */
+export interface ImportIds {
+  dataset: number;
+  variable: number;
+  patient: number;
+}
 
 export interface ImportLogEntry {
   startedAt: string;
@@ -15,6 +23,55 @@ export interface ImportLogEntry {
   warnings: { rule: string; fileName: string; line?: number; column?: string; value?: string; message: string }[];
 }
 
+/**
+ * Where an import's rows go: the writer itself (same thread, same connection), or
+ * the queue to a write thread (main/store/importWriteQueue.ts). Ids returned are the
+ * rows' ids in the store; `begin` to `commit` (or `rollback`) is one transaction.
+ */
+export interface ImportSink {
+  readonly measurementCount: number;
+  readonly eventCount: number;
+  begin(): void;
+  commit(): void;
+  rollback(): void;
+  /** Releases what the sink holds (the write thread), after commit or rollback. */
+  close(): Promise<void>;
+  datasetExists(name: string): boolean;
+  insertDataset(name: string, description: string | null, timeBasis: 'calendar' | 'relative'): number;
+  insertVariable(datasetId: number, v: NewVariable): number;
+  setVariableUnit(variableId: number, unit: string): void;
+  setVariableCategories(variableId: number, categories: string[]): void;
+  insertPatient(datasetId: number, sourceKey: string): number;
+  insertStatic(patientId: number, variableId: number, num: number | null, txt: string | null): void;
+  insertMeasurement(patientId: number, time: number, variableId: number, num: number | null, txt: string | null): void;
+  insertEvent(patientId: number, time: number, type: string, sourceColumn: string): void;
+  insertOutcome(patientId: number, followupEnd: number, eventTime: number | null, eventType: string | null): void;
+  setIndexTime(patientId: number, time: number): void;
+  /** Marks the start of a file: a key index opened while reading it is seeded with the file's rows stored after this. */
+  markFileStart(): void;
+  /** Opens the duplicate-key index for a file whose rows turned out not grouped by patient. */
+  openKeyIndex(wholeVisits: boolean): void;
+  /** Records a key; returns the line it was first seen on (0: unknown) when it was there already. */
+  noteKey(patientId: number, variableId: number, time: number, line: number): number | undefined;
+  setKeyLine(patientId: number, variableId: number, time: number, line: number): void;
+  closeKeyIndex(): void;
+  defaultIndexToFirstRecord(datasetId: number): void;
+  defaultIndexToZero(datasetId: number): void;
+  followUpBeforeIndex(datasetId: number): { patientId: number; indexTime: number }[];
+  writeImportLog(datasetId: number, entry: ImportLogEntry): number;
+}
+
+/** The largest ids so far of the rows an import numbers itself (0 when none). */
+export function maxImportIds(db: Db): ImportIds {
+  const max = (table: string) => (db.prepare(`SELECT max(id) FROM ${table}`).pluck().get() as number | null) ?? 0;
+  return { dataset: max('datasets'), variable: max('variables'), patient: max('patients') };
+}
+
+/** Whether the store has a dataset of this name. */
+export function datasetExists(db: Db, name: string): boolean {
+  return db.prepare('SELECT 1 FROM datasets WHERE name = ?').get(name) !== undefined;
+}
+
 /** Rows buffered per multi-row INSERT: fewer statement calls, same transaction. */
 const MEASUREMENT_BATCH = 128;
 
@@ -23,7 +80,7 @@ const MEASUREMENT_BATCH = 128;
  * fills. The caller owns the transaction (`begin` / `commit` / `rollback`),
  * which spans the whole, streamed import.
  */
-export class ImportWriter {
+export class ImportWriter implements ImportSink {
   private readonly insertVariableStmt: Statement;
   private readonly insertPatientStmt: Statement;
   private readonly insertStaticStmt: Statement;
@@ -33,16 +90,19 @@ export class ImportWriter {
   private readonly insertOutcomeStmt: Statement;
   private readonly setIndexStmt: Statement;
   private readonly batch: (number | string | null)[] = [];
-  private keyStatements: { insert: Statement; line: Statement; setLine: Statement } | undefined;
+  private keyIndex: ImportKeyIndex | undefined;
+  /** The last measurement rowid before the file being read: its rows have larger ones. */
+  private fileStartRowid = 0;
   measurementCount = 0;
   eventCount = 0;
 
   constructor(private readonly db: Db) {
+    // Ids may be given (the write thread's caller numbers its rows ahead); null lets SQLite choose, the same way.
     this.insertVariableStmt = db.prepare(
-      `INSERT INTO variables (dataset_id, name, role, kind, unit, source_file, source_column)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO variables (id, dataset_id, name, role, kind, unit, source_file, source_column)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.insertPatientStmt = db.prepare('INSERT INTO patients (dataset_id, source_key) VALUES (?, ?)');
+    this.insertPatientStmt = db.prepare('INSERT INTO patients (id, dataset_id, source_key) VALUES (?, ?, ?)');
     this.insertStaticStmt = db.prepare('INSERT INTO static_values (patient_id, variable_id, num, txt) VALUES (?, ?, ?, ?)');
     const one = '(?, ?, ?, ?, ?)';
     const insert = 'INSERT INTO measurements (patient_id, time, variable_id, num, txt) VALUES ';
@@ -84,19 +144,26 @@ export class ImportWriter {
     this.db.pragma('foreign_keys = ON');
   }
 
+  /** Nothing to release: the connection is the caller's. */
+  async close(): Promise<void> {}
+
   datasetExists(name: string): boolean {
-    return this.db.prepare('SELECT 1 FROM datasets WHERE name = ?').get(name) !== undefined;
+    return datasetExists(this.db, name);
   }
 
-  insertDataset(name: string, description: string | null, timeBasis: 'calendar' | 'relative'): number {
+  maxIds(): ImportIds {
+    return maxImportIds(this.db);
+  }
+
+  insertDataset(name: string, description: string | null, timeBasis: 'calendar' | 'relative', id: number | null = null): number {
     const info = this.db
-      .prepare('INSERT INTO datasets (name, description, time_basis, created_at) VALUES (?, ?, ?, ?)')
-      .run(name, description, timeBasis, new Date().toISOString());
+      .prepare('INSERT INTO datasets (id, name, description, time_basis, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(id, name, description, timeBasis, new Date().toISOString());
     return Number(info.lastInsertRowid);
   }
 
-  insertVariable(datasetId: number, v: NewVariable): number {
-    const info = this.insertVariableStmt.run(datasetId, v.name, v.role, v.kind, v.unit, v.sourceFile, v.sourceColumn);
+  insertVariable(datasetId: number, v: NewVariable, id: number | null = null): number {
+    const info = this.insertVariableStmt.run(id, datasetId, v.name, v.role, v.kind, v.unit, v.sourceFile, v.sourceColumn);
     return Number(info.lastInsertRowid);
   }
 
@@ -108,8 +175,8 @@ export class ImportWriter {
     this.db.prepare('UPDATE variables SET categories = ? WHERE id = ?').run(JSON.stringify(categories), variableId);
   }
 
-  insertPatient(datasetId: number, sourceKey: string): number {
-    return Number(this.insertPatientStmt.run(datasetId, sourceKey).lastInsertRowid);
+  insertPatient(datasetId: number, sourceKey: string, id: number | null = null): number {
+    return Number(this.insertPatientStmt.run(id, datasetId, sourceKey).lastInsertRowid);
   }
 
   insertStatic(patientId: number, variableId: number, num: number | null, txt: string | null): void {
@@ -132,50 +199,36 @@ export class ImportWriter {
     b.length = 0;
   }
 
-  /** The rowid of the last measurement stored so far (0 when none): rows stored later have larger ones. */
-  lastMeasurementRowid(): number {
+  /** Marks the start of a file: a key index opened while reading it is seeded with the rows stored after this. */
+  markFileStart(): void {
     this.flushMeasurements();
-    return (this.db.prepare('SELECT max(rowid) FROM measurements').pluck().get() as number | null) ?? 0;
+    this.fileStartRowid = (this.db.prepare('SELECT max(rowid) FROM measurements').pluck().get() as number | null) ?? 0;
   }
 
-  /**
-   * Opens the duplicate-key index for a file whose rows are not grouped by
-   * patient: a temp table (not part of the store file) keyed by patient,
-   * variable (0 for a whole wide visit) and time, seeded with the measurements
-   * stored after `sinceRowid`, i.e. the file's rows so far (their lines unknown: 0).
-   */
-  openKeyIndex(sinceRowid: number, wholeVisits: boolean): void {
+  /** The distinct keys of the file's rows stored so far (for a key index kept on another connection). */
+  keysSinceFileStart(wholeVisits: boolean): StoredKeys {
     this.flushMeasurements();
-    this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS import_keys (
-      patient_id INTEGER NOT NULL, variable_id INTEGER NOT NULL, time REAL NOT NULL, line INTEGER NOT NULL,
-      PRIMARY KEY (patient_id, variable_id, time)) WITHOUT ROWID`);
-    this.db.exec('DELETE FROM temp.import_keys');
-    this.db
-      .prepare(`INSERT OR IGNORE INTO temp.import_keys SELECT patient_id, ${wholeVisits ? '0' : 'variable_id'}, time, 0 FROM measurements WHERE rowid > ?`)
-      .run(sinceRowid);
-    this.keyStatements = {
-      insert: this.db.prepare('INSERT OR IGNORE INTO temp.import_keys (patient_id, variable_id, time, line) VALUES (?, ?, ?, ?)'),
-      line: this.db.prepare('SELECT line FROM temp.import_keys WHERE patient_id = ? AND variable_id = ? AND time = ?').pluck(),
-      setLine: this.db.prepare('INSERT OR REPLACE INTO temp.import_keys (patient_id, variable_id, time, line) VALUES (?, ?, ?, ?)'),
-    };
+    return storedKeysSince(this.db, this.fileStartRowid, wholeVisits);
   }
 
-  /** Records a key in the index; returns the line it was first seen on (0: unknown) when it was there already. */
+  /** Opens the duplicate-key index for a file whose rows are not grouped by patient, seeded with the file's rows so far. */
+  openKeyIndex(wholeVisits: boolean): void {
+    this.flushMeasurements();
+    this.keyIndex = new ImportKeyIndex(this.db);
+    this.keyIndex.seedFromMeasurements(this.fileStartRowid, wholeVisits);
+  }
+
   noteKey(patientId: number, variableId: number, time: number, line: number): number | undefined {
-    const s = this.keyStatements!;
-    if (s.insert.run(patientId, variableId, time, line).changes === 1) return undefined;
-    return s.line.get(patientId, variableId, time) as number;
+    return this.keyIndex!.note(patientId, variableId, time, line);
   }
 
-  /** Records a key with the line it was first seen on, replacing an unknown line. */
   setKeyLine(patientId: number, variableId: number, time: number, line: number): void {
-    this.keyStatements!.setLine.run(patientId, variableId, time, line);
+    this.keyIndex!.setLine(patientId, variableId, time, line);
   }
 
   closeKeyIndex(): void {
-    if (!this.keyStatements) return;
-    this.keyStatements = undefined;
-    this.db.exec('DROP TABLE IF EXISTS temp.import_keys');
+    this.keyIndex?.close();
+    this.keyIndex = undefined;
   }
 
   insertEvent(patientId: number, time: number, type: string, sourceColumn: string): void {

@@ -1,0 +1,76 @@
+import { fork } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ImportMessage } from '../../main/common/workerProtocol.js';
+import { importDataset } from '../../main/ingest/importer.js';
+import { loadMapping } from '../../main/ingest/mapping.js';
+import { openDatabase } from '../../main/store/database.js';
+import { ImportWriteQueue } from '../../main/store/importWriteQueue.js';
+import { freshStore, importWorkedExample, MAPPINGS, ROOT, storeDigest, tempDir } from '../support/store.js';
+import { writeLabFiles } from '../support/syntheticLabs.js';
+
+// The import's writes run on a thread of their own (main/store/importWriteQueue.ts).
+describe('the import write thread', () => {
+  it('stops the import soon after a write the store refuses, names the cause, and leaves the store as it was', async () => {
+    const { db } = freshStore();
+    await importWorkedExample(db, 'icu');
+    // The store refuses one value of the big file (a stand-in for a full disk or a broken file system).
+    db.exec("CREATE TRIGGER refuse_one BEFORE INSERT ON measurements WHEN NEW.num = 123456.5 BEGIN SELECT RAISE(ABORT, 'disk refused the row'); END");
+    const before = storeDigest(db);
+    const files = await writeLabFiles(tempDir(), 200_000);
+    const labs = readFileSync(files.labsPath, 'utf8').split('\n');
+    const cells = labs[100]!.split(',');
+    cells[3] = '123456.5'; // id, date, variable, value, unit
+    labs[100] = cells.join(',');
+    writeFileSync(files.labsPath, labs.join('\n'));
+    let read = 0;
+    let total = 0;
+    const err = await importDataset(db, loadMapping(files.mappingPath), {
+      onProgress: (p) => {
+        read = p.bytesRead;
+        total = p.bytesTotal;
+      },
+    }).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/could not write to the store: disk refused the row/);
+    expect(read, 'the rest of the file was not read').toBeLessThan(total);
+    expect(storeDigest(db)).toBe(before);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+  });
+
+  it('refuses to commit rows it numbered ahead when another program wrote to the store as the import began', async () => {
+    const { db, path } = freshStore();
+    const queue = ImportWriteQueue.open(db);
+    queue.begin(); // numbered from the store as it is now; the thread takes the lock once it has started
+    const other = openDatabase(path);
+    other.prepare("INSERT INTO datasets (name, time_basis, created_at) VALUES ('other', 'relative', 'now')").run();
+    other.close();
+    queue.insertPatient(queue.insertDataset('mine', null, 'relative'), 'p1');
+    expect(() => queue.commit()).toThrow(/another program wrote to the store as this import started; nothing was imported: run the import again/);
+    queue.rollback();
+    await queue.close();
+    expect(db.prepare('SELECT name FROM datasets').pluck().all()).toEqual(['other']);
+    expect(db.prepare('SELECT count(*) FROM patients').pluck().get()).toBe(0);
+  });
+
+  it('runs from the built app (its own entry beside the import process, found from a shared chunk)', async () => {
+    const entry = join(ROOT, 'out', 'main', 'importWorker.js');
+    expect(existsSync(entry), 'out/main is built by `npm test` (npm run build)').toBe(true);
+    const { db, path } = freshStore();
+    db.close();
+    const child = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    const done = new Promise<ImportMessage>((resolve) => child.on('message', (m: ImportMessage) => m.type === 'done' && resolve(m)));
+    child.send({ type: 'start', dbPath: path, mappingPath: join(MAPPINGS, 'steno2.mapping.json') });
+    const message = await done;
+    child.kill();
+    expect(message).toMatchObject({ type: 'done', outcome: { status: 'imported', dataset: 'steno2' } });
+
+    const direct = freshStore().db;
+    const expected = await importDataset(direct, loadMapping(join(MAPPINGS, 'steno2.mapping.json')));
+    const store = openDatabase(path);
+    expect(store.prepare('SELECT count(*) FROM measurements').pluck().get()).toBe(expected.measurements);
+    expect(store.prepare('SELECT count(*) FROM patients').pluck().get()).toBe(expected.patients);
+    store.close();
+  });
+});
