@@ -139,6 +139,8 @@ class RecordParser {
         if (end > this.pos) this.emit(splitPlain(buf, this.pos, end), 0);
         else this.line++; // blank line
         this.pos = nl + 1;
+      } else if (this.emitSimpleQuoted(buf, nl)) {
+        this.pos = nl + 1;
       } else {
         const record = this.parseQuoted(final);
         if (record === undefined) break; // record continues in the next chunk
@@ -180,6 +182,38 @@ class RecordParser {
     }
     this.rows++;
     this.sink.onRow(fields, line);
+  }
+
+  /**
+   * Emits the record on the line ending at `nl` when its quotes are the common kind:
+   * whole fields in quotes, with no quote or line break inside (`1,"a1c",49.7`).
+   * False for anything else, left to parseQuoted.
+   */
+  private emitSimpleQuoted(buf: string, nl: number): boolean {
+    if (nl - this.pos > this.maxRecord) return false;
+    const end = nl > this.pos && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    const fields: string[] = [];
+    let i = this.pos;
+    for (;;) {
+      if (buf.charCodeAt(i) === 34 /* " */) {
+        const q = buf.indexOf('"', i + 1);
+        if (q === -1 || q >= end) return false; // runs on past the line
+        fields.push(buf.slice(i + 1, q));
+        if (q + 1 === end) break;
+        if (buf.charCodeAt(q + 1) !== 44 /* , */) return false; // a doubled quote, or text after the closing one
+        i = q + 2;
+        continue;
+      }
+      const comma = buf.indexOf(',', i);
+      if (comma === -1 || comma >= end) {
+        fields.push(buf.slice(i, end));
+        break;
+      }
+      fields.push(buf.slice(i, comma));
+      i = comma + 1;
+    }
+    this.emit(fields, 0);
+    return true;
   }
 
   /** Parses one record that contains quotes, starting at `pos`; undefined when it runs past the buffer. */

@@ -51,11 +51,14 @@ export class DateParser {
     return this.read(raw).days;
   }
 
+  /** Days of a plain `yyyy-mm-dd` cell in the accepted years (ISO format only), else undefined: then `read` it. */
+  plainDays(raw: string): number | undefined {
+    return this.format === 'iso' ? plainIsoDay(raw, this.maxYear) : undefined;
+  }
+
   read(raw: string): DateReading {
-    if (this.format === 'iso') {
-      const days = plainIsoDay(raw, this.maxYear);
-      if (days !== undefined) return { days };
-    }
+    const days = this.plainDays(raw);
+    if (days !== undefined) return { days };
     let reading = this.cache.get(raw);
     if (reading) return reading;
     reading = this.readUncached(raw.trim());

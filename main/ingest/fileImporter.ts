@@ -497,6 +497,8 @@ export class FileImporter {
     const column = timeColumnName(spec);
     const basis = this.ctx.mapping.time;
     if (basis.basis === 'calendar') {
+      const days = this.dates.plainDays(raw);
+      if (days !== undefined) return days;
       const reading = this.dates.read(raw);
       if (reading.problem !== undefined) throw new ImportError({ file: this.file.name, line, column, value: raw }, reading.problem);
       return reading.days;

@@ -26,9 +26,29 @@ const INFINITY = /^\s*[+-]?(?:inf|infinity)\s*$/i;
 
 /** A finite decimal number, or undefined. Rejects forms `Number()` accepts but a lab export never means (hex, Infinity, ''), and overflows. */
 export function parseNumber(raw: string): number | undefined {
+  if (isPlainDecimal(raw)) {
+    const n = Number(raw);
+    return Number.isFinite(n) ? n : undefined;
+  }
   if (!NUMBER.test(raw)) return undefined;
   const n = Number(raw);
   return Number.isFinite(n) ? n : undefined;
+}
+
+/** `[+-]digits[.digits]` (or `.digits`) with nothing around it: most numeric cells, told without the regular expression. */
+function isPlainDecimal(raw: string): boolean {
+  let i = 0;
+  const first = raw.charCodeAt(0);
+  if (first === 43 /* + */ || first === 45 /* - */) i++;
+  let digits = 0;
+  let dot = false;
+  for (; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 /* . */ && !dot) dot = true;
+    else return false;
+  }
+  return digits > 0;
 }
 
 /** Why a cell that parseNumber refuses is not a number: the rule for infinities and overflows, undefined for plain text. */

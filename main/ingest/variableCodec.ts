@@ -51,19 +51,19 @@ export class VariableCodec {
     private readonly options: CodecOptions = { onBadValue: 'refuse', warn: () => {} },
   ) {}
 
-  /** The stored value of a cell, or undefined when a bad cell is read as missing. */
+  /** The stored value of a cell (valid until the next encode), or undefined when a bad cell is read as missing. */
   encode(raw: string, file: string, line: number, column: string): EncodedValue | undefined {
     const text = raw.trim();
     switch (this.kind) {
       case 'numeric': {
         const num = parseNumber(text);
         if (num === undefined) return this.bad(raw, file, line, column, numberProblem(text) ?? `text in a numeric column (variable "${this.name}")`);
-        return { num, txt: null };
+        return this.value(num, null);
       }
       case 'date': {
         const reading = this.dates.read(text);
         if (reading.problem !== undefined) return this.bad(raw, file, line, column, reading.problem);
-        return { num: reading.days, txt: null };
+        return this.value(reading.days, null);
       }
       case 'binary': {
         if (!this.levels.has(text) && this.levels.size >= 2) {
@@ -72,12 +72,21 @@ export class VariableCodec {
         }
         this.track(text);
         const num = parseNumber(text);
-        return num === undefined ? { num: null, txt: text } : { num, txt: null };
+        return num === undefined ? this.value(null, text) : this.value(num, null);
       }
       case 'categorical':
         this.track(text);
-        return { num: null, txt: text };
+        return this.value(null, text);
     }
+  }
+
+  /** One object per codec, overwritten by each encode: a large import encodes millions of cells, each used at once. */
+  private readonly encoded: EncodedValue = { num: null, txt: null };
+
+  private value(num: number | null, txt: string | null): EncodedValue {
+    this.encoded.num = num;
+    this.encoded.txt = txt;
+    return this.encoded;
   }
 
   private bad(raw: string, file: string, line: number, column: string, rule: string): undefined {

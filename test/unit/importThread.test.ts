@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import type { ImportMessage } from '../../main/common/workerProtocol.js';
 import { importDataset } from '../../main/ingest/importer.js';
 import { loadMapping } from '../../main/ingest/mapping.js';
-import { openDatabase } from '../../main/store/database.js';
+import { openDatabase, type Db } from '../../main/store/database.js';
 import { ImportWriteQueue } from '../../main/store/importWriteQueue.js';
 import { freshStore, importWorkedExample, MAPPINGS, ROOT, storeDigest, tempDir } from '../support/store.js';
+import { caseFiles } from '../support/importCase.js';
 import { writeLabFiles } from '../support/syntheticLabs.js';
 
 // The import's writes run on a thread of their own (main/store/importWriteQueue.ts).
@@ -52,6 +53,44 @@ describe('the import write thread', () => {
     await queue.close();
     expect(db.prepare('SELECT name FROM datasets').pluck().all()).toEqual(['other']);
     expect(db.prepare('SELECT count(*) FROM patients').pluck().get()).toBe(0);
+  });
+
+  it('writes rows in batches with the same ids, order and values as row by row, in a store and in memory', async () => {
+    // 300 patients: batches of 128 fill and are written between a patient's row and its index time.
+    const n = 300;
+    const day = (i: number) => `20${String(10 + (i % 10)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 10}`;
+    const patients = ['id,sex,entry,end,death', ...Array.from({ length: n }, (_, i) => `p${i},${i % 2 ? 'F' : 'M'},${day(i)},2024-12-31,${i % 7 ? '' : '2023-06-01'}`)].join('\n');
+    const events = ['id,date,type', ...Array.from({ length: n }, (_, i) => `p${n - 1 - i},2021-0${1 + (i % 9)}-01,ev${i % 3}`)].join('\n');
+    const mapping = caseFiles(
+      { 'p.csv': patients, 'e.csv': events },
+      {
+        dataset: 'batched',
+        time: { basis: 'calendar' },
+        files: [
+          { path: 'p.csv', id: 'id', patients: true, index: 'entry', static: { sex: {} }, followUp: { end: 'end', event: 'death', eventType: 'death' } },
+          { path: 'e.csv', id: 'id', eventRows: { time: 'date', type: 'type' } },
+        ],
+      },
+    );
+    const rows = (db: Db) => ({
+      patients: db.prepare('SELECT id, source_key, index_time FROM patients ORDER BY id').raw().all(),
+      statics: db.prepare('SELECT * FROM static_values ORDER BY patient_id').raw().all(),
+      events: db.prepare('SELECT * FROM events ORDER BY id').raw().all(),
+      outcomes: db.prepare('SELECT * FROM outcomes ORDER BY patient_id').raw().all(),
+    });
+    const onDisk = freshStore().db;
+    await importDataset(onDisk, mapping);
+    const inMemory = openDatabase(':memory:');
+    await importDataset(inMemory, mapping);
+    const got = rows(onDisk);
+    expect(rows(inMemory)).toEqual(got);
+    expect(got.patients).toHaveLength(n);
+    got.patients.forEach(([id, key, index], i) => {
+      expect([id, key]).toEqual([i + 1, `p${i}`]);
+      expect(index).toBe(Date.parse(day(i)) / 86_400_000);
+    });
+    expect(got.events.map((e) => e[1])).toEqual(Array.from({ length: n }, (_, i) => n - i)); // in file order
+    expect(got.outcomes.filter((o) => o[2] !== null)).toHaveLength(Math.ceil(n / 7));
   });
 
   it('runs from the built app (its own entry beside the import process, found from a shared chunk)', async () => {

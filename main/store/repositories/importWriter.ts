@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../database.js';
 import type { VariableRow } from './datasetRepository.js';
 import { ImportKeyIndex, storedKeysSince, type StoredKeys } from './importKeyIndex.js';
+import { RowBatch } from './rowBatch.js';
 
 /** A variable as an import creates it; categories are set once the whole file is read. */
 export type NewVariable = Omit<VariableRow, 'id' | 'categories'>;
@@ -72,8 +73,6 @@ export function datasetExists(db: Db, name: string): boolean {
   return db.prepare('SELECT 1 FROM datasets WHERE name = ?').get(name) !== undefined;
 }
 
-/** Rows buffered per multi-row INSERT: fewer statement calls, same transaction. */
-const MEASUREMENT_BATCH = 128;
 
 /**
  * The write side of an import: prepared statements for every table an import
@@ -82,14 +81,16 @@ const MEASUREMENT_BATCH = 128;
  */
 export class ImportWriter implements ImportSink {
   private readonly insertVariableStmt: Statement;
-  private readonly insertPatientStmt: Statement;
-  private readonly insertStaticStmt: Statement;
-  private readonly insertMeasurementStmt: Statement;
-  private readonly insertMeasurementBatchStmt: Statement;
-  private readonly insertEventStmt: Statement;
-  private readonly insertOutcomeStmt: Statement;
+  private readonly patients: RowBatch;
+  private readonly statics: RowBatch;
+  private readonly measurements: RowBatch;
+  private readonly events: RowBatch;
+  private readonly outcomes: RowBatch;
   private readonly setIndexStmt: Statement;
-  private readonly batch: (number | string | null)[] = [];
+  /** Patients whose row is still in the batch, by id: their index time is set there. */
+  private readonly pendingPatients = new Map<number, number>();
+  /** Rows are numbered here, from the largest ids when the transaction began (as SQLite would). */
+  private ids: ImportIds = { dataset: 0, variable: 0, patient: 0 };
   private keyIndex: ImportKeyIndex | undefined;
   /** The last measurement rowid before the file being read: its rows have larger ones. */
   private fileStartRowid = 0;
@@ -97,22 +98,30 @@ export class ImportWriter implements ImportSink {
   eventCount = 0;
 
   constructor(private readonly db: Db) {
-    // Ids may be given (the write thread's caller numbers its rows ahead); null lets SQLite choose, the same way.
     this.insertVariableStmt = db.prepare(
       `INSERT INTO variables (id, dataset_id, name, role, kind, unit, source_file, source_column)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.insertPatientStmt = db.prepare('INSERT INTO patients (id, dataset_id, source_key) VALUES (?, ?, ?)');
-    this.insertStaticStmt = db.prepare('INSERT INTO static_values (patient_id, variable_id, num, txt) VALUES (?, ?, ?, ?)');
-    const one = '(?, ?, ?, ?, ?)';
-    const insert = 'INSERT INTO measurements (patient_id, time, variable_id, num, txt) VALUES ';
-    this.insertMeasurementStmt = db.prepare(insert + one);
-    this.insertMeasurementBatchStmt = db.prepare(insert + Array(MEASUREMENT_BATCH).fill(one).join(', '));
-    this.insertEventStmt = db.prepare('INSERT INTO events (patient_id, time, type, source_column) VALUES (?, ?, ?, ?)');
-    this.insertOutcomeStmt = db.prepare(
-      'INSERT INTO outcomes (patient_id, followup_end, event_time, event_type) VALUES (?, ?, ?, ?)',
-    );
+    this.patients = new RowBatch(db, 'patients', ['id', 'dataset_id', 'source_key', 'index_time']);
+    this.statics = new RowBatch(db, 'static_values', ['patient_id', 'variable_id', 'num', 'txt']);
+    this.measurements = new RowBatch(db, 'measurements', ['patient_id', 'time', 'variable_id', 'num', 'txt']);
+    this.events = new RowBatch(db, 'events', ['patient_id', 'time', 'type', 'source_column']);
+    this.outcomes = new RowBatch(db, 'outcomes', ['patient_id', 'followup_end', 'event_time', 'event_type']);
     this.setIndexStmt = db.prepare('UPDATE patients SET index_time = ? WHERE id = ?');
+  }
+
+  /** Writes every row still waiting in a batch: before anything reads the tables. */
+  private flushAll(): void {
+    this.flushPatients();
+    this.statics.flush();
+    this.measurements.flush();
+    this.events.flush();
+    this.outcomes.flush();
+  }
+
+  private flushPatients(): void {
+    this.patients.flush();
+    this.pendingPatients.clear();
   }
 
   /**
@@ -129,16 +138,18 @@ export class ImportWriter implements ImportSink {
       this.db.pragma('foreign_keys = ON');
       throw err;
     }
+    this.ids = maxImportIds(this.db);
   }
 
   commit(): void {
-    this.flushMeasurements();
+    this.flushAll();
     this.db.exec('COMMIT');
     this.db.pragma('foreign_keys = ON');
   }
 
   rollback(): void {
-    this.batch.length = 0;
+    for (const batch of [this.patients, this.statics, this.measurements, this.events, this.outcomes]) batch.clear();
+    this.pendingPatients.clear();
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
     this.closeKeyIndex();
     this.db.pragma('foreign_keys = ON');
@@ -155,16 +166,17 @@ export class ImportWriter implements ImportSink {
     return maxImportIds(this.db);
   }
 
-  insertDataset(name: string, description: string | null, timeBasis: 'calendar' | 'relative', id: number | null = null): number {
-    const info = this.db
+  /** Ids may be given (the write thread's caller numbers its rows ahead, the same way). */
+  insertDataset(name: string, description: string | null, timeBasis: 'calendar' | 'relative', id = ++this.ids.dataset): number {
+    this.db
       .prepare('INSERT INTO datasets (id, name, description, time_basis, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(id, name, description, timeBasis, new Date().toISOString());
-    return Number(info.lastInsertRowid);
+    return id;
   }
 
-  insertVariable(datasetId: number, v: NewVariable, id: number | null = null): number {
-    const info = this.insertVariableStmt.run(id, datasetId, v.name, v.role, v.kind, v.unit, v.sourceFile, v.sourceColumn);
-    return Number(info.lastInsertRowid);
+  insertVariable(datasetId: number, v: NewVariable, id = ++this.ids.variable): number {
+    this.insertVariableStmt.run(id, datasetId, v.name, v.role, v.kind, v.unit, v.sourceFile, v.sourceColumn);
+    return id;
   }
 
   setVariableUnit(variableId: number, unit: string): void {
@@ -175,45 +187,36 @@ export class ImportWriter implements ImportSink {
     this.db.prepare('UPDATE variables SET categories = ? WHERE id = ?').run(JSON.stringify(categories), variableId);
   }
 
-  insertPatient(datasetId: number, sourceKey: string, id: number | null = null): number {
-    return Number(this.insertPatientStmt.run(id, datasetId, sourceKey).lastInsertRowid);
+  insertPatient(datasetId: number, sourceKey: string, id = ++this.ids.patient): number {
+    this.pendingPatients.set(id, this.patients.pending);
+    if (this.patients.add(id, datasetId, sourceKey, null)) this.pendingPatients.clear();
+    return id;
   }
 
   insertStatic(patientId: number, variableId: number, num: number | null, txt: string | null): void {
-    this.insertStaticStmt.run(patientId, variableId, num, txt);
+    this.statics.add(patientId, variableId, num, txt);
   }
 
   insertMeasurement(patientId: number, time: number, variableId: number, num: number | null, txt: string | null): void {
-    const b = this.batch;
-    b.push(patientId, time, variableId, num, txt);
-    if (b.length === MEASUREMENT_BATCH * 5) {
-      this.insertMeasurementBatchStmt.run(b);
-      b.length = 0;
-    }
+    this.measurements.add(patientId, time, variableId, num, txt);
     this.measurementCount++;
-  }
-
-  private flushMeasurements(): void {
-    const b = this.batch;
-    for (let i = 0; i < b.length; i += 5) this.insertMeasurementStmt.run(b.slice(i, i + 5));
-    b.length = 0;
   }
 
   /** Marks the start of a file: a key index opened while reading it is seeded with the rows stored after this. */
   markFileStart(): void {
-    this.flushMeasurements();
+    this.measurements.flush();
     this.fileStartRowid = (this.db.prepare('SELECT max(rowid) FROM measurements').pluck().get() as number | null) ?? 0;
   }
 
   /** The distinct keys of the file's rows stored so far (for a key index kept on another connection). */
   keysSinceFileStart(wholeVisits: boolean): StoredKeys {
-    this.flushMeasurements();
+    this.measurements.flush();
     return storedKeysSince(this.db, this.fileStartRowid, wholeVisits);
   }
 
   /** Opens the duplicate-key index for a file whose rows are not grouped by patient, seeded with the file's rows so far. */
   openKeyIndex(wholeVisits: boolean): void {
-    this.flushMeasurements();
+    this.measurements.flush();
     this.keyIndex = new ImportKeyIndex(this.db);
     this.keyIndex.seedFromMeasurements(this.fileStartRowid, wholeVisits);
   }
@@ -232,21 +235,28 @@ export class ImportWriter implements ImportSink {
   }
 
   insertEvent(patientId: number, time: number, type: string, sourceColumn: string): void {
-    this.insertEventStmt.run(patientId, time, type, sourceColumn);
+    this.events.add(patientId, time, type, sourceColumn);
     this.eventCount++;
   }
 
   insertOutcome(patientId: number, followupEnd: number, eventTime: number | null, eventType: string | null): void {
-    this.insertOutcomeStmt.run(patientId, followupEnd, eventTime, eventType);
+    this.outcomes.add(patientId, followupEnd, eventTime, eventType);
   }
 
+  /** The index time goes into the patient's row while it waits in the batch (the common case), else an UPDATE. */
   setIndexTime(patientId: number, time: number): void {
+    const row = this.pendingPatients.get(patientId);
+    if (row !== undefined) {
+      this.patients.setPending(row, 3, time);
+      return;
+    }
+    this.flushPatients();
     this.setIndexStmt.run(time, patientId);
   }
 
   /** Patients without an explicit index date get their first recorded measurement or event. */
   defaultIndexToFirstRecord(datasetId: number): void {
-    this.flushMeasurements();
+    this.flushAll();
     this.db
       .prepare(
         `UPDATE patients SET index_time = (
@@ -260,6 +270,7 @@ export class ImportWriter implements ImportSink {
 
   /** Patients whose follow-up ends before their index time, with that index time. */
   followUpBeforeIndex(datasetId: number): { patientId: number; indexTime: number }[] {
+    this.flushAll();
     return this.db
       .prepare(
         `SELECT p.id AS patientId, p.index_time AS indexTime FROM patients p JOIN outcomes o ON o.patient_id = p.id
@@ -269,6 +280,7 @@ export class ImportWriter implements ImportSink {
   }
 
   defaultIndexToZero(datasetId: number): void {
+    this.flushAll();
     this.db.prepare('UPDATE patients SET index_time = 0 WHERE dataset_id = ? AND index_time IS NULL').run(datasetId);
   }
 
@@ -286,13 +298,9 @@ export class ImportWriter implements ImportSink {
       'INSERT INTO import_files (import_id, file_name, path, size_bytes, sha256, rows_read) VALUES (?, ?, ?, ?, ?, ?)',
     );
     for (const f of entry.files) file.run(importId, f.fileName, f.path, f.sizeBytes, f.sha256, f.rowsRead);
-    const warning = this.db.prepare(
-      `INSERT INTO import_warnings (import_id, rule, file_name, line, column_name, value, message)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
-    for (const w of entry.warnings) {
-      warning.run(importId, w.rule, w.fileName, w.line ?? null, w.column ?? null, w.value ?? null, w.message);
-    }
+    const warnings = new RowBatch(this.db, 'import_warnings', ['import_id', 'rule', 'file_name', 'line', 'column_name', 'value', 'message']);
+    for (const w of entry.warnings) warnings.add(importId, w.rule, w.fileName, w.line ?? null, w.column ?? null, w.value ?? null, w.message);
+    warnings.flush();
     return importId;
   }
 }
