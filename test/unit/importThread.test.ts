@@ -72,11 +72,13 @@ describe('the import write thread', () => {
         ],
       },
     );
+    type Row = (number | string | null)[];
+    const all = (db: Db, sql: string) => db.prepare(sql).raw().all() as Row[];
     const rows = (db: Db) => ({
-      patients: db.prepare('SELECT id, source_key, index_time FROM patients ORDER BY id').raw().all(),
-      statics: db.prepare('SELECT * FROM static_values ORDER BY patient_id').raw().all(),
-      events: db.prepare('SELECT * FROM events ORDER BY id').raw().all(),
-      outcomes: db.prepare('SELECT * FROM outcomes ORDER BY patient_id').raw().all(),
+      patients: all(db, 'SELECT id, source_key, index_time FROM patients ORDER BY id'),
+      statics: all(db, 'SELECT * FROM static_values ORDER BY patient_id'),
+      events: all(db, 'SELECT * FROM events ORDER BY id'),
+      outcomes: all(db, 'SELECT * FROM outcomes ORDER BY patient_id'),
     });
     const onDisk = freshStore().db;
     await importDataset(onDisk, mapping);
