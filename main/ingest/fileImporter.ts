@@ -1,3 +1,4 @@
+import type { ImportKeyIndex } from '../store/repositories/importKeyIndex.js';
 import type { ImportSink } from '../store/repositories/importWriter.js';
 import { ImportError } from './errors.js';
 import { inferKind } from './inferKind.js';
@@ -93,6 +94,7 @@ export class FileImporter {
   private readonly keys = new Map<number, Map<number, number>>();
   private readonly donePatients = new Set<number>();
   private indexed = false;
+  private keyIndex: ImportKeyIndex | undefined;
 
   constructor(
     private readonly ctx: DatasetContext,
@@ -157,7 +159,7 @@ export class FileImporter {
 
   finish(): void {
     if (this.sample) this.endSample();
-    if (this.indexed) this.ctx.writer.closeKeyIndex();
+    this.keyIndex?.close();
   }
 
   /** Infers the kinds of this file's columns from the sampled rows, then imports those rows. */
@@ -460,7 +462,7 @@ export class FileImporter {
         this.keys.clear();
       }
     }
-    if (this.indexed) return this.ctx.writer.noteKey(patientId, variableId, time, line);
+    if (this.keyIndex) return this.keyIndex.note(patientId, variableId, time, line);
     let times = this.keys.get(variableId);
     if (!times) this.keys.set(variableId, (times = new Map()));
     const first = times.get(time);
@@ -471,9 +473,9 @@ export class FileImporter {
   /** Rows are not grouped by patient: keys go to the store's key index from now on, seeded with this file's rows so far. */
   private switchToKeyIndex(): void {
     this.indexed = true;
-    this.ctx.writer.openKeyIndex(this.file.measurements?.layout === 'wide');
+    const index = (this.keyIndex = this.ctx.writer.openKeyIndex(this.file.measurements?.layout === 'wide'));
     for (const [variableId, times] of this.keys) {
-      for (const [time, line] of times) this.ctx.writer.setKeyLine(this.keysPatient, variableId, time, line);
+      for (const [time, line] of times) index.setLine(this.keysPatient, variableId, time, line);
     }
     this.keys.clear();
   }

@@ -168,21 +168,14 @@ export class ImportWriteQueue implements ImportSink {
     this.op(Op.fileStart);
   }
 
-  openKeyIndex(wholeVisits: boolean): void {
+  openKeyIndex(wholeVisits: boolean): ImportKeyIndex {
     const keys = this.call('keysSinceFileStart', wholeVisits) as StoredKeys;
     this.keyIndex = new ImportKeyIndex(this.db);
     this.keyIndex.seed(keys);
+    return this.keyIndex;
   }
 
-  noteKey(patientId: number, variableId: number, time: number, line: number): number | undefined {
-    return this.keyIndex!.note(patientId, variableId, time, line);
-  }
-
-  setKeyLine(patientId: number, variableId: number, time: number, line: number): void {
-    this.keyIndex!.setLine(patientId, variableId, time, line);
-  }
-
-  closeKeyIndex(): void {
+  private closeKeyIndex(): void {
     this.keyIndex?.close();
     this.keyIndex = undefined;
   }

@@ -50,12 +50,11 @@ export interface ImportSink {
   setIndexTime(patientId: number, time: number): void;
   /** Marks the start of a file: a key index opened while reading it is seeded with the file's rows stored after this. */
   markFileStart(): void;
-  /** Opens the duplicate-key index for a file whose rows turned out not grouped by patient. */
-  openKeyIndex(wholeVisits: boolean): void;
-  /** Records a key; returns the line it was first seen on (0: unknown) when it was there already. */
-  noteKey(patientId: number, variableId: number, time: number, line: number): number | undefined;
-  setKeyLine(patientId: number, variableId: number, time: number, line: number): void;
-  closeKeyIndex(): void;
+  /**
+   * Opens the duplicate-key index for a file whose rows turned out not grouped by
+   * patient, seeded with the file's rows so far; the caller closes it (a rollback too).
+   */
+  openKeyIndex(wholeVisits: boolean): ImportKeyIndex;
   defaultIndexToFirstRecord(datasetId: number): void;
   defaultIndexToZero(datasetId: number): void;
   followUpBeforeIndex(datasetId: number): { patientId: number; indexTime: number }[];
@@ -151,7 +150,8 @@ export class ImportWriter implements ImportSink {
     for (const batch of [this.patients, this.statics, this.measurements, this.events, this.outcomes]) batch.clear();
     this.pendingPatients.clear();
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
-    this.closeKeyIndex();
+    this.keyIndex?.close();
+    this.keyIndex = undefined;
     this.db.pragma('foreign_keys = ON');
   }
 
@@ -214,24 +214,11 @@ export class ImportWriter implements ImportSink {
     return storedKeysSince(this.db, this.fileStartRowid, wholeVisits);
   }
 
-  /** Opens the duplicate-key index for a file whose rows are not grouped by patient, seeded with the file's rows so far. */
-  openKeyIndex(wholeVisits: boolean): void {
+  openKeyIndex(wholeVisits: boolean): ImportKeyIndex {
     this.measurements.flush();
     this.keyIndex = new ImportKeyIndex(this.db);
     this.keyIndex.seedFromMeasurements(this.fileStartRowid, wholeVisits);
-  }
-
-  noteKey(patientId: number, variableId: number, time: number, line: number): number | undefined {
-    return this.keyIndex!.note(patientId, variableId, time, line);
-  }
-
-  setKeyLine(patientId: number, variableId: number, time: number, line: number): void {
-    this.keyIndex!.setLine(patientId, variableId, time, line);
-  }
-
-  closeKeyIndex(): void {
-    this.keyIndex?.close();
-    this.keyIndex = undefined;
+    return this.keyIndex;
   }
 
   insertEvent(patientId: number, time: number, type: string, sourceColumn: string): void {
