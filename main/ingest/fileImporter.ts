@@ -85,8 +85,8 @@ export class FileImporter {
    * Duplicate detection keeps the keys (visit time, or variable and time) of one
    * patient at a time, so memory stays bounded on files grouped by patient.
    * Once a patient's rows come back after another patient's, the file is not
-   * grouped: from then on every key goes to an indexed table in the store's
-   * temp schema, seeded with this file's rows so far (reloading a patient's keys
+   * grouped: from then on every key goes to an indexed temp table (a temp file,
+   * never the store), seeded with this file's rows so far (reloading a patient's keys
    * at every switch made such files 10-20x slower).
    */
   private keysPatient = -1;

@@ -3,7 +3,7 @@ import { startThread } from '../common/nodeThread.js';
 import type { Db } from './database.js';
 import { Control, CONTROL_SLOTS, Op, type ThreadCall, type ThreadData, type ThreadMessage } from './importOps.js';
 import { ImportKeyIndex, type StoredKeys } from './repositories/importKeyIndex.js';
-import { datasetExists, maxImportIds, type ImportIds, type ImportLogEntry, type ImportSink, type NewVariable } from './repositories/importWriter.js';
+import { maxImportIds, type ImportIds, type ImportLogEntry, type ImportSink, type NewVariable } from './repositories/importWriter.js';
 
 /** Numbers sent to the thread at a time (~1 MiB), and batches it may be behind before the reader waits. */
 const BATCH_NUMBERS = 1 << 17;
@@ -84,10 +84,6 @@ export class ImportWriteQueue implements ImportSink {
     this.post({ type: 'close' });
     await exited;
     this.replies.close();
-  }
-
-  datasetExists(name: string): boolean {
-    return datasetExists(this.db, name);
   }
 
   insertDataset(name: string, description: string | null, timeBasis: 'calendar' | 'relative'): number {

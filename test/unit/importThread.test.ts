@@ -19,7 +19,9 @@ describe('the import write thread', () => {
     // The store refuses one value of the big file (a stand-in for a full disk or a broken file system).
     db.exec("CREATE TRIGGER refuse_one BEFORE INSERT ON measurements WHEN NEW.num = 123456.5 BEGIN SELECT RAISE(ABORT, 'disk refused the row'); END");
     const before = storeDigest(db);
-    const files = await writeLabFiles(tempDir(), 200_000);
+    // The reader runs at most 8 batches (~22,000 rows each) ahead of the thread, whatever the
+    // machine's speed: it must stop well before the end of 500,000 rows.
+    const files = await writeLabFiles(tempDir(), 500_000);
     const labs = readFileSync(files.labsPath, 'utf8').split('\n');
     const cells = labs[100]!.split(',');
     cells[3] = '123456.5'; // id, date, variable, value, unit
@@ -43,10 +45,15 @@ describe('the import write thread', () => {
   it('refuses to commit rows it numbered ahead when another program wrote to the store as the import began', async () => {
     const { db, path } = freshStore();
     const queue = ImportWriteQueue.open(db);
-    queue.begin(); // numbered from the store as it is now; the thread takes the lock once it has started
+    // The reader's connection holds a snapshot from before another program's write (whatever
+    // the timing): the import numbers its rows from that snapshot, the thread then finds the write.
+    db.exec('BEGIN');
+    db.prepare('SELECT count(*) FROM datasets').get();
     const other = openDatabase(path);
     other.prepare("INSERT INTO datasets (name, time_basis, created_at) VALUES ('other', 'relative', 'now')").run();
     other.close();
+    queue.begin();
+    db.exec('COMMIT');
     queue.insertPatient(queue.insertDataset('mine', null, 'relative'), 'p1');
     expect(() => queue.commit()).toThrow(/another program wrote to the store as this import started; nothing was imported: run the import again/);
     queue.rollback();

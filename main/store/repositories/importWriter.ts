@@ -37,7 +37,6 @@ export interface ImportSink {
   rollback(): void;
   /** Releases what the sink holds (the write thread), after commit or rollback. */
   close(): Promise<void>;
-  datasetExists(name: string): boolean;
   insertDataset(name: string, description: string | null, timeBasis: 'calendar' | 'relative'): number;
   insertVariable(datasetId: number, v: NewVariable): number;
   setVariableUnit(variableId: number, unit: string): void;
@@ -157,10 +156,6 @@ export class ImportWriter implements ImportSink {
 
   /** Nothing to release: the connection is the caller's. */
   async close(): Promise<void> {}
-
-  datasetExists(name: string): boolean {
-    return datasetExists(this.db, name);
-  }
 
   maxIds(): ImportIds {
     return maxImportIds(this.db);
