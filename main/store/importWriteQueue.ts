@@ -9,7 +9,7 @@ import { maxImportIds, type ImportIds, type ImportLogEntry, type ImportSink, typ
 const BATCH_NUMBERS = 1 << 17;
 const MAX_BATCHES_AHEAD = 8;
 /** How long the thread may take to start (load its modules, open the store) before the import gives up. */
-const START_TIMEOUT_MS = 120_000;
+const START_TIMEOUT_MS = 30_000;
 
 /**
  * An import's writes, done on a thread of their own so that reading the files and
@@ -33,6 +33,9 @@ export class ImportWriteQueue implements ImportSink {
   private ids: ImportIds = { dataset: 0, variable: 0, patient: 0 };
   private keyIndex: ImportKeyIndex | undefined;
   private readonly control: Int32Array;
+  /** Why the thread failed to start (its module missing from a broken install), once the reader has seen it. */
+  private startError: Error | undefined;
+  private readonly exited: Promise<void>;
 
   private constructor(
     private readonly db: Db,
@@ -41,6 +44,8 @@ export class ImportWriteQueue implements ImportSink {
     private readonly replies: MessagePort,
   ) {
     this.control = new Int32Array(shared);
+    thread.on('error', (err) => (this.startError ??= err));
+    this.exited = new Promise((resolve) => thread.once('exit', () => resolve()));
   }
 
   /**
@@ -53,7 +58,6 @@ export class ImportWriteQueue implements ImportSink {
     const { port1, port2 } = new MessageChannel();
     const workerData: ThreadData = { dbPath: db.name, control: shared, replies: port2 };
     const thread = startThread(import.meta.url, 'importWriteThread', { workerData, transferList: [port2] });
-    thread.on('error', () => {}); // reported by the next wait (see waitFor)
     return new ImportWriteQueue(db, thread, shared, port1);
   }
 
@@ -80,9 +84,8 @@ export class ImportWriteQueue implements ImportSink {
   /** Ends the thread (its connection closes, after commit or rollback). */
   async close(): Promise<void> {
     this.closeKeyIndex();
-    const exited = new Promise((resolve) => this.thread.once('exit', resolve));
     this.post({ type: 'close' });
-    await exited;
+    await this.exited;
     this.replies.close();
   }
 
@@ -217,10 +220,11 @@ export class ImportWriteQueue implements ImportSink {
     for (;;) {
       const value = Atomics.load(this.control, slot);
       if (done(value)) return;
-      if (Atomics.load(this.control, Control.started) === 0 && Date.now() - since > START_TIMEOUT_MS) {
-        throw new Error(`the import's write thread did not start within ${START_TIMEOUT_MS / 1000} s; nothing was imported (reinstall SynthEHR Studio if this repeats)`);
+      if (Atomics.load(this.control, Control.started) === 0 && (this.startError || Date.now() - since > START_TIMEOUT_MS)) {
+        const why = this.startError ? `: ${this.startError.message}` : ` within ${START_TIMEOUT_MS / 1000} s`;
+        throw new Error(`the import's write thread did not start${why}; nothing was imported (reinstall SynthEHR Studio if this repeats)`);
       }
-      Atomics.wait(this.control, slot, value, 1000);
+      Atomics.wait(this.control, slot, value, 200);
     }
   }
 

@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ImportMessage } from '../../main/common/workerProtocol.js';
@@ -60,6 +60,15 @@ describe('the import write thread', () => {
     await queue.close();
     expect(db.prepare('SELECT name FROM datasets').pluck().all()).toEqual(['other']);
     expect(db.prepare('SELECT count(*) FROM patients').pluck().get()).toBe(0);
+  });
+
+  it('fails with the reason when the thread cannot open the store, leaving nothing behind', async () => {
+    const { db, path } = freshStore();
+    rmSync(path); // the reader's connection stays open; the thread finds no store to open
+    const err = await importDataset(db, loadMapping(join(MAPPINGS, 'steno2.mapping.json'))).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/could not write to the store: There is no store at .*store\.db; nothing was created/);
+    expect(existsSync(path)).toBe(false);
   });
 
   it('writes rows in batches with the same ids, order and values as row by row, in a store and in memory', async () => {
