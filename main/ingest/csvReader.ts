@@ -7,7 +7,10 @@ export interface CsvReadOptions {
   file: string;
   path: string;
   onHeader(header: string[]): void;
-  /** Called for every data record with its 1-based physical starting line. */
+  /**
+   * Called for every data record with its 1-based physical starting line. The
+   * array is the reader's own, refilled for the next record: copy it to keep it.
+   */
   onRow(fields: string[], line: number): void;
   onProgress?(bytesRead: number, bytesTotal: number, rows: number): void;
   /** Longest record accepted, in characters; default MAX_RECORD_CHARS. */
@@ -85,6 +88,8 @@ class RecordParser {
   private buf = '';
   private pos = 0;
   private nextQuote = -1;
+  /** The fields of the record being emitted: one array for them all, so a row allocates only its strings. */
+  private readonly row: string[] = [];
 
   private readonly maxRecord: number;
 
@@ -136,7 +141,7 @@ class RecordParser {
         if (nl - this.pos > this.maxRecord) throw this.tooLong();
         let end = nl;
         if (end > this.pos && buf.charCodeAt(end - 1) === 13) end--;
-        if (end > this.pos) this.emit(splitPlain(buf, this.pos, end), 0);
+        if (end > this.pos) this.emit(splitPlain(buf, this.pos, end, this.row), 0);
         else this.line++; // blank line
         this.pos = nl + 1;
       } else if (this.emitSimpleQuoted(buf, nl)) {
@@ -164,9 +169,10 @@ class RecordParser {
     const line = this.line;
     this.line += 1 + extraNewlines;
     if (this.header === undefined) {
-      refuseDuplicateNames(this.file, fields);
-      this.header = fields;
-      this.sink.onHeader(fields);
+      const header = [...fields];
+      refuseDuplicateNames(this.file, header);
+      this.header = header;
+      this.sink.onHeader(header);
       return;
     }
     if (fields.length !== this.header.length) {
@@ -192,13 +198,14 @@ class RecordParser {
   private emitSimpleQuoted(buf: string, nl: number): boolean {
     if (nl - this.pos > this.maxRecord) return false;
     const end = nl > this.pos && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-    const fields: string[] = [];
+    const fields = this.row;
+    let n = 0;
     let i = this.pos;
     for (;;) {
       if (buf.charCodeAt(i) === 34 /* " */) {
         const q = buf.indexOf('"', i + 1);
         if (q === -1 || q >= end) return false; // runs on past the line
-        fields.push(buf.slice(i + 1, q));
+        fields[n++] = buf.slice(i + 1, q);
         if (q + 1 === end) break;
         if (buf.charCodeAt(q + 1) !== 44 /* , */) return false; // a doubled quote, or text after the closing one
         i = q + 2;
@@ -206,12 +213,13 @@ class RecordParser {
       }
       const comma = buf.indexOf(',', i);
       if (comma === -1 || comma >= end) {
-        fields.push(buf.slice(i, end));
+        fields[n++] = buf.slice(i, end);
         break;
       }
-      fields.push(buf.slice(i, comma));
+      fields[n++] = buf.slice(i, comma);
       i = comma + 1;
     }
+    if (fields.length !== n) fields.length = n;
     this.emit(fields, 0);
     return true;
   }
@@ -277,16 +285,18 @@ class RecordParser {
   }
 }
 
-function splitPlain(buf: string, start: number, end: number): string[] {
-  const fields: string[] = [];
+/** Splits a line without quotes into `fields` (refilled in place), which it returns. */
+function splitPlain(buf: string, start: number, end: number, fields: string[]): string[] {
+  let n = 0;
   let i = start;
   for (;;) {
     const comma = buf.indexOf(',', i);
     if (comma === -1 || comma >= end) {
-      fields.push(buf.slice(i, end));
+      fields[n++] = buf.slice(i, end);
+      if (fields.length !== n) fields.length = n;
       return fields;
     }
-    fields.push(buf.slice(i, comma));
+    fields[n++] = buf.slice(i, comma);
     i = comma + 1;
   }
 }

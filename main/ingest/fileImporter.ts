@@ -15,6 +15,7 @@ import { DateParser, dateFormatProblem } from './dateParser.js';
 import { VariableCodec, type InferredFrom } from './variableCodec.js';
 import { daysToIso, numberProblem, parseNumber, TIME_UNITS, type MissingTest } from './values.js';
 import type { WarningLog } from './warnings.js';
+import { VisitKeys } from './visitKeys.js';
 
 /** Rows read before column kinds are inferred; they are then imported like the rest. */
 export const SAMPLE_ROWS = 20_000;
@@ -90,8 +91,8 @@ export class FileImporter {
    * at every switch made such files 10-20x slower).
    */
   private keysPatient = -1;
-  /** Variable id (0 for a whole wide visit) to time to the line it was first seen on. */
-  private readonly keys = new Map<number, Map<number, number>>();
+  /** Variable id (0 for a whole wide visit) and time of the patient's rows, to the line each was first seen on. */
+  private readonly keys = new VisitKeys();
   private readonly donePatients = new Set<number>();
   private indexed = false;
   private keyIndex: ImportKeyIndex | undefined;
@@ -463,20 +464,14 @@ export class FileImporter {
       }
     }
     if (this.keyIndex) return this.keyIndex.note(patientId, variableId, time, line);
-    let times = this.keys.get(variableId);
-    if (!times) this.keys.set(variableId, (times = new Map()));
-    const first = times.get(time);
-    if (first === undefined) times.set(time, line);
-    return first;
+    return this.keys.firstLine(variableId, time, line);
   }
 
   /** Rows are not grouped by patient: keys go to the store's key index from now on, seeded with this file's rows so far. */
   private switchToKeyIndex(): void {
     this.indexed = true;
     const index = (this.keyIndex = this.ctx.writer.openKeyIndex(this.file.measurements?.layout === 'wide'));
-    for (const [variableId, times] of this.keys) {
-      for (const [time, line] of times) index.setLine(this.keysPatient, variableId, time, line);
-    }
+    this.keys.forEach((variableId, time, line) => index.setLine(this.keysPatient, variableId, time, line));
     this.keys.clear();
   }
 

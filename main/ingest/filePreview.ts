@@ -33,7 +33,7 @@ export async function previewCsvFile(path: string, show = 6, sample = 2000): Pro
         h.forEach(() => columns.push([]));
       },
       onRow: (fields) => {
-        if (rows.length < show) rows.push(fields);
+        if (rows.length < show) rows.push([...fields]); // the reader refills its array for the next row
         fields.forEach((f, i) => columns[i]?.push(f));
         if (columns[0]!.length >= sample) throw new Enough();
       },

@@ -7,7 +7,7 @@ async function read(text: string | Buffer, maxRecordChars?: number) {
   const path = writeCsv(tempDir(), 'x.csv', text);
   let header: string[] = [];
   const rows: { fields: string[]; line: number }[] = [];
-  const result = await readCsv({ file: 'x.csv', path, maxRecordChars, onHeader: (h) => (header = h), onRow: (fields, line) => rows.push({ fields, line }) });
+  const result = await readCsv({ file: 'x.csv', path, maxRecordChars, onHeader: (h) => (header = h), onRow: (fields, line) => rows.push({ fields: [...fields], line }) });
   return { header, rows, result };
 }
 
