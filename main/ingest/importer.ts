@@ -87,7 +87,7 @@ async function importInto(writer: ImportSink, started: Date, mapping: ResolvedMa
   const calendar = mapping.time.basis === 'calendar';
   const timeZone = mapping.timeZone ?? localTimeZone();
   const ordered = [...mapping.files.filter((f) => f.patients), ...mapping.files.filter((f) => !f.patients)];
-  const warnings = new WarningLog();
+  const warnings = new WarningLog((w) => writer.insertWarning({ rule: w.code, fileName: w.file, line: w.line, column: w.column, value: w.value, message: w.message }));
   const files: ImportedFile[] = [];
   writer.begin();
   try {
@@ -141,7 +141,6 @@ async function importInto(writer: ImportSink, started: Date, mapping: ResolvedMa
       rowsRead,
       warningCount: warnings.total,
       files: files.map((f) => ({ fileName: f.name, path: f.path, sizeBytes: f.sizeBytes, sha256: f.sha256, rowsRead: f.rows })),
-      warnings: warnings.kept.map((w) => ({ rule: w.code, fileName: w.file, line: w.line, column: w.column, value: w.value, message: w.message })),
     });
     writer.commit();
     const outcomes = [...context.patients.values()].filter((p) => p.outcome !== undefined).length;
@@ -158,7 +157,7 @@ async function importInto(writer: ImportSink, started: Date, mapping: ResolvedMa
       warningCount: warnings.total,
       warningsByCode: warnings.byCode(),
       ...(calendar ? { timeZone } : {}),
-      warnings: warnings.kept.slice(0, 200),
+      warnings: warnings.kept,
       seconds: (finished.getTime() - started.getTime()) / 1000,
     };
   } catch (err) {

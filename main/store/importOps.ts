@@ -20,10 +20,11 @@ export const Op = {
   fileStart: 11,
   defaultIndexToFirstRecord: 12, // dataset
   defaultIndexToZero: 13, // dataset
+  warning: 14, // rule, file, line, column, value, message
 } as const;
 
 /** Numbers each op carries after its code. */
-const ARITY: Record<number, number> = { 1: 5, 2: 4, 3: 3, 4: 4, 5: 4, 6: 2, 7: 3, 8: 2, 9: 2, 10: 4, 11: 0, 12: 1, 13: 1 };
+const ARITY: Record<number, number> = { 1: 5, 2: 4, 3: 3, 4: 4, 5: 4, 6: 2, 7: 3, 8: 2, 9: 2, 10: 4, 11: 0, 12: 1, 13: 1, 14: 6 };
 
 /** Applies a batch of ops to the writer, in order. */
 export function applyOps(writer: ImportWriter, n: Float64Array, strings: string[]): void {
@@ -70,6 +71,11 @@ export function applyOps(writer: ImportWriter, n: Float64Array, strings: string[
       case Op.defaultIndexToZero:
         writer.defaultIndexToZero(n[i + 1]!);
         break;
+      case Op.warning: {
+        const line = num(n[i + 3]!);
+        writer.insertWarning({ rule: str(n[i + 1]!)!, fileName: str(n[i + 2]!)!, line: line ?? undefined, column: str(n[i + 4]!) ?? undefined, value: str(n[i + 5]!) ?? undefined, message: str(n[i + 6]!)! });
+        break;
+      }
       default:
         throw new Error(`unknown import op ${n[i]} at ${i}`);
     }

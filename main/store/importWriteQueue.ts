@@ -3,7 +3,7 @@ import { startThread } from '../common/nodeThread.js';
 import type { Db } from './database.js';
 import { Control, CONTROL_SLOTS, Op, type ThreadCall, type ThreadData, type ThreadMessage } from './importOps.js';
 import { ImportKeyIndex, type StoredKeys } from './repositories/importKeyIndex.js';
-import { maxImportIds, type ImportIds, type ImportLogEntry, type ImportSink, type NewVariable } from './repositories/importWriter.js';
+import { maxImportIds, type ImportIds, type ImportLogEntry, type ImportSink, type NewVariable, type StoredWarning } from './repositories/importWriter.js';
 
 /** Numbers sent to the thread at a time (~1 MiB), and batches it may be behind before the reader waits. */
 const BATCH_NUMBERS = 1 << 17;
@@ -30,7 +30,7 @@ export class ImportWriteQueue implements ImportSink {
   private used = 0;
   private strings: string[] = [];
   private batchesSent = 0;
-  private ids: ImportIds = { dataset: 0, variable: 0, patient: 0 };
+  private ids: ImportIds = { dataset: 0, variable: 0, patient: 0, import: 0 };
   private keyIndex: ImportKeyIndex | undefined;
   private readonly control: Int32Array;
   /** Why the thread failed to start (its module missing from a broken install), once the reader has seen it. */
@@ -141,6 +141,10 @@ export class ImportWriteQueue implements ImportSink {
 
   insertOutcome(patientId: number, followupEnd: number, eventTime: number | null, eventType: string | null): void {
     this.op(Op.outcome, patientId, followupEnd, eventTime ?? NaN, this.str(eventType));
+  }
+
+  insertWarning(w: StoredWarning): void {
+    this.op(Op.warning, this.str(w.rule), this.str(w.fileName), w.line ?? NaN, this.str(w.column ?? null), this.str(w.value ?? null), this.str(w.message));
   }
 
   setIndexTime(patientId: number, time: number): void {

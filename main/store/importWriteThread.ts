@@ -43,7 +43,7 @@ port.on('message', (m: ThreadMessage) => {
 function begin(expected: ImportIds): void {
   writer!.begin();
   const found = writer!.maxIds();
-  if (found.dataset !== expected.dataset || found.variable !== expected.variable || found.patient !== expected.patient) {
+  if (found.dataset !== expected.dataset || found.variable !== expected.variable || found.patient !== expected.patient || found.import !== expected.import) {
     throw new Error('another program wrote to the store as this import started; nothing was imported: run the import again');
   }
 }

@@ -12,6 +12,17 @@ export interface ImportIds {
   dataset: number;
   variable: number;
   patient: number;
+  import: number;
+}
+
+/** A warning as the import log stores it. */
+export interface StoredWarning {
+  rule: string;
+  fileName: string;
+  line?: number;
+  column?: string;
+  value?: string;
+  message: string;
 }
 
 export interface ImportLogEntry {
@@ -21,7 +32,6 @@ export interface ImportLogEntry {
   rowsRead: number;
   warningCount: number;
   files: { fileName: string; path: string; sizeBytes: number; sha256: string; rowsRead: number }[];
-  warnings: { rule: string; fileName: string; line?: number; column?: string; value?: string; message: string }[];
 }
 
 /**
@@ -57,13 +67,15 @@ export interface ImportSink {
   defaultIndexToFirstRecord(datasetId: number): void;
   defaultIndexToZero(datasetId: number): void;
   followUpBeforeIndex(datasetId: number): { patientId: number; indexTime: number }[];
+  /** Stores a warning in the import's log as it is found (the log's own row is written at the end). */
+  insertWarning(w: StoredWarning): void;
   writeImportLog(datasetId: number, entry: ImportLogEntry): number;
 }
 
 /** The largest ids so far of the rows an import numbers itself (0 when none). */
 export function maxImportIds(db: Db): ImportIds {
   const max = (table: string) => (db.prepare(`SELECT max(id) FROM ${table}`).pluck().get() as number | null) ?? 0;
-  return { dataset: max('datasets'), variable: max('variables'), patient: max('patients') };
+  return { dataset: max('datasets'), variable: max('variables'), patient: max('patients'), import: max('imports') };
 }
 
 /** Whether the store has a dataset of this name. */
@@ -88,7 +100,8 @@ export class ImportWriter implements ImportSink {
   /** Patients whose row is still in the batch, by id: their index time is set there. */
   private readonly pendingPatients = new Map<number, number>();
   /** Rows are numbered here, from the largest ids when the transaction began (as SQLite would). */
-  private ids: ImportIds = { dataset: 0, variable: 0, patient: 0 };
+  private ids: ImportIds = { dataset: 0, variable: 0, patient: 0, import: 0 };
+  private readonly warnings: RowBatch;
   private keyIndex: ImportKeyIndex | undefined;
   /** The last measurement rowid before the file being read: its rows have larger ones. */
   private fileStartRowid = 0;
@@ -105,6 +118,7 @@ export class ImportWriter implements ImportSink {
     this.measurements = new RowBatch(db, 'measurements', ['patient_id', 'time', 'variable_id', 'num', 'txt']);
     this.events = new RowBatch(db, 'events', ['patient_id', 'time', 'type', 'source_column']);
     this.outcomes = new RowBatch(db, 'outcomes', ['patient_id', 'followup_end', 'event_time', 'event_type']);
+    this.warnings = new RowBatch(db, 'import_warnings', ['import_id', 'rule', 'file_name', 'line', 'column_name', 'value', 'message']);
     this.setIndexStmt = db.prepare('UPDATE patients SET index_time = ? WHERE id = ?');
   }
 
@@ -115,6 +129,7 @@ export class ImportWriter implements ImportSink {
     this.measurements.flush();
     this.events.flush();
     this.outcomes.flush();
+    this.warnings.flush();
   }
 
   private flushPatients(): void {
@@ -146,7 +161,7 @@ export class ImportWriter implements ImportSink {
   }
 
   rollback(): void {
-    for (const batch of [this.patients, this.statics, this.measurements, this.events, this.outcomes]) batch.clear();
+    for (const batch of [this.patients, this.statics, this.measurements, this.events, this.outcomes, this.warnings]) batch.clear();
     this.pendingPatients.clear();
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
     this.keyIndex?.close();
@@ -225,6 +240,11 @@ export class ImportWriter implements ImportSink {
     this.outcomes.add(patientId, followupEnd, eventTime, eventType);
   }
 
+  /** Warnings name the import's row before it is written: its id is the next one, as the transaction holds the write lock. */
+  insertWarning(w: StoredWarning): void {
+    this.warnings.add(this.ids.import + 1, w.rule, w.fileName, w.line ?? null, w.column ?? null, w.value ?? null, w.message);
+  }
+
   /** The index time goes into the patient's row while it waits in the batch (the common case), else an UPDATE. */
   setIndexTime(patientId: number, time: number): void {
     const row = this.pendingPatients.get(patientId);
@@ -267,22 +287,18 @@ export class ImportWriter implements ImportSink {
   }
 
   writeImportLog(datasetId: number, entry: ImportLogEntry): number {
-    const importId = Number(
-      this.db
-        .prepare(
-          `INSERT INTO imports (dataset_id, started_at, finished_at, mapping_json, rows_read, warning_count)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-        )
-        .run(datasetId, entry.startedAt, entry.finishedAt, entry.mappingJson, entry.rowsRead, entry.warningCount)
-        .lastInsertRowid,
-    );
+    const importId = ++this.ids.import;
+    this.db
+      .prepare(
+        `INSERT INTO imports (id, dataset_id, started_at, finished_at, mapping_json, rows_read, warning_count)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(importId, datasetId, entry.startedAt, entry.finishedAt, entry.mappingJson, entry.rowsRead, entry.warningCount);
     const file = this.db.prepare(
       'INSERT INTO import_files (import_id, file_name, path, size_bytes, sha256, rows_read) VALUES (?, ?, ?, ?, ?, ?)',
     );
     for (const f of entry.files) file.run(importId, f.fileName, f.path, f.sizeBytes, f.sha256, f.rowsRead);
-    const warnings = new RowBatch(this.db, 'import_warnings', ['import_id', 'rule', 'file_name', 'line', 'column_name', 'value', 'message']);
-    for (const w of entry.warnings) warnings.add(importId, w.rule, w.fileName, w.line ?? null, w.column ?? null, w.value ?? null, w.message);
-    warnings.flush();
+    this.warnings.flush();
     return importId;
   }
 }
