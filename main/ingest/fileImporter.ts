@@ -15,6 +15,7 @@ import { DateParser, dateFormatProblem } from './dateParser.js';
 import { VariableCodec, type InferredFrom } from './variableCodec.js';
 import { daysToIso, numberProblem, parseNumber, TIME_UNITS, type MissingTest } from './values.js';
 import type { WarningLog } from './warnings.js';
+import { StaticLedger } from './staticLedger.js';
 import { VisitKeys } from './visitKeys.js';
 
 /** Rows read before column kinds are inferred; they are then imported like the rest. */
@@ -31,9 +32,11 @@ export interface TimeCell {
 
 export interface PatientState {
   id: number;
+  /** 0, 1, ... in the order the import met its patients (the row of its statics in each StaticLedger). */
+  ordinal: number;
   key: string;
-  statics: Map<number, { value: string; file: string; line: number }>;
-  outcome?: { end: number; event: number | null; file: string; line: number; endCell: TimeCell };
+  /** The end of follow-up as read (its time, where), and the outcome event's time. */
+  outcome?: TimeCell & { event: number | null };
   index?: TimeCell;
   followupEnd?: number;
   death?: number;
@@ -48,6 +51,8 @@ export interface DatasetContext {
   isMissing: MissingTest;
   patients: Map<string, PatientState>;
   variables: Map<string, VariableCodec>;
+  /** Each static variable's first value per patient, by variable id. */
+  statics: Map<number, StaticLedger>;
   patientFileNames: string[];
   /** Zone that times without an offset are read in (the mapping's, or the workstation's). */
   timeZone: string;
@@ -67,6 +72,11 @@ interface ColumnVar {
   codec: VariableCodec;
 }
 
+/** A static column, with its variable's ledger of first values. */
+interface StaticColumn extends ColumnVar {
+  ledger: StaticLedger;
+}
+
 /** Imports the rows of one CSV file into the dataset being built. */
 export class FileImporter {
   private col = new Map<string, number>();
@@ -77,7 +87,7 @@ export class FileImporter {
   private variableIndex = -1;
   private valueIndex = -1;
   private unitIndex = -1;
-  private statics: ColumnVar[] = [];
+  private statics: StaticColumn[] = [];
   private wide: ColumnVar[] = [];
   private readonly dates: DateParser;
   private readonly seenPatients = new Map<string, number>();
@@ -171,7 +181,7 @@ export class FileImporter {
       const i = this.col.get(name)!;
       return sample.map((r): SampledCell => ({ raw: r.fields[i]!, line: r.line }));
     };
-    this.statics = columnEntries(this.file.static).map(([c, s]) => this.columnVar(c, s, 'static', () => column(c)));
+    this.statics = columnEntries(this.file.static).map(([c, s]) => this.staticColumn(this.columnVar(c, s, 'static', () => column(c))));
     const m = this.file.measurements;
     if (m?.layout === 'wide') {
       this.wide = columnEntries(m.columns).map(([c, s]) => this.columnVar(c, s, 'measurement', () => column(c)));
@@ -189,6 +199,12 @@ export class FileImporter {
       for (const [name, values] of byVariable) this.defineVariable(name, m.variables?.[name], 'measurement', m.value, () => values);
     }
     for (const r of sample) this.importRow(r.fields, r.line);
+  }
+
+  private staticColumn(v: ColumnVar): StaticColumn {
+    let ledger = this.ctx.statics.get(v.codec.id);
+    if (!ledger) this.ctx.statics.set(v.codec.id, (ledger = new StaticLedger()));
+    return { ...v, ledger };
   }
 
   private columnVar(column: string, settings: VariableSettings, role: 'static' | 'measurement', values: () => SampledCell[]): ColumnVar {
@@ -281,7 +297,7 @@ export class FileImporter {
         this.warn('duplicate-patient-row', line, this.file.id, key, `patient "${key}" appears again (first at line ${earlier}); values must agree`);
       } else this.seenPatients.set(key, line);
       if (!patient) {
-        patient = { id: this.ctx.writer.insertPatient(this.ctx.datasetId, key), key, statics: new Map() };
+        patient = { id: this.ctx.writer.insertPatient(this.ctx.datasetId, key), ordinal: this.ctx.patients.size, key };
         this.ctx.patients.set(key, patient);
       }
     } else if (!patient) {
@@ -292,14 +308,14 @@ export class FileImporter {
     return patient;
   }
 
-  private importStatic(p: PatientState, s: ColumnVar, raw: string, line: number): void {
+  private importStatic(p: PatientState, s: StaticColumn, raw: string, line: number): void {
     if (this.ctx.isMissing(raw)) return;
     const encoded = s.codec.encode(raw, this.file.name, line, s.column);
     if (!encoded) return;
     const { num, txt } = encoded;
-    const value = txt ?? String(num);
-    const before = p.statics.get(s.codec.id);
+    const before = s.ledger.first(p.ordinal, txt ?? num!, this.file.name, line);
     if (before) {
+      const value = txt ?? String(num);
       if (before.value !== value) {
         throw new ImportError(
           { file: this.file.name, line, column: s.column, value: raw },
@@ -308,7 +324,6 @@ export class FileImporter {
       }
       return;
     }
-    p.statics.set(s.codec.id, { value, file: this.file.name, line });
     this.ctx.writer.insertStatic(p.id, s.codec.id, num, txt);
   }
 
@@ -347,7 +362,7 @@ export class FileImporter {
       if (flag === 1) event = end;
     }
     if (p.outcome) {
-      if (p.outcome.end !== end || p.outcome.event !== event) {
+      if (p.outcome.time !== end || p.outcome.event !== event) {
         throw new ImportError(
           { file: this.file.name, line, column: endColumn, value: endRaw },
           `conflicting follow-up for patient "${p.key}" (already given at ${p.outcome.file} line ${p.outcome.line})`,
@@ -355,7 +370,7 @@ export class FileImporter {
       }
       return;
     }
-    p.outcome = { end, event, file: this.file.name, line, endCell: { time: end, file: this.file.name, line, column: endColumn, raw: endRaw } };
+    p.outcome = { time: end, event, file: this.file.name, line, column: endColumn, raw: endRaw };
     if (p.index) refuseFollowUpBeforeIndex(p, this.ctx.mapping.time.basis);
     p.followupEnd = end;
     if (event !== null && event > end) {
@@ -515,7 +530,7 @@ export class FileImporter {
 
 /** Follow-up must not end before the index: a negative follow-up time is no survival time. */
 export function refuseFollowUpBeforeIndex(p: PatientState, basis: 'calendar' | 'relative', defaultIndex?: number): void {
-  const end = p.outcome!.endCell;
+  const end = p.outcome!;
   const index = p.index?.time ?? defaultIndex;
   if (index === undefined || end.time >= index) return;
   const where = { file: end.file, line: end.line, column: end.column, value: end.raw };

@@ -100,6 +100,7 @@ async function importInto(writer: ImportSink, started: Date, mapping: ResolvedMa
       isMissing: missingTest(mapping.missing),
       patients: new Map(),
       variables: new Map(),
+      statics: new Map(),
       patientFileNames: ordered.filter((f) => f.patients).map((f) => f.name),
       timeZone,
     };

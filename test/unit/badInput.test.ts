@@ -91,6 +91,22 @@ describe('bad input: a clear message, and the store exactly as it was', () => {
     );
   });
 
+  it('a numeric static given again in another file with another value (the same number written otherwise is no conflict)', async () => {
+    const dir = tempDir();
+    writeCsv(dir, 'patients.csv', '"id","bmi"\n1,29.0\n2,22.5\n3,30\n');
+    // Patient 3 first, then 1 (met in another order than the patient file); 1's 29 is 29.0; 2's 22.50 is 22.5; 3's is not 30.
+    writeCsv(dir, 'more.csv', '"id","bmi"\n3,30.0\n1,29\n2,22.50\n3,31.5\n');
+    const mapping = mappingIn(dir, {
+      dataset: 'bad',
+      time: { basis: 'relative', unit: 'days' },
+      files: [
+        { path: 'patients.csv', id: 'id', patients: true, static: ['bmi'] },
+        { path: 'more.csv', id: 'id', static: ['bmi'] },
+      ],
+    });
+    await expectRefused(mapping, /^more, line 5, column "bmi": value "31\.5": conflicting static values for patient "3": "30" at patients line 4, "31\.5" here/);
+  });
+
   it('a ragged row', async () => {
     await expectRefused(dataset(undefined, '"id","date","a1c"\n1,2001-03-01,61.2\n2,2001-04-01\n'), /^visits, line 3, column "a1c": value "2 fields": ragged row/);
   });
