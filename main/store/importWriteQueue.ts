@@ -5,9 +5,14 @@ import { Control, CONTROL_SLOTS, Op, type ThreadCall, type ThreadData, type Thre
 import { ImportKeyIndex, type StoredKeys } from './repositories/importKeyIndex.js';
 import { maxImportIds, type ImportIds, type ImportLogEntry, type ImportSink, type NewVariable, type StoredWarning } from './repositories/importWriter.js';
 
-/** Numbers sent to the thread at a time (~1 MiB), and batches it may be behind before the reader waits. */
-const BATCH_NUMBERS = 1 << 17;
-const MAX_BATCHES_AHEAD = 8;
+/**
+ * Numbers sent to the thread at a time (128 KiB), and batches it may be behind
+ * before the reader waits (8 MiB in all). Small batches keep the thread close
+ * behind the reader, so little is left to write when the reading ends (1 MiB
+ * batches left ~30 ms: the import ~4% slower).
+ */
+const BATCH_NUMBERS = 1 << 14;
+const MAX_BATCHES_AHEAD = 64;
 /** How long the thread may take to start (load its modules, open the store) before the import gives up. */
 const START_TIMEOUT_MS = 30_000;
 
