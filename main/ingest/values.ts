@@ -30,7 +30,8 @@ export function parseNumber(raw: string): number | undefined {
     const n = Number(raw);
     return Number.isFinite(n) ? n : undefined;
   }
-  if (!NUMBER.test(raw)) return undefined;
+  // Not a plain decimal, the expression matches only with an exponent or spaces around: dates and text end here.
+  if (!maySpellNumber(raw) || !NUMBER.test(raw)) return undefined;
   const n = Number(raw);
   return Number.isFinite(n) ? n : undefined;
 }
@@ -49,6 +50,13 @@ function isPlainDecimal(raw: string): boolean {
     else return false;
   }
   return digits > 0;
+}
+
+/** Whether a cell that is not a plain decimal could still be a number: an exponent, or space (any, Unicode's too) at either end. */
+function maySpellNumber(raw: string): boolean {
+  const first = raw.charCodeAt(0);
+  const last = raw.charCodeAt(raw.length - 1);
+  return first <= 32 || first >= 127 || last <= 32 || last >= 127 || raw.includes('e') || raw.includes('E');
 }
 
 /** Why a cell that parseNumber refuses is not a number: the rule for infinities and overflows, undefined for plain text. */

@@ -37,6 +37,39 @@ describe('readCsv', () => {
     expect(result.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  // ASCII chunks skip the UTF-8 decoder; the chunks around a character split by the chunk boundary must not.
+  it('reads characters split across chunks between plain ASCII chunks, and refuses a bad byte after them', async () => {
+    const chunk = 1 << 20;
+    const head = 'id,name\n';
+    const filler = (bytes: number) => {
+      const rows: string[] = [];
+      let size = 0;
+      for (let i = 0; size < bytes - 20; i++) {
+        const row = `${i},plain\n`;
+        rows.push(row);
+        size += row.length;
+      }
+      return rows.join('') + '0,' + 'x'.repeat(bytes - size - 3) + '\n'; // exactly `bytes` bytes, ending a line
+    };
+    // Chunk 1: ASCII up to its last byte, where 'é' begins (its second byte opens chunk 2); chunk 3: ASCII again.
+    const first = head + filler(chunk - head.length - 6);
+    const text = first + 'j,Jos\u00e9\n' + filler(chunk) + 'z,Zoë\ne,end\n';
+    const bytes = Buffer.from(text, 'utf8');
+    expect(bytes[chunk - 1]).toBe(0xc3); // 'é' straddles the first boundary
+    const { rows } = await read(bytes);
+    expect(rows.find((r) => r.fields[0] === 'j')!.fields[1]).toBe('José');
+    expect(rows.at(-2)!.fields).toEqual(['z', 'Zoë']);
+    expect(rows.at(-1)!.fields).toEqual(['e', 'end']);
+    // The same file with a Latin-1 byte in its third chunk is refused there.
+    const bad = Buffer.concat([Buffer.from(first + 'j,Jos\u00e9\n' + filler(chunk), 'utf8'), Buffer.from('z,Zo'), Buffer.from([0xeb]), Buffer.from('\n')]);
+    const err = await read(bad).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/column "name": value "byte 0xeb": the file is not UTF-8/);
+    // A character cut short at the end of a chunk, the next chunk plain ASCII: refused at the cut.
+    const cut = Buffer.concat([bytes.subarray(0, chunk), Buffer.from(filler(chunk), 'utf8')]);
+    const cutErr = await read(cut).catch((e: unknown) => e);
+    expect((cutErr as Error).message).toMatch(/the file is not UTF-8/);
+  });
+
   it('refuses a ragged row, naming the line', async () => {
     await expect(read('a,b,c\n1,2,3\n4,5\n')).rejects.toThrow(/x\.csv, line 3, column "c": value "2 fields": ragged row: the header has 3 fields/);
   });
