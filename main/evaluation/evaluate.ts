@@ -9,6 +9,7 @@ import { MIN_CELL } from './binning.js';
 import { coxEffects, type CoxEffect } from './coxEffects.js';
 import { eventRates, type EventRate } from './eventRates.js';
 import { stratifiable, stratumField, stratumSurvival, type StratumSurvival } from './stratumSurvival.js';
+import { subgroupReport, type SubgroupReport } from './subgroups.js';
 import { trajectories, type Trajectory } from './trajectories.js';
 import { discriminativeScore, utility } from './posthoc.js';
 import { selectBackend, type BackendName } from '../training/backend.js';
@@ -45,8 +46,15 @@ export interface EvaluationReport {
     cIndex: { tstr: number; trtr: number };
     membershipInferenceAuc: number;
     dcrShare: number;
+    /** The subgroup (an attribute's level) and measure furthest past its pass line, with the holdout's figure beside it. */
+    worstSubgroup: SubgroupReport['worst'];
   };
   metrics: Metric[];
+  /**
+   * The set judged subgroup by subgroup (categorical statics, age band at index, outcome status):
+   * share, survival, values and C-index of each. Kept apart from `metrics` and the verdict's counts.
+   */
+  subgroups: SubgroupReport;
   /** The summary features that give the set away: aggregate shares of the forest's Gini decrease, top 10. */
   detection: { features: FeatureImportance[] };
   verdicts: { pass: number; warn: number; fail: number; 'n/a': number };
@@ -131,6 +139,7 @@ export async function evaluateForSteward(db: Db, ref: string, options: EvaluateO
   // The headline detection is the worse of the two detectors, both as |accuracy - 0.5|.
   const forestWorse = forest.metric.value > detection.metric.value;
   const use = utility(train, holdout, synthetic, cohort.encoding, { steps: options.posthocSteps });
+  const groups = subgroupReport(train, holdout, synthetic, cohort.encoding, use.holdoutRisks);
   const survivalData = `train (${train.length}) vs synthetic (${synthetic.length})`;
   const metrics: Metric[] = [
     ...fid.metrics,
@@ -180,8 +189,10 @@ export async function evaluateForSteward(db: Db, ref: string, options: EvaluateO
       cIndex: use.cIndex,
       membershipInferenceAuc: priv.metrics.find((m) => m.name.startsWith('membership inference'))!.value,
       dcrShare: priv.metrics.find((m) => m.name.startsWith('DCR: share'))!.value,
+      worstSubgroup: groups.worst,
     },
     metrics,
+    subgroups: groups,
     detection: { features: forest.features },
     verdicts,
     survival: surv,

@@ -155,14 +155,15 @@ export function utility(train: EvalPatient[], holdout: EvalPatient[], synthetic:
   const tstr = nextVisitError(s, h, enc, rng, steps);
   const trtr = nextVisitError(r, h, enc, rng, steps);
   const survival = (ps: EvalPatient[]) => ({ days: ps.map((p) => p.timeline.outcome.days), event: ps.map((p) => (p.timeline.outcome.status === 1 ? 1 : 0)) });
-  const cIndex = (fitOn: TrainingData, fitPatients: EvalPatient[]) => {
+  const test = survival(holdout);
+  const holdoutRisk = (fitOn: TrainingData, fitPatients: EvalPatient[]) => {
     const f = survival(fitPatients);
     const model = fitCox(baseline(fitOn), f.days, f.event);
-    const test = survival(holdout);
-    return concordance(baseline(h).map((x) => riskScore(model, x)), test.days, test.event);
+    return baseline(h).map((x) => riskScore(model, x));
   };
-  const cSyn = cIndex(s, synthetic);
-  const cReal = cIndex(r, train);
+  const risks = { tstr: holdoutRisk(s, synthetic), trtr: holdoutRisk(r, train) };
+  const cSyn = concordance(risks.tstr, test.days, test.event);
+  const cReal = concordance(risks.trtr, test.days, test.event);
   const data = `fitted on synthetic (${synthetic.length}) or on real train (${train.length}), tested on the real holdout (${holdout.length})`;
   const metrics = [
     metric({
@@ -182,11 +183,16 @@ export function utility(train: EvalPatient[], holdout: EvalPatient[], synthetic:
       data: `${data}; ridge Cox on statics and the first visit: C-index TSTR ${cSyn.toFixed(3)}, TRTR ${cReal.toFixed(3)}`,
     }),
   ];
-  return { metrics, predictive: { tstr, trtr }, cIndex: { tstr: cSyn, trtr: cReal } };
+  return { metrics, predictive: { tstr, trtr }, cIndex: { tstr: cSyn, trtr: cReal }, holdoutRisks: risks };
 }
 
 export interface UtilityResult {
   metrics: Metric[];
+  /**
+   * Each holdout patient's risk (in the holdout's order) under the Cox model fitted on synthetic
+   * (TSTR) and on real train (TRTR): for the C-index within a subgroup. Never part of the report.
+   */
+  holdoutRisks: { tstr: number[]; trtr: number[] };
   /** Next-visit mean absolute error on the holdout (scaled units). */
   predictive: { tstr: number; trtr: number };
   cIndex: { tstr: number; trtr: number };

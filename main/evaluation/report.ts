@@ -45,6 +45,10 @@ export function reportHtml(r: EvaluationReport): string {
     correlation: r.fidelity.correlation,
     dcr: r.privacy.dcr,
     detection: r.detection.features,
+    // Judged measures only, as ratios to their pass line (1: the line), synthetic and holdout.
+    subgroups: r.subgroups.rows.flatMap((g) =>
+      g.judged ? g.metrics.filter((m) => m.verdict !== 'n/a').map((m) => ({ subgroup: `${g.attribute} = ${g.level}`, metric: m.name.replace(/^subgroup /, ''), synthetic: m.value / m.threshold.pass, holdout: m.baseline === undefined ? null : m.baseline / m.threshold.pass, verdict: m.verdict })) : [],
+    ),
   };
   const pct = (x: number | undefined) => (x === undefined ? '' : `${(x * 100).toFixed(1)}%`);
   const eventRows = r.clinical.eventRates
@@ -58,6 +62,18 @@ export function reportHtml(r: EvaluationReport): string {
     })
     .join('\n');
   const stratum = r.clinical.survivalByStratum;
+  const share = (x: { share: number | null; patients: number | null }) => (x.share === null ? `&lt;${r.disclosure.minimumCell} patients` : pct(x.share));
+  // The measures of a judged subgroup, in the order subgroups.ts makes them.
+  const subgroupMeasures = ['subgroup share, difference', 'subgroup Kaplan-Meier, largest gap', 'subgroup values, worst Kolmogorov-Smirnov', 'subgroup survival C-index loss, TRTR - TSTR'];
+  const measureCell = (m: EvaluationReport['metrics'][number] | undefined) =>
+    m ? `<td class="n ${m.verdict.replace('/', '')}" title="${escapeHtml(`${m.data}${m.note ? `; ${m.note}` : ''}`)}">${fmt(m.value)}<br><span class="note">${fmt(m.baseline)}</span></td>` : '<td></td>';
+  const subgroupRows = r.subgroups.rows
+    .map((g) => {
+      const cells = g.judged ? subgroupMeasures.map((name) => measureCell(g.metrics.find((m) => m.name === name))).join('') : `<td colspan="${subgroupMeasures.length}" class="note">too small to judge (${g.metrics[0]?.note?.replace(/^too small to judge: /, '') ?? ''})</td>`;
+      return `<tr><td>${escapeHtml(g.attribute)}</td><td>${escapeHtml(g.level)}</td><td class="n">${share(g.train)}</td><td class="n">${share(g.holdout)}</td><td class="n">${pct(g.synthetic.share)}</td>${cells}</tr>`;
+    })
+    .join('\n');
+  const worst = r.subgroups.worst;
   const v = r.verdicts;
   const det = r.headline.detectors;
   const detection =
@@ -73,7 +89,7 @@ export function reportHtml(r: EvaluationReport): string {
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1200px; color: #1d2329; padding: 0 16px; }
 h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 32px; border-bottom: 1px solid #dde2e6; padding-bottom: 4px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; } td, th { padding: 4px 8px; border-bottom: 1px solid #eceff1; text-align: left; vertical-align: top; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; } td.d { color: #5b6770; font-size: 12px; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; } td.n.pass { background: #e6f4ea; } td.n.warn { background: #fff4d6; } td.n.fail { background: #fde7e5; } td.d { color: #5b6770; font-size: 12px; }
 .verdict { font-size: 18px; font-weight: 700; padding: 10px 14px; border-radius: 6px; margin: 12px 0 4px; } .verdict.fit { background: #e6f4ea; color: #1b7f3b; } .verdict.caution { background: #fff4d6; color: #7a5200; } .verdict.unfit { background: #fde7e5; color: #b42318; }
 tr.pass td.v { color: #1b7f3b; font-weight: 600; } tr.warn td.v { color: #9a6700; font-weight: 600; } tr.fail td.v { color: #b42318; font-weight: 700; } tr.na td.v { color: #888; }
 .summary span { display: inline-block; margin-right: 16px; font-weight: 600; } .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 8px; }
@@ -91,6 +107,12 @@ tr.pass td.v { color: #1b7f3b; font-weight: 600; } tr.warn td.v { color: #9a6700
 <h2>Survival</h2>
 <div id="km" class="wide"></div>
 ${stratum ? `<h2>Survival by ${escapeHtml(stratum.variable)}</h2>\n<div id="stratum" class="grid"></div>${stratum.suppressed.length ? `\n<p class="note">Not drawn (fewer than ${r.disclosure.minimumCell} training patients): ${stratum.suppressed.map(escapeHtml).join(', ')}</p>` : ''}` : ''}
+<h2>Subgroups</h2>
+<p>${worst ? `Worst subgroup: <b>${escapeHtml(worst.subgroup)}</b>, ${escapeHtml(worst.metric)} ${fmt(worst.value)} (pass &le; ${worst.pass}; holdout against train: ${fmt(worst.baseline ?? undefined)}), <b>${worst.verdict.toUpperCase()}</b>.` : 'No subgroup has enough holdout patients to be judged.'} Subgroups with fewer than ${r.subgroups.minimumHoldout} holdout patients are shown, not judged. Each cell: the synthetic set's figure, and below it the holdout's against train (two real samples). A share passes within 5 percentage points or twice what chance gives two samples of these sizes, whichever is larger.</p>
+<div id="subgroups" class="wide"></div>
+<table><thead><tr><th>attribute</th><th>subgroup</th><th>share of train</th><th>holdout</th><th>synthetic</th><th>share difference</th><th>KM largest gap</th><th>worst value KS</th><th>C-index lost (TRTR &minus; TSTR)</th></tr></thead><tbody>
+${subgroupRows}
+</tbody></table>
 <h2>Covariate effects</h2>
 ${r.clinical.coxEffects.length ? `<div id="cox" class="wide"></div>\n<table><thead><tr><th>static</th><th>term</th><th>HR real (95% CI)</th><th>HR synthetic (95% CI)</th><th>HR holdout</th><th>synthetic inside real CI</th></tr></thead><tbody>\n${coxRows}\n</tbody></table>` : '<p class="note">No static with enough patients and events for a Cox model.</p>'}
 <h2>Event rates</h2>

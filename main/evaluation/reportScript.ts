@@ -4,6 +4,7 @@
  * counts what it drew in body[data-charts-drawn]:
  *   1 (survival) + stratum levels + (covariate effects ? 1 : 0) + (event rates ? 1 : 0)
  *   + trajectories + numeric + categorical + 2 (gaps, lengths) + (correlation ? 2 : 0) + (detection features ? 1 : 0) + 1 (DCR)
+ *   + (judged subgroup measures ? 1 : 0)
  */
 export const REPORT_SCRIPT = `
 (function () {
@@ -88,6 +89,14 @@ export const REPORT_SCRIPT = `
       { title: { text: 'What gives the synthetic set away' }, xaxis: { title: { text: 'share of the Gini decrease of the forest' }, tickformat: '.0%' }, yaxis: { automargin: true }, margin: { t: 36, r: 12, b: 50, l: 200 } });
   }
   bars('dcr', 'Distance to the closest training patient', d.dcr, 'distance (scaled units)', ['holdout (real, unseen)', 'synthetic'], false);
+  if (d.subgroups.length) {
+    var rows = d.subgroups.slice().reverse(), label = rows.map(function (g) { return g.subgroup + ' · ' + g.metric; });
+    plot('subgroups', [
+      { x: rows.map(function (g) { return g.synthetic; }), y: label, type: 'bar', orientation: 'h', name: 'synthetic vs train', marker: { color: rows.map(function (g) { return g.verdict === 'fail' ? '#b42318' : g.verdict === 'warn' ? '#e0a100' : syn; }) } },
+      { x: rows.map(function (g) { return g.holdout; }), y: label, type: 'bar', orientation: 'h', name: 'holdout vs train (real baseline)', marker: { color: hold } }
+    ], { title: { text: 'Subgroups: each measure as a multiple of its pass line' }, barmode: 'group', xaxis: { title: { text: 'figure / pass threshold (1: the line)' } }, yaxis: { automargin: true },
+      height: Math.max(300, 80 + 28 * rows.length), margin: { t: 36, r: 12, b: 60, l: 320 }, shapes: [{ type: 'line', x0: 1, x1: 1, yref: 'paper', y0: 0, y1: 1, line: { color: '#999', dash: 'dot' } }] });
+  }
   document.body.setAttribute('data-charts-drawn', String(drawn));
 })();
 `;

@@ -1,4 +1,5 @@
 import { kaplanMeier, type KaplanMeier } from '../cohort/survival.js';
+import { MIN_CELL } from './binning.js';
 import { curveStep, kmCurve, type KmCurve } from './kmCurve.js';
 import { chiSquare1Tail } from './stats.js';
 
@@ -67,4 +68,44 @@ export function compareSurvival(real: Sample, synthetic: Sample): SurvivalCompar
     rmstDifference: rSyn - rReal,
     logRank: logRank(real, synthetic),
   };
+}
+
+/**
+ * The largest vertical distance between two Kaplan-Meier curves, over every time
+ * either steps at while both still have MIN_CELL patients at risk (as the report
+ * draws them: past that, one death moves a curve by a fifth). 0 when no such time.
+ * One sweep over both curves' steps in time order (a subgroup of a large cohort has thousands).
+ */
+export function largestKmGap(a: Sample, b: Sample): number {
+  const ka = kaplanMeier(a.days, a.status).points;
+  const kb = kaplanMeier(b.days, b.status).points;
+  // Patients still at risk at t (follow-up of at least t): from the follow-ups sorted once.
+  const sortedA = Float64Array.from(a.days).sort();
+  const sortedB = Float64Array.from(b.days).sort();
+  const atRisk = (sorted: Float64Array, t: number) => sorted.length - lowerBound(sorted, t);
+  const times = [...new Set([...ka, ...kb].map((p) => p.time))].sort((x, y) => x - y);
+  let gap = 0;
+  let ia = -1;
+  let ib = -1;
+  for (const t of times) {
+    while (ia + 1 < ka.length && ka[ia + 1]!.time <= t) ia++;
+    while (ib + 1 < kb.length && kb[ib + 1]!.time <= t) ib++;
+    if (atRisk(sortedA, t) < MIN_CELL || atRisk(sortedB, t) < MIN_CELL) continue;
+    const sa = ia < 0 ? 1 : ka[ia]!.survival;
+    const sb = ib < 0 ? 1 : kb[ib]!.survival;
+    gap = Math.max(gap, Math.abs(sa - sb));
+  }
+  return gap;
+}
+
+/** The first index whose value is at least x, in an ascending array. */
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

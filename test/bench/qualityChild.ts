@@ -2,14 +2,12 @@
 // baseline of a cohort (holdout against train) or one model family trained with its
 // default configuration, a synthetic set as large as the training split, and its
 // evaluation. Prints the figures as JSON on stdout; asserts nothing.
-import { kaplanMeier, type KaplanMeier } from '../../main/cohort/survival.js';
-import { MIN_CELL } from '../../main/evaluation/binning.js';
 import { showCohort } from '../../main/cohort/cohortService.js';
 import { realPatients, syntheticPatients, type EvalPatient } from '../../main/evaluation/data.js';
 import { evaluate, findSyntheticSet } from '../../main/evaluation/evaluate.js';
 import { discriminativeScore } from '../../main/evaluation/posthoc.js';
 import { ksStatistic } from '../../main/evaluation/stats.js';
-import { logRank } from '../../main/evaluation/survivalCompare.js';
+import { largestKmGap, logRank } from '../../main/evaluation/survivalCompare.js';
 import { openDatabase } from '../../main/store/database.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
 import { train } from '../../main/training/engine.js';
@@ -19,37 +17,12 @@ const [dbPath, cohortName, what, seedArg, configArg] = process.argv.slice(2) as 
 const seed = Number(seedArg ?? 1);
 const overrides = JSON.parse(configArg ?? '{}') as Record<string, number>;
 
-/** Survival of a Kaplan-Meier estimate at time t (a right-continuous step function). */
-function survivalAt(km: KaplanMeier, t: number): number {
-  let s = 1;
-  for (const p of km.points) {
-    if (p.time > t) break;
-    s = p.survival;
-  }
-  return s;
-}
-
-/**
- * The largest vertical distance between two Kaplan-Meier curves, over every time
- * either steps at while both still have MIN_CELL patients at risk (as the report
- * draws them: past that, one death moves a curve by a fifth).
- */
-function largestKmGap(a: EvalPatient[], b: EvalPatient[]): number {
-  const days = (ps: EvalPatient[]) => ps.map((p) => p.timeline.outcome.days);
-  const km = (ps: EvalPatient[]) => kaplanMeier(days(ps), ps.map((p) => (p.timeline.outcome.status === 1 ? 1 : 0)));
-  const ka = km(a);
-  const kb = km(b);
-  const atRisk = (ps: EvalPatient[], t: number) => days(ps).filter((d) => d >= t).length;
-  const times = [...new Set([...ka.points, ...kb.points].map((p) => p.time))].filter((t) => atRisk(a, t) >= MIN_CELL && atRisk(b, t) >= MIN_CELL);
-  return Math.max(0, ...times.map((t) => Math.abs(survivalAt(ka, t) - survivalAt(kb, t))));
-}
-
 /** Follow-up KS, KM gap and log-rank p of a sample against the training patients. */
 function survivalFigures(trainPs: EvalPatient[], other: EvalPatient[]) {
   const sample = (ps: EvalPatient[]) => ({ days: ps.map((p) => p.timeline.outcome.days), status: ps.map((p) => (p.timeline.outcome.status === 1 ? 1 : 0)) });
   return {
     followUpKs: ksStatistic(sample(trainPs).days, sample(other).days),
-    kmGap: largestKmGap(trainPs, other),
+    kmGap: largestKmGap(sample(trainPs), sample(other)),
     logRankP: logRank(sample(trainPs), sample(other)).p,
   };
 }

@@ -118,7 +118,8 @@ describe('synthehr CLI (the package bin)', () => {
     const c = report.clinical;
     const expected =
       1 + (c.survivalByStratum?.levels.length ?? 0) + (c.coxEffects.length ? 1 : 0) + (c.eventRates.length ? 1 : 0) + c.trajectories.length +
-      report.fidelity.numeric.length + report.fidelity.categorical.length + 2 + (report.fidelity.correlation.variables.length ? 2 : 0) + (report.detection.features.length ? 1 : 0) + 1;
+      report.fidelity.numeric.length + report.fidelity.categorical.length + 2 + (report.fidelity.correlation.variables.length ? 2 : 0) + (report.detection.features.length ? 1 : 0) + 1 +
+      (report.subgroups.rows.some((g: { judged: boolean; metrics: { verdict: string }[] }) => g.judged && g.metrics.some((m) => m.verdict !== 'n/a')) ? 1 : 0);
     expect(Number(drawn)).toBe(expected);
     expect((dump.stdout.match(/class="main-svg"/g) ?? []).length).toBeGreaterThanOrEqual(expected);
   }, 90_000); // Chromium's virtual time and start-up: a guard against a hang

@@ -37,9 +37,22 @@ export function printEvaluation(out: Out, r: EvaluationReport, paths: { json: st
       `random forest on patient summaries ${d.forest.score.toFixed(3)} (accuracy ${pct(d.forest.accuracy)}, AUC ${fmt(d.forest.auc)}; holdout vs train ${pct(d.forest.baselineAccuracy)}); headline ${r.headline.discriminativeScore.toFixed(3)} from the ${r.headline.detector}`,
   );
   if (r.detection.features.length) out(`What gives the set away (share of the forest's splits): ${r.detection.features.map((f) => `${f.feature} ${pct(f.importance)}`).join('; ')}`);
+  for (const line of subgroupLines(r)) out(line);
   out(`Verdicts: ${r.verdicts.pass} pass, ${r.verdicts.warn} warn, ${r.verdicts.fail} fail${r.verdicts['n/a'] ? `, ${r.verdicts['n/a']} n/a` : ''}`);
   const v = Object.entries(r.syntheticSet.violations).filter(([, n]) => n > 0);
   if (v.length) out(`Plausibility repairs at generation: ${v.map(([k, n]) => `${k} ${num(n)}`).join(', ')}`);
   out(`\n${r.verdict.line}\nRule: ${r.verdict.rule}`);
   out(`\nReport: ${paths.html}\n        ${paths.json}`);
+}
+
+/** The subgroups: each share synthetic against train, then each judged subgroup's measures (holdout against train in brackets), and the worst. */
+function subgroupLines(r: EvaluationReport): string[] {
+  const pct = (x: number | null) => (x === null ? `<${r.disclosure.minimumCell}` : `${(x * 100).toFixed(1)}%`);
+  const g = r.subgroups;
+  const shares = g.rows.map((row) => `${row.attribute} = ${row.level} ${pct(row.synthetic.share)} (train ${pct(row.train.share)})${row.judged ? '' : ' not judged'}`);
+  const judged = g.rows
+    .filter((row) => row.judged)
+    .map((row) => `  ${row.attribute} = ${row.level}: ${row.metrics.map((m) => `${m.name.replace(/^subgroup /, '')} ${fmt(m.value)} (${fmt(m.baseline)}) ${m.verdict.toUpperCase()}`).join('; ')}`);
+  const worst = g.worst ? `Worst subgroup: ${g.worst.subgroup}, ${g.worst.metric} ${fmt(g.worst.value)} (pass <= ${g.worst.pass}; holdout ${fmt(g.worst.baseline ?? undefined)}), ${g.worst.verdict.toUpperCase()}` : 'Worst subgroup: none has enough holdout patients to be judged';
+  return [`Subgroups (share of synthetic patients; not judged: fewer than ${g.minimumHoldout} holdout patients): ${shares.join('; ')}`, ...judged, worst];
 }
