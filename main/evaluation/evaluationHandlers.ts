@@ -23,6 +23,7 @@ export function evaluationHandlers(db: Db, reportsDir: string) {
  */
 function evaluationView(r: EvaluationReport, reportPaths: { html: string; json: string }, closest: ClosestRow[] = []): EvaluationViewDto {
   const finite = (x: number | undefined) => (x === undefined ? undefined : Number.isFinite(x) ? x : null);
+  const row = (m: EvaluationReport['metrics'][number]) => ({ ...m, value: finite(m.value) ?? null, baseline: finite(m.baseline) });
   return {
     syntheticSet: { id: r.syntheticSet.id, dataset: r.syntheticSet.dataset, patients: r.syntheticSet.patients },
     cohort: { name: r.cohort.name, version: r.cohort.version },
@@ -30,11 +31,16 @@ function evaluationView(r: EvaluationReport, reportPaths: { html: string; json: 
     dataUse: r.dataUse,
     headline: r.headline,
     verdict: r.verdict,
-    metrics: r.metrics.map((m) => ({ ...m, value: finite(m.value) ?? null, baseline: finite(m.baseline) })),
+    metrics: r.metrics.map(row),
     detectionFeatures: r.detection.features,
     verdicts: r.verdicts,
     survival: { real: r.survival.real.km.points, synthetic: r.survival.synthetic.km.points, logRankP: r.survival.logRank.p },
     strata: stratumView(r),
+    subgroups: {
+      minimumHoldout: r.subgroups.minimumHoldout,
+      rows: r.subgroups.rows.map((g) => ({ attribute: g.attribute, level: g.level, train: g.train.share, holdout: g.holdout.share, synthetic: g.synthetic.share, judged: g.judged, metrics: g.metrics.map(row) })),
+      worst: r.subgroups.worst,
+    },
     numeric: r.fidelity.numeric.map((n) => ({ variable: n.variable, kind: n.kind, unit: n.unit, edges: n.edges, real: n.real, synthetic: n.synthetic, n: n.n })),
     closest: closest.map((c) => ({ row: c.row, distance: c.distance, relative: finite(c.relative) ?? 0 })),
     reportPaths,

@@ -56,6 +56,26 @@ export const evaluationView = z.object({
     levels: z.array(z.object({ level: z.string(), real: z.array(kmGridPoint), synthetic: z.array(kmGridPoint), logRankP: z.number().nullable() })),
     suppressed: z.array(z.string()),
   }),
+  /**
+   * The set judged subgroup by subgroup (categorical statics, age band at index, outcome status): shares
+   * (real shares resting on 1 to 4 patients are null), and for subgroups with enough holdout patients
+   * their measures beside the holdout's; the worst measure against its pass line.
+   */
+  subgroups: z.object({
+    minimumHoldout: z.number(),
+    rows: z.array(
+      z.object({
+        attribute: z.string(),
+        level: z.string(),
+        train: z.number().nullable(),
+        holdout: z.number().nullable(),
+        synthetic: z.number(),
+        judged: z.boolean(),
+        metrics: z.array(metricRow),
+      }),
+    ),
+    worst: z.object({ subgroup: z.string(), metric: z.string(), value: z.number(), baseline: z.number().nullable(), pass: z.number(), verdict: z.enum(['pass', 'warn', 'fail', 'n/a']) }).nullable(),
+  }),
   /** Binned counts (real counts of 1 to 4 are null: suppressed). */
   numeric: z.array(z.object({ variable: z.string(), kind: z.string(), unit: z.string().nullable(), edges: z.array(z.number()), real: z.array(z.number().nullable()), synthetic: z.array(z.number()), n: z.object({ real: z.number(), synthetic: z.number() }) })),
   /** The training patients closest to a synthetic one, by internal row number: for the steward, never written to a file. */

@@ -132,6 +132,12 @@ describe('the app in Chromium', () => {
     await page.getByLabel('Survival by').first().click();
     await page.getByRole('option', { name: 'sex', exact: true }).click();
     await page.locator('[aria-label="Kaplan-Meier curves of real and synthetic patients with sex = F"] .main-svg').first().waitFor({ timeout: 90_000 });
+    // The Fairness section: the worst subgroup, its chart, and subgroups too small to judge listed as such.
+    await page.getByText('Fairness: subgroups').waitFor();
+    const fairness = await page.locator('body').innerText();
+    expect(fairness).toMatch(/Worst subgroup .+ = .+: subgroup .+ \d\.\d{3} \(pass ≤ [\d.]+; holdout against train [\d.]*\), (PASS|WARN|FAIL)\./);
+    expect(fairness).toMatch(/too small to judge: (\d+|fewer than 5) holdout patients \(fewer than 20\)/);
+    await expectPlotDrawn(page, '[aria-label="Subgroup measures as multiples of their pass line, synthetic and holdout"] .main-svg');
     // The timeline viewer shows a synthetic and a real patient side by side.
     await page.getByText('steno2_death_vae_r1_s1, patient SYN-000001').first().waitFor();
     await page.getByText('steno2, patient 1').first().waitFor();

@@ -7,6 +7,7 @@ import { PatientBrowser } from '../../charts/PatientBrowser';
 import { binnedTraces } from './binnedTraces';
 import { ClosestPatients } from './ClosestPatients';
 import { DetectionFeatures } from './DetectionFeatures';
+import { Fairness } from './Fairness';
 import { SurvivalByStratum } from './SurvivalByStratum';
 
 const VERDICT_COLOR = { pass: 'green', warn: 'yellow', fail: 'red', 'n/a': 'gray' } as const;
@@ -98,6 +99,7 @@ export function EvaluateStep() {
               ))}
           </SimpleGrid>
           <DetectionFeatures headline={report.headline} features={report.detectionFeatures} color={SYNTHETIC} />
+          <Fairness subgroups={report.subgroups} color={SYNTHETIC} />
           <Table striped>
             <Table.Thead>
               <Table.Tr>
