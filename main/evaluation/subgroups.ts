@@ -62,18 +62,23 @@ interface Attribute {
 const YEAR = 365.25;
 const AGE_BANDS = ['under 40', '40-49', '50-59', '60-69', '70-79', '80 and over'];
 
-/** The decade of age at the index date, from a date static whose name says it is the birth date. */
+/**
+ * The decade of age at the index date: from a date static whose name says it is the birth date,
+ * else from a numeric static named age (years at the index, as an ICU extract gives it).
+ */
 function ageBand(enc: Encoding): Attribute | null {
   const birth = enc.statics.find((f) => f.kind === 'date' && f.variableId !== null && /birth|dob/i.test(f.name));
-  if (!birth) return null;
+  const age = birth ? undefined : enc.statics.find((f) => f.kind === 'numeric' && f.variableId !== null && /^age(?![a-z])/i.test(f.name));
+  const field = birth ?? age;
+  if (!field) return null;
+  const band = (years: number) => AGE_BANDS[Math.max(0, Math.min(AGE_BANDS.length - 1, Math.floor(years / 10) - 3))]!;
   return {
     name: 'age band at index',
     levels: AGE_BANDS,
     levelOf: (p) => {
-      const b = p.timeline.statics.get(birth.variableId!)?.num;
-      if (b == null) return null;
-      const age = (p.timeline.indexTime - b) / YEAR;
-      return AGE_BANDS[Math.max(0, Math.min(AGE_BANDS.length - 1, Math.floor(age / 10) - 3))]!;
+      const v = p.timeline.statics.get(field.variableId!)?.num;
+      if (v == null) return null;
+      return band(birth ? (p.timeline.indexTime - v) / YEAR : v);
     },
   };
 }

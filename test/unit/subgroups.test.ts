@@ -85,6 +85,24 @@ describe('the subgroup report (Steno-2: 127 training patients, 31 holdout)', () 
   });
 });
 
+describe('the age band of a cohort with age as a number (ICU)', () => {
+  it('groups patients by the decade of their age at index', async () => {
+    const { db } = freshStore();
+    await importWorkedExample(db, 'icu');
+    const cohort = createCohort(db, cohortDefinition('icu-death'));
+    const train = realPatients(db, cohort, 'train');
+    const holdout = realPatients(db, cohort, 'holdout');
+    const r = subgroupReport(train, holdout, train, cohort.encoding);
+    expect(r.attributes).toContain('age band at index');
+    const ageId = cohort.encoding.statics.find((f) => f.name === 'age')!.variableId!;
+    const inBand = (lo: number, hi: number) => train.filter((p) => { const a = p.timeline.statics.get(ageId)?.num; return a != null && a >= lo && a < hi; }).length;
+    const band = (level: string) => r.rows.find((g) => g.attribute === 'age band at index' && g.level === level)!;
+    expect(band('60-69').synthetic.patients).toBe(inBand(60, 70));
+    expect(band('80 and over').synthetic.patients).toBe(inBand(80, Infinity));
+    expect(r.rows.filter((g) => g.attribute === 'age band at index').reduce((n, g) => n + g.synthetic.patients, 0)).toBe(train.filter((p) => p.timeline.statics.get(ageId)?.num != null).length);
+  }, 60_000);
+});
+
 describe('largestKmGap', () => {
   /** The definition, by brute force: every step time of either curve where both have 5+ at risk. */
   function byDefinition(a: Sample, b: Sample): number {

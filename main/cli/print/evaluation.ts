@@ -49,10 +49,19 @@ export function printEvaluation(out: Out, r: EvaluationReport, paths: { json: st
 function subgroupLines(r: EvaluationReport): string[] {
   const pct = (x: number | null) => (x === null ? `<${r.disclosure.minimumCell}` : `${(x * 100).toFixed(1)}%`);
   const g = r.subgroups;
-  const shares = g.rows.map((row) => `${row.attribute} = ${row.level} ${pct(row.synthetic.share)} (train ${pct(row.train.share)})${row.judged ? '' : ' not judged'}`);
+  const shares = g.attributes.map((a) => {
+    const rows = g.rows.filter((row) => row.attribute === a);
+    return `  ${a}: ${rows.map((row) => `${row.level} ${pct(row.synthetic.share)} (train ${pct(row.train.share)})${row.judged ? '' : ', not judged'}`).join('; ')}`;
+  });
   const judged = g.rows
     .filter((row) => row.judged)
     .map((row) => `  ${row.attribute} = ${row.level}: ${row.metrics.map((m) => `${m.name.replace(/^subgroup /, '')} ${fmt(m.value)} (${fmt(m.baseline)}) ${m.verdict.toUpperCase()}`).join('; ')}`);
   const worst = g.worst ? `Worst subgroup: ${g.worst.subgroup}, ${g.worst.metric} ${fmt(g.worst.value)} (pass <= ${g.worst.pass}; holdout ${fmt(g.worst.baseline ?? undefined)}), ${g.worst.verdict.toUpperCase()}` : 'Worst subgroup: none has enough holdout patients to be judged';
-  return [`Subgroups (share of synthetic patients; not judged: fewer than ${g.minimumHoldout} holdout patients): ${shares.join('; ')}`, ...judged, worst];
+  return [
+    `Subgroups, share of the synthetic patients (not judged: fewer than ${g.minimumHoldout} holdout patients):`,
+    ...shares,
+    'Subgroups judged (synthetic vs train; holdout vs train in brackets):',
+    ...judged,
+    worst,
+  ];
 }
