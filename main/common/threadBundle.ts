@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 
+const require = createRequire(import.meta.url);
+
 interface Manifest {
   output: string;
   /** Every file the bundle was built from, with its modification time and size then. */
@@ -20,7 +22,6 @@ interface Manifest {
  */
 export function cachedThreadBundle(entry: string, cache = defaultCache()): string | undefined {
   try {
-    const require = createRequire(import.meta.url);
     const key = createHash('sha256').update(entry).digest('hex').slice(0, 12);
     const manifestPath = join(cache, `${basename(entry, '.ts')}-${key}.json`);
     const found = readManifest(manifestPath);
@@ -34,7 +35,6 @@ export function cachedThreadBundle(entry: string, cache = defaultCache()): strin
 
 /** node_modules/.cache/synthehr-threads, beside the packages the bundles import. */
 export function defaultCache(): string {
-  const require = createRequire(import.meta.url);
   return join(dirname(dirname(require.resolve('esbuild/package.json'))), '.cache', 'synthehr-threads');
 }
 

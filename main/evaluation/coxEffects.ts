@@ -1,8 +1,7 @@
-import { levelOf } from '../common/levels.js';
 import type { Encoding, StaticField } from '../sequence/encoding.js';
 import { MIN_CELL } from './binning.js';
 import { fitCox, solve } from './cox.js';
-import type { EvalPatient } from './data.js';
+import { staticLevel, type EvalPatient } from './data.js';
 import { metric, type Metric } from './metric.js';
 import { sd } from './stats.js';
 
@@ -42,10 +41,7 @@ function terms(f: StaticField, train: EvalPatient[]): Term[] {
     if (!(scale > 0)) return []; // the same for everyone (the index date itself): no effect to estimate
     return [{ label: f.kind === 'date' ? 'per SD of days from the index' : 'per SD', x: (p) => (value(p) === null ? null : value(p)! / scale) }];
   }
-  const level = (p: EvalPatient) => {
-    const s = p.timeline.statics.get(id);
-    return s ? levelOf(s.num, s.txt) : null;
-  };
+  const level = (p: EvalPatient) => staticLevel(p, id);
   const counts = new Map<string, number>();
   for (const p of train) if (level(p) !== null) counts.set(level(p)!, (counts.get(level(p)!) ?? 0) + 1);
   const common = [...counts].filter(([, n]) => n >= MIN_CELL).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));

@@ -1,6 +1,7 @@
 import type { CohortReport } from '../cohort/cohortService.js';
 import { iterateTimelines, type PatientTimeline } from '../sequence/timeline.js';
 import { byPatient } from '../common/groupBy.js';
+import { levelOf } from '../common/levels.js';
 import type { Db } from '../store/database.js';
 import { DatasetRepository } from '../store/repositories/datasetRepository.js';
 import { DatasetTimelineRepository } from '../store/repositories/datasetTimelineRepository.js';
@@ -9,6 +10,22 @@ import { DatasetTimelineRepository } from '../store/repositories/datasetTimeline
 export interface EvalPatient {
   key: string;
   timeline: PatientTimeline;
+}
+
+/** Follow-up days and event status (1 = the outcome's event, else censored) of each patient: a survival sample. */
+export function outcomeSample(ps: EvalPatient[]): { days: number[]; status: number[] } {
+  return { days: ps.map((p) => p.timeline.outcome.days), status: ps.map((p) => (p.timeline.outcome.status === 1 ? 1 : 0)) };
+}
+
+/** The patient's level of a categorical static (its text, or its number as text), or null when absent. */
+export function staticLevel(p: EvalPatient, variableId: number): string | null {
+  const s = p.timeline.statics.get(variableId);
+  return s ? levelOf(s.num, s.txt) : null;
+}
+
+/** The patients' values of a numeric measurement (dates as days from each patient's index when `dated`). */
+export function measuredValues(ps: EvalPatient[], variableId: number, dated = false): number[] {
+  return ps.flatMap((p) => p.timeline.measurements.filter((m) => m.variableId === variableId && m.num !== null).map((m) => m.num! - (dated ? p.timeline.indexTime : 0)));
 }
 
 /** The cohort's real patients of one split. */

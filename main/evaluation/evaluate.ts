@@ -1,7 +1,7 @@
 import { showCohort } from '../cohort/cohortService.js';
 import type { Db } from '../store/database.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
-import { realPatients, syntheticPatients, type EvalPatient } from './data.js';
+import { outcomeSample, realPatients, syntheticPatients, type EvalPatient } from './data.js';
 import { fidelity, type FidelityDetails } from './fidelity.js';
 import { metric, type Metric } from './metric.js';
 import { privacy, type ClosestRow, type PrivacyResult } from './privacy.js';
@@ -208,6 +208,6 @@ export async function evaluateForSteward(db: Db, ref: string, options: EvaluateO
 }
 
 function survival(train: EvalPatient[], synthetic: EvalPatient[]): SurvivalComparison {
-  const sample = (ps: EvalPatient[]) => ({ days: ps.map((p) => p.timeline.outcome.days), status: ps.map((p) => (p.timeline.outcome.status === 1 ? 1 : 0)) });
+  const sample = outcomeSample;
   return compareSurvival(sample(train), sample(synthetic));
 }

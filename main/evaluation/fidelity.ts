@@ -1,7 +1,7 @@
 import { levelOf } from '../common/levels.js';
 import type { Encoding } from '../sequence/encoding.js';
 import type { PatientTimeline } from '../sequence/timeline.js';
-import type { EvalPatient } from './data.js';
+import { measuredValues, type EvalPatient } from './data.js';
 import { metric, type Metric } from './metric.js';
 import { binPair, suppressSmall, type BinnedPair } from './binning.js';
 import { ksStatistic, mean, pearson, sd, totalVariation, wasserstein1 } from './stats.js';
@@ -45,7 +45,7 @@ function views(patients: EvalPatient[]): Views {
     visitVars.push(...byTime.values());
   }
   return {
-    values: (id, dated) => tls.flatMap((tl) => tl.measurements.filter((m) => m.variableId === id && m.num !== null).map((m) => m.num! - (dated ? tl.indexTime : 0))),
+    values: (id, dated) => measuredValues(patients, id, dated),
     levels: (id) => tls.flatMap((tl) => tl.measurements.filter((m) => m.variableId === id).map((m) => levelOf(m.num, m.txt) ?? '')),
     staticValues: (id, dated) => tls.flatMap((tl) => (tl.statics.get(id)?.num != null ? [tl.statics.get(id)!.num! - (dated ? tl.indexTime : 0)] : [])),
     staticLevels: (id) => tls.flatMap((tl) => (tl.statics.has(id) ? [levelOf(tl.statics.get(id)!.num, tl.statics.get(id)!.txt) ?? ''] : [])),

@@ -1,7 +1,6 @@
-import { levelOf } from '../common/levels.js';
 import type { Encoding, StaticField } from '../sequence/encoding.js';
 import { MIN_CELL } from './binning.js';
-import type { EvalPatient } from './data.js';
+import { outcomeSample, staticLevel, type EvalPatient } from './data.js';
 import { curveStep, kmCurve, type KmCurve } from './kmCurve.js';
 import { metric, type Metric } from './metric.js';
 import { logRank } from './survivalCompare.js';
@@ -34,11 +33,8 @@ export function stratumField(enc: Encoding, name?: string): StaticField | undefi
  * p-value between them (the holdout at that level as the baseline).
  */
 export function stratumSurvival(train: EvalPatient[], holdout: EvalPatient[], synthetic: EvalPatient[], field: StaticField): { metrics: Metric[]; survival: StratumSurvival } {
-  const levelOfPatient = (p: EvalPatient) => {
-    const s = p.timeline.statics.get(field.variableId!);
-    return s ? levelOf(s.num, s.txt) : null;
-  };
-  const sample = (ps: EvalPatient[]) => ({ days: ps.map((p) => p.timeline.outcome.days), status: ps.map((p) => (p.timeline.outcome.status === 1 ? 1 : 0)) });
+  const levelOfPatient = (p: EvalPatient) => staticLevel(p, field.variableId!);
+  const sample = outcomeSample;
   const step = curveStep(Math.max(1, ...[...train, ...synthetic].map((p) => p.timeline.outcome.days)));
   const metrics: Metric[] = [];
   const levels: StratumLevel[] = [];

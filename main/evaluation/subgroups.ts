@@ -1,12 +1,11 @@
-import { levelOf } from '../common/levels.js';
 import type { Encoding } from '../sequence/encoding.js';
 import { MIN_CELL } from './binning.js';
 import { concordance } from './cox.js';
-import type { EvalPatient } from './data.js';
+import { measuredValues, outcomeSample, staticLevel, type EvalPatient } from './data.js';
 import { metric, type Metric } from './metric.js';
 import { ksStatistic } from './stats.js';
 import { stratifiable } from './stratumSurvival.js';
-import { largestKmGap, type Sample } from './survivalCompare.js';
+import { largestKmGap } from './survivalCompare.js';
 
 /** Holdout patients a subgroup needs to be judged: fewer, and two real samples differ too much to tell. */
 export const MIN_SUBGROUP_HOLDOUT = 20;
@@ -96,10 +95,7 @@ export function subgroupAttributes(enc: Encoding): Attribute[] {
     (f): Attribute => ({
       name: f.name,
       levels: f.codec.type === 'numeric' ? [] : f.codec.levels,
-      levelOf: (p) => {
-        const s = p.timeline.statics.get(f.variableId!);
-        return s ? levelOf(s.num, s.txt) : null;
-      },
+      levelOf: (p) => staticLevel(p, f.variableId!),
     }),
   );
   const age = ageBand(enc);
@@ -160,15 +156,13 @@ function shareDifference(variable: string, nt: number, nh: number, ns: number, o
 /** A count of real patients as a file may show it: 1 to MIN_CELL - 1 is not given. */
 const count = (n: number) => (n > 0 && n < MIN_CELL ? `fewer than ${MIN_CELL}` : String(n));
 
-const sample = (ps: EvalPatient[]): Sample => ({ days: ps.map((p) => p.timeline.outcome.days), status: ps.map((p) => (p.timeline.outcome.status === 1 ? 1 : 0)) });
-
 function kmGap(variable: string, t: EvalPatient[], h: EvalPatient[], s: EvalPatient[]): Metric {
   return metric({
     group: 'survival',
     name: 'subgroup Kaplan-Meier, largest gap',
     variable,
-    value: s.length ? largestKmGap(sample(t), sample(s)) : NaN,
-    baseline: largestKmGap(sample(t), sample(h)),
+    value: s.length ? largestKmGap(outcomeSample(t), outcomeSample(s)) : NaN,
+    baseline: largestKmGap(outcomeSample(t), outcomeSample(h)),
     threshold: { pass: 0.1, warn: 0.2, better: 'lower' },
     data: `train (${t.length}) vs synthetic (${s.length}) with ${variable}, while ${MIN_CELL}+ are at risk in both; baseline: holdout (${h.length})`,
     ...(s.length ? {} : { note: 'no synthetic patient in the subgroup' }),
@@ -177,7 +171,7 @@ function kmGap(variable: string, t: EvalPatient[], h: EvalPatient[], s: EvalPati
 
 /** The numeric measurement whose values differ most (KS) between the subgroup's training and synthetic patients. */
 function worstValueKs(variable: string, t: EvalPatient[], h: EvalPatient[], s: EvalPatient[], enc: Encoding): Metric {
-  const values = (ps: EvalPatient[], id: number) => ps.flatMap((p) => p.timeline.measurements.filter((m) => m.variableId === id && m.num !== null).map((m) => m.num!));
+  const values = (ps: EvalPatient[], id: number) => measuredValues(ps, id);
   let worst: { name: string; value: number; baseline: number } | undefined;
   for (const f of enc.measurements) {
     if (f.kind !== 'numeric') continue;
@@ -202,7 +196,7 @@ function worstValueKs(variable: string, t: EvalPatient[], h: EvalPatient[], s: E
 function cIndexLoss(variable: string, holdout: EvalPatient[], h: EvalPatient[], risks: HoldoutRisks): Metric {
   const inGroup = new Set(h);
   const index = holdout.flatMap((p, i) => (inGroup.has(p) ? [i] : []));
-  const test = sample(h);
+  const test = outcomeSample(h);
   const c = (risk: number[]) => concordance(index.map((i) => risk[i]!), test.days, test.status);
   const tstr = c(risks.tstr);
   const trtr = c(risks.trtr);

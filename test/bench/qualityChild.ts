@@ -3,7 +3,7 @@
 // default configuration, a synthetic set as large as the training split, and its
 // evaluation. Prints the figures as JSON on stdout; asserts nothing.
 import { showCohort } from '../../main/cohort/cohortService.js';
-import { realPatients, syntheticPatients, type EvalPatient } from '../../main/evaluation/data.js';
+import { outcomeSample, realPatients, syntheticPatients, type EvalPatient } from '../../main/evaluation/data.js';
 import { evaluate, findSyntheticSet } from '../../main/evaluation/evaluate.js';
 import { discriminativeScore } from '../../main/evaluation/posthoc.js';
 import { ksStatistic } from '../../main/evaluation/stats.js';
@@ -19,7 +19,7 @@ const overrides = JSON.parse(configArg ?? '{}') as Record<string, number>;
 
 /** Follow-up KS, KM gap and log-rank p of a sample against the training patients. */
 function survivalFigures(trainPs: EvalPatient[], other: EvalPatient[]) {
-  const sample = (ps: EvalPatient[]) => ({ days: ps.map((p) => p.timeline.outcome.days), status: ps.map((p) => (p.timeline.outcome.status === 1 ? 1 : 0)) });
+  const sample = outcomeSample;
   return {
     followUpKs: ksStatistic(sample(trainPs).days, sample(other).days),
     kmGap: largestKmGap(sample(trainPs), sample(other)),
