@@ -4,8 +4,8 @@
  * value is written; the edges are multiples of a round step, not data values.
  */
 
-/** Cells (bins, curve points, quantiles) of fewer real patients or values than this are not shown. */
-export const MIN_CELL = 5;
+export { MIN_CELL } from '../common/disclosure.js';
+import { MIN_CELL } from '../common/disclosure.js';
 
 /** A round step (1, 2 or 5 times a power of ten) that splits `range` into about `bins` parts. */
 export function niceStep(range: number, bins: number): number {

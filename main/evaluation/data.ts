@@ -1,7 +1,7 @@
 import type { CohortReport } from '../cohort/cohortService.js';
 import { iterateTimelines, type PatientTimeline } from '../sequence/timeline.js';
 import { byPatient } from '../common/groupBy.js';
-import { levelOf } from '../common/levels.js';
+import { staticLevelOf } from '../cohort/attributes.js';
 import type { Db } from '../store/database.js';
 import { DatasetRepository } from '../store/repositories/datasetRepository.js';
 import { DatasetTimelineRepository } from '../store/repositories/datasetTimelineRepository.js';
@@ -19,8 +19,7 @@ export function outcomeSample(ps: EvalPatient[]): { days: number[]; status: numb
 
 /** The patient's level of a categorical static (its text, or its number as text), or null when absent. */
 export function staticLevel(p: EvalPatient, variableId: number): string | null {
-  const s = p.timeline.statics.get(variableId);
-  return s ? levelOf(s.num, s.txt) : null;
+  return staticLevelOf(p.timeline, variableId);
 }
 
 /** The patients' values of a numeric measurement (dates as days from each patient's index when `dated`). */

@@ -1,3 +1,4 @@
+import { stratifiable } from '../cohort/attributes.js';
 import type { Encoding, StaticField } from '../sequence/encoding.js';
 import { MIN_CELL } from './binning.js';
 import { outcomeSample, staticLevel, type EvalPatient } from './data.js';
@@ -19,8 +20,7 @@ export interface StratumSurvival {
   suppressed: string[];
 }
 
-/** Categorical statics with 2 to 8 levels: the variables survival can be stratified by. */
-export const stratifiable = (enc: Encoding): StaticField[] => enc.statics.filter((f) => f.variableId !== null && f.codec.type !== 'numeric' && f.codec.levels.length >= 2 && f.codec.levels.length <= 8);
+export { stratifiable } from '../cohort/attributes.js';
 
 /** The stratum field: the one named, or by default the first stratifiable static; undefined when the name is not stratifiable. */
 export function stratumField(enc: Encoding, name?: string): StaticField | undefined {

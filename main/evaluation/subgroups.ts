@@ -1,10 +1,10 @@
 import type { Encoding } from '../sequence/encoding.js';
+import { cohortAttributes } from '../cohort/attributes.js';
 import { MIN_CELL } from './binning.js';
 import { concordance } from './cox.js';
-import { measuredValues, outcomeSample, staticLevel, type EvalPatient } from './data.js';
+import { measuredValues, outcomeSample, type EvalPatient } from './data.js';
 import { metric, type Metric } from './metric.js';
 import { ksStatistic } from './stats.js';
-import { stratifiable } from './stratumSurvival.js';
 import { largestKmGap } from './survivalCompare.js';
 
 /** Holdout patients a subgroup needs to be judged: fewer, and two real samples differ too much to tell. */
@@ -52,55 +52,8 @@ export interface HoldoutRisks {
   trtr: number[];
 }
 
-interface Attribute {
-  name: string;
-  levels: string[];
-  levelOf: (p: EvalPatient) => string | null;
-}
-
-const YEAR = 365.25;
-const AGE_BANDS = ['under 40', '40-49', '50-59', '60-69', '70-79', '80 and over'];
-
-/**
- * The decade of age at the index date: from a date static whose name says it is the birth date,
- * else from a numeric static named age (years at the index, as an ICU extract gives it).
- */
-function ageBand(enc: Encoding): Attribute | null {
-  const birth = enc.statics.find((f) => f.kind === 'date' && f.variableId !== null && /birth|dob/i.test(f.name));
-  const age = birth ? undefined : enc.statics.find((f) => f.kind === 'numeric' && f.variableId !== null && /^age(?![a-z])/i.test(f.name));
-  const field = birth ?? age;
-  if (!field) return null;
-  const band = (years: number) => AGE_BANDS[Math.max(0, Math.min(AGE_BANDS.length - 1, Math.floor(years / 10) - 3))]!;
-  return {
-    name: 'age band at index',
-    levels: AGE_BANDS,
-    levelOf: (p) => {
-      const v = p.timeline.statics.get(field.variableId!)?.num;
-      if (v == null) return null;
-      return band(birth ? (p.timeline.indexTime - v) / YEAR : v);
-    },
-  };
-}
-
-const OUTCOME_LEVELS = ['event', 'competing event', 'censored'];
-const outcomeStatus: Attribute = {
-  name: 'outcome status',
-  levels: OUTCOME_LEVELS,
-  levelOf: (p) => OUTCOME_LEVELS[p.timeline.outcome.status === 1 ? 0 : p.timeline.outcome.status === 2 ? 1 : 2]!,
-};
-
-/** The attributes a set is judged by, subgroup by subgroup: categorical statics (2 to 8 levels), the age band at index, the outcome status. */
-export function subgroupAttributes(enc: Encoding): Attribute[] {
-  const statics = stratifiable(enc).map(
-    (f): Attribute => ({
-      name: f.name,
-      levels: f.codec.type === 'numeric' ? [] : f.codec.levels,
-      levelOf: (p) => staticLevel(p, f.variableId!),
-    }),
-  );
-  const age = ageBand(enc);
-  return [...statics, ...(age ? [age] : []), outcomeStatus];
-}
+/** The attributes a set is judged by, subgroup by subgroup (see cohortAttributes). */
+export const subgroupAttributes = cohortAttributes;
 
 /**
  * The synthetic set judged subgroup by subgroup: a set can pass as a whole while
@@ -116,7 +69,7 @@ export function subgroupReport(train: EvalPatient[], holdout: EvalPatient[], syn
   const attributes = subgroupAttributes(enc);
   const rows: SubgroupRow[] = [];
   for (const a of attributes) {
-    const members = (ps: EvalPatient[], level: string) => ps.filter((p) => a.levelOf(p) === level);
+    const members = (ps: EvalPatient[], level: string) => ps.filter((p) => a.levelOf(p.timeline) === level);
     for (const level of a.levels) {
       const t = members(train, level);
       const h = members(holdout, level);
