@@ -6,6 +6,8 @@ export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
   default?: boolean;
+  /** A string option that may be given more than once: its values in order. */
+  multiple?: true;
   /** What the value stands for in the help ("FILE", "N"); none for a flag. */
   arg?: string;
   help: string;
@@ -15,7 +17,7 @@ export type OptionSpecs = Record<string, OptionSpec>;
 
 /** The values parseArgs gives a command's options: a string, or a flag (always set when it has a default). */
 export type Values<O extends OptionSpecs> = {
-  [K in keyof O]: O[K] extends { type: 'boolean' } ? (O[K] extends { default: boolean } ? boolean : boolean | undefined) : string | undefined;
+  [K in keyof O]: O[K] extends { type: 'boolean' } ? (O[K] extends { default: boolean } ? boolean : boolean | undefined) : O[K] extends { multiple: true } ? string[] | undefined : string | undefined;
 };
 
 export interface CommandContext<O extends OptionSpecs> {
@@ -66,10 +68,10 @@ type ParserOptions = NonNullable<ParseArgsConfig['options']>;
  */
 export function parserOptions(commands: readonly Command<any>[]): ParserOptions {
   const all: ParserOptions = {};
-  const add = (name: string, { type, short, default: value }: OptionSpec, owner: string) => {
-    const spec = { type, ...(short === undefined ? {} : { short }), ...(value === undefined ? {} : { default: value }) };
+  const add = (name: string, { type, short, default: value, multiple }: OptionSpec, owner: string) => {
+    const spec = { type, ...(short === undefined ? {} : { short }), ...(value === undefined ? {} : { default: value }), ...(multiple ? { multiple } : {}) };
     const seen = all[name];
-    if (seen && (seen.type !== spec.type || seen.short !== spec.short || seen.default !== spec.default)) throw new Error(`--${name} of ${owner} is declared differently elsewhere`);
+    if (seen && (seen.type !== spec.type || seen.short !== spec.short || seen.default !== spec.default || seen.multiple !== spec.multiple)) throw new Error(`--${name} of ${owner} is declared differently elsewhere`);
     all[name] = spec;
   };
   add('help', helpOption, 'synthehr');

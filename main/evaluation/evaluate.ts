@@ -17,6 +17,11 @@ import { compareSurvival, type SurvivalComparison } from './survivalCompare.js';
 import { shareVerdict, type ShareVerdict } from './verdict.js';
 import { summaryDetection, type FeatureImportance } from './summaryDetection.js';
 import { EvaluationError, findSyntheticSet } from './syntheticSet.js';
+import { meets, parseCondition } from '../training/conditions.js';
+import type { SetCondition } from '../training/setCondition.js';
+import type { SetBalance } from '../training/balance.js';
+import { cohortAttributes } from '../cohort/attributes.js';
+import type { Encoding } from '../sequence/encoding.js';
 import { evaluationInputs, storedEvaluation, storeEvaluation, type EvaluationRecord } from './storedEvaluation.js';
 
 export interface EvaluationReport {
@@ -29,6 +34,18 @@ export interface EvaluationReport {
   run: { id: number; family: string; backend: string; device: string; steps: number } | null;
   /** Which patients every part used. */
   dataUse: { train: number; holdout: number; synthetic: number; note: string };
+  /**
+   * A set generated under a condition: what it asked, the share of the set that meets it, and how the
+   * model was told it; the set is then judged against the real patients who meet it. Null: the whole cohort.
+   */
+  condition: {
+    text: string;
+    met: number;
+    modelled: string[];
+    acceptance: number;
+    /** A set balanced on an attribute: each level's target share and its share of the set. */
+    balance?: { attribute: string; levels: { level: string; target: number; achieved: number }[]; omitted: string[] };
+  } | null;
   /** The numbers people ask for first. */
   headline: {
     /** The worse of the two detectors, |accuracy - 0.5| (0: chance, 0.5: always told apart). */
@@ -86,6 +103,13 @@ export interface EvaluateOptions {
 
 export { EvaluationError, findSyntheticSet } from './syntheticSet.js';
 
+/** A balanced set's levels: the target share of each beside its share of the set's patients. */
+function achievedBalance(b: SetBalance, synthetic: EvalPatient[], enc: Encoding): NonNullable<NonNullable<EvaluationReport['condition']>['balance']> {
+  const attribute = cohortAttributes(enc).find((a) => a.name === b.attribute);
+  const share = (level: string) => (attribute ? synthetic.filter((p) => attribute.levelOf(p.timeline) === level).length / Math.max(1, synthetic.length) : NaN);
+  return { attribute: b.attribute, levels: b.levels.map((l) => ({ level: l.level, target: l.target, achieved: share(l.level) })), omitted: b.omitted };
+}
+
 /**
  * Fidelity, survival and privacy of a synthetic set against its cohort: the
  * training patients (what the model saw), with the holdout patients (what it
@@ -117,10 +141,20 @@ export async function evaluateForSteward(db: Db, ref: string, options: EvaluateO
   await selectBackend(options.backend ?? 'auto');
   const set = findSyntheticSet(db, ref);
   const cohort = showCohort(db, String(set.cohortId));
-  const train = realPatients(db, cohort, 'train');
-  const holdout = realPatients(db, cohort, 'holdout');
+  const asked = set.conditionJson ? (JSON.parse(set.conditionJson) as SetCondition) : null;
+  // A set of patients who meet a condition is judged against the real patients who meet it.
+  const parsed = asked ? parseCondition(asked.request, cohort.encoding, cohort.definition) : null;
+  const condition = parsed && parsed.clauses.length ? parsed : null;
+  const among = (ps: EvalPatient[]) => (condition ? ps.filter((p) => meets(condition, p.timeline)) : ps);
+  const train = among(realPatients(db, cohort, 'train'));
+  const holdout = among(realPatients(db, cohort, 'holdout'));
   const synthetic = syntheticPatients(db, cohort, set.datasetId);
-  if (holdout.length < 5) throw new EvaluationError(`Cohort ${cohort.name}@${cohort.version} has ${holdout.length} holdout patients; evaluation needs at least 5 (raise split.holdout).`);
+  if (holdout.length < 5) {
+    const who = condition ? `fewer than 5 holdout patients who meet ${condition.text}` : `${holdout.length} holdout patients`;
+    throw new EvaluationError(`Cohort ${cohort.name}@${cohort.version} has ${who}; evaluation needs at least 5 (${condition ? 'loosen the condition' : 'raise split.holdout'}).`);
+  }
+  const met = condition ? synthetic.filter((p) => meets(condition, p.timeline)).length / Math.max(1, synthetic.length) : null;
+  const balance = asked?.balance ? achievedBalance(asked.balance, synthetic, cohort.encoding) : null;
   const stratum = stratumField(cohort.encoding, options.stratum);
   if (options.stratum !== undefined && !stratum) {
     const names = stratifiable(cohort.encoding).map((f) => f.name);
@@ -142,6 +176,21 @@ export async function evaluateForSteward(db: Db, ref: string, options: EvaluateO
   const groups = subgroupReport(train, holdout, synthetic, cohort.encoding, use.holdoutRisks);
   const survivalData = `train (${train.length}) vs synthetic (${synthetic.length})`;
   const metrics: Metric[] = [
+    ...(condition && met !== null
+      ? [metric({ group: 'fidelity', name: 'share meeting the condition', variable: condition.text, value: met, threshold: { pass: 1, warn: 0.99, better: 'higher' }, data: `synthetic (${synthetic.length})` })]
+      : []),
+    ...(balance
+      ? [
+          metric({
+            group: 'fidelity',
+            name: 'balance: largest gap between target and achieved share',
+            variable: balance.attribute,
+            value: Math.max(...balance.levels.map((l) => Math.abs(l.achieved - l.target))),
+            threshold: { pass: 0.01, warn: 0.05, better: 'lower' },
+            data: `synthetic (${synthetic.length})`,
+          }),
+        ]
+      : []),
     ...fid.metrics,
     ...rates.metrics,
     ...traj.metrics,
@@ -171,11 +220,12 @@ export async function evaluateForSteward(db: Db, ref: string, options: EvaluateO
     cohort: { id: cohort.id, name: cohort.name, version: cohort.version, dataset: cohort.dataset },
     syntheticSet: { id: set.id, dataset: set.datasetName, patients: set.patients, seed: set.seed, runId: set.runId, checkpointStep: set.checkpointStep, violations: JSON.parse(set.violationsJson) as Record<string, number> },
     run: run ? { id: run.id, family: run.family, backend: run.backend, device: run.device, steps: run.step } : null,
+    condition: asked ? { text: condition?.text ?? '', met: met ?? 1, modelled: asked.modelled, acceptance: asked.accepted / Math.max(1, asked.drafts), ...(balance ? { balance } : {}) } : null,
     dataUse: {
       train: train.length,
       holdout: holdout.length,
       synthetic: synthetic.length,
-      note: 'The model was trained on the train split only. Fidelity, survival and detection compare synthetic with train (the headline detection is the worse of a GRU classifier and a random forest on per-patient summaries); holdout vs train is the baseline of two real samples. Utility fits on synthetic or on train and tests on holdout. Privacy measures how much closer synthetic patients are to train patients than unseen holdout patients are.',
+      note: `${condition ? `Every part compares with the real patients who meet ${condition.text} (train and holdout alike). ` : ''}The model was trained on the train split only. Fidelity, survival and detection compare synthetic with train (the headline detection is the worse of a GRU classifier and a random forest on per-patient summaries); holdout vs train is the baseline of two real samples. Utility fits on synthetic or on train and tests on holdout. Privacy measures how much closer synthetic patients are to train patients than unseen holdout patients are.`,
     },
     headline: {
       discriminativeScore: forestWorse ? forest.metric.value : detection.metric.value,

@@ -1,3 +1,4 @@
+import { conditionLine } from './conditionLine.js';
 import type { EvaluationViewDto, Implementation } from '../../preload/contract.js';
 import type { Db } from '../store/database.js';
 import { SyntheticRepository } from '../store/repositories/syntheticRepository.js';
@@ -29,6 +30,7 @@ function evaluationView(r: EvaluationReport, reportPaths: { html: string; json: 
     cohort: { name: r.cohort.name, version: r.cohort.version },
     realDataset: r.cohort.dataset,
     dataUse: r.dataUse,
+    condition: r.condition ? { ...r.condition, line: conditionLine(r.condition) } : null,
     headline: r.headline,
     verdict: r.verdict,
     metrics: r.metrics.map(row),

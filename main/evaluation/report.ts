@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { EvaluationReport } from './evaluate.js';
+import { conditionLine } from './conditionLine.js';
 import { REPORT_SCRIPT } from './reportScript.js';
 
 const require = createRequire(import.meta.url);
@@ -103,7 +104,7 @@ tr.pass td.v { color: #1b7f3b; font-weight: 600; } tr.warn td.v { color: #9a6700
 <p>${r.syntheticSet.patients} synthetic patients from ${r.run ? `${escapeHtml(r.run.family)} run ${r.run.id} (step ${r.syntheticSet.checkpointStep}, ${escapeHtml(r.run.backend)})` : 'a deleted run'}, cohort <b>${escapeHtml(r.cohort.name)}@${r.cohort.version}</b> of dataset ${escapeHtml(r.cohort.dataset)}. Generated ${escapeHtml(r.generatedAt)}.</p>
 <p class="summary"><span style="color:#1b7f3b">${v.pass} pass</span><span style="color:#9a6700">${v.warn} warn</span><span style="color:#b42318">${v.fail} fail</span>${v['n/a'] ? `<span>${v['n/a']} n/a</span>` : ''}</p>
 <p class="note">${escapeHtml(r.disclosure.note)}</p>
-<p class="note">Data: train ${r.dataUse.train} patients (what the model saw), holdout ${r.dataUse.holdout} (never seen), synthetic ${r.dataUse.synthetic}. ${escapeHtml(r.dataUse.note)}</p>
+${r.condition ? `<p id="condition">${escapeHtml(conditionLine(r.condition))}</p>\n` : ''}<p class="note">Data: train ${r.dataUse.train} patients (what the model saw), holdout ${r.dataUse.holdout} (never seen), synthetic ${r.dataUse.synthetic}. ${escapeHtml(r.dataUse.note)}</p>
 <h2>Survival</h2>
 <div id="km" class="wide"></div>
 ${stratum ? `<h2>Survival by ${escapeHtml(stratum.variable)}</h2>\n<div id="stratum" class="grid"></div>${stratum.suppressed.length ? `\n<p class="note">Not drawn (fewer than ${r.disclosure.minimumCell} training patients): ${stratum.suppressed.map(escapeHtml).join(', ')}</p>` : ''}` : ''}

@@ -1,4 +1,5 @@
 import { showCohort } from '../cohort/cohortService.js';
+import { conditionLine } from '../evaluation/conditionLine.js';
 import type { EvaluationReport } from '../evaluation/evaluate.js';
 import type { Db } from '../store/database.js';
 import { DatasetRepository } from '../store/repositories/datasetRepository.js';
@@ -56,7 +57,7 @@ export function dataCard(db: Db, setName: string, report: EvaluationReport, gate
     },
     cohort: { name: cohort.name, version: cohort.version, definition: cohort.definition, attrition: cohort.attrition },
     model: run ? { family: run.family, runId: run.id, configuration: JSON.parse(run.configJson) as unknown, seed: run.seed, backend: run.backend, device: run.device, steps: run.step } : null,
-    syntheticSet: { name: setName, patients: synthetic.patients, measurements: synthetic.measurements, events: synthetic.events, generationSeed: report.syntheticSet.seed, plausibilityRepairs: report.syntheticSet.violations },
+    syntheticSet: { name: setName, patients: synthetic.patients, measurements: synthetic.measurements, events: synthetic.events, generationSeed: report.syntheticSet.seed, plausibilityRepairs: report.syntheticSet.violations, condition: report.condition ? { ...report.condition, acceptance: Math.round(report.condition.acceptance * 1000) / 1000 } : null },
     metrics: { verdicts: report.verdicts, headline: roundAll(report.headline), failing: report.metrics.filter((m) => m.verdict === 'fail').map((m) => `${m.group}: ${metricLabel(m)} = ${figure(m.value)}`) },
     privacyAudit: {
       metrics: report.metrics.filter((m) => m.group === 'privacy').map((m) => ({ name: m.name, variable: m.variable, value: rounded(m.value), verdict: m.verdict, threshold: m.threshold })),
@@ -103,6 +104,7 @@ export function dataCardMarkdown(card: ReturnType<typeof dataCard>): string {
     '',
     '## Synthetic set',
     `${card.syntheticSet.patients} patients, ${card.syntheticSet.measurements} measurements, ${card.syntheticSet.events} events; generation seed ${card.syntheticSet.generationSeed}; plausibility repairs ${JSON.stringify(card.syntheticSet.plausibilityRepairs)}.`,
+    ...(card.syntheticSet.condition ? ['', conditionLine(card.syntheticSet.condition)] : []),
     '',
     '## Evaluation',
     `${card.metrics.verdicts.pass} pass, ${card.metrics.verdicts.warn} warn, ${card.metrics.verdicts.fail} fail, ${card.metrics.verdicts['n/a']} n/a. Discriminative score ${figure(h.discriminativeScore)} (|accuracy - 0.5| of the ${h.detector}, the worse of a GRU classifier, ${figure(h.detectors.gru.score)}, and a random forest on per-patient summaries, ${figure(h.detectors.forest.score)}); next-visit error TSTR ${figure(h.predictive.tstr)} / TRTR ${figure(h.predictive.trtr)}; C-index TSTR ${figure(h.cIndex.tstr)} / TRTR ${figure(h.cIndex.trtr)}; membership-inference AUC ${figure(h.membershipInferenceAuc)}; DCR share ${figure(h.dcrShare)}.`,

@@ -15,11 +15,17 @@ export interface LatentGaussian {
   chol: Float64Array;
 }
 
+/** A Gaussian by its moments: mean (Z) and covariance (Z x Z row-major, lower triangle filled). */
+export interface LatentMoments {
+  mean: Float64Array;
+  cov: Float64Array;
+}
+
 /**
- * The Gaussian of the aggregate posterior: mean and covariance of the posterior
+ * The moments of the aggregate posterior: mean and covariance of the posterior
  * means `mu` (n x Z), plus the average posterior variance `variance` (Z).
  */
-export function aggregatePosterior(mu: Float64Array, n: number, Z: number, variance: Float64Array): LatentGaussian {
+export function posteriorMoments(mu: Float64Array, n: number, Z: number, variance: Float64Array): LatentMoments {
   const mean = new Float64Array(Z);
   for (let i = 0; i < n; i++) for (let a = 0; a < Z; a++) mean[a]! += mu[i * Z + a]! / n;
   const cov = new Float64Array(Z * Z);
@@ -30,7 +36,28 @@ export function aggregatePosterior(mu: Float64Array, n: number, Z: number, varia
     }
   }
   for (let a = 0; a < Z; a++) cov[a * Z + a]! += variance[a]! + 1e-6;
-  return { mean, chol: cholesky(cov, Z) };
+  return { mean, cov };
+}
+
+export function gaussianOf(m: LatentMoments, Z: number): LatentGaussian {
+  return { mean: m.mean, chol: cholesky(m.cov, Z) };
+}
+
+/** The Gaussian of the aggregate posterior (see posteriorMoments). */
+export function aggregatePosterior(mu: Float64Array, n: number, Z: number, variance: Float64Array): LatentGaussian {
+  return gaussianOf(posteriorMoments(mu, n, Z, variance), Z);
+}
+
+/**
+ * The moments of a group of `n` patients pulled toward the whole cohort's as if
+ * `prior` more patients of the cohort were among them: a small group's own
+ * mean and covariance are mostly noise, and a handful of patients' posteriors
+ * alone would have generation retrace them.
+ */
+export function shrinkToward(group: LatentMoments, n: number, whole: LatentMoments, prior: number): LatentMoments {
+  const w = n / (n + prior);
+  const mix = (a: Float64Array, b: Float64Array) => Float64Array.from(a, (x, i) => w * x + (1 - w) * b[i]!);
+  return { mean: mix(group.mean, whole.mean), cov: mix(group.cov, whole.cov) };
 }
 
 /** Cholesky factor of a symmetric positive-definite matrix given by its lower triangle. */

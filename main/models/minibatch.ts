@@ -12,6 +12,8 @@ export interface TrainingData {
   sequences: Float32Array;
   lengths: Int32Array;
   outcomes: Float32Array;
+  /** [n, K]: each patient's condition input (conditioning.ts), where the model is conditional. */
+  conditions?: Float32Array;
 }
 
 export function trainingData(batch: EncodedBatch, enc: Encoding): TrainingData {
@@ -38,12 +40,17 @@ export function subsetOf(data: TrainingData, ids: readonly number[]): TrainingDa
     sequences: new Float32Array(ids.length * seq),
     lengths: new Int32Array(ids.length),
     outcomes: new Float32Array(ids.length * data.outcomeWidth),
+    ...(data.conditions ? { conditions: new Float32Array(ids.length * (data.conditions.length / data.n)) } : {}),
   };
   ids.forEach((p, i) => {
     out.statics.set(data.statics.subarray(p * data.staticWidth, (p + 1) * data.staticWidth), i * data.staticWidth);
     out.sequences.set(data.sequences.subarray(p * seq, (p + 1) * seq), i * seq);
     out.lengths[i] = data.lengths[p]!;
     out.outcomes.set(data.outcomes.subarray(p * data.outcomeWidth, (p + 1) * data.outcomeWidth), i * data.outcomeWidth);
+    if (data.conditions) {
+      const K = data.conditions.length / data.n;
+      out.conditions!.set(data.conditions.subarray(p * K, (p + 1) * K), i * K);
+    }
   });
   return out;
 }
@@ -67,6 +74,8 @@ export interface MiniBatch {
   lengthOneHot: Float32Array;
   /** [B, C]: each patient's last step (what the outcome follows). */
   last: Float32Array;
+  /** [B, K]: condition inputs, where the training data has them. */
+  conditions?: Float32Array;
 }
 
 export function sampleBatch(data: TrainingData, size: number, rng: Rng): MiniBatch {
@@ -86,7 +95,10 @@ export function batchOf(data: TrainingData, idx: number[]): MiniBatch {
   const lengths = new Int32Array(B);
   const lengthOneHot = new Float32Array(B * T);
   const last = new Float32Array(B * C);
+  const K = data.conditions ? data.conditions.length / data.n : 0;
+  const conditions = data.conditions ? new Float32Array(B * K) : undefined;
   idx.forEach((p, b) => {
+    if (conditions) conditions.set(data.conditions!.subarray(p * K, (p + 1) * K), b * K);
     const len = data.lengths[p]!;
     lengths[b] = len;
     if (len > 0) last.set(data.sequences.subarray((p * T + len - 1) * C, (p * T + len) * C), b * C);
@@ -100,7 +112,7 @@ export function batchOf(data: TrainingData, idx: number[]): MiniBatch {
       keep[t * B + b] = t < len ? 1 : 0;
     }
   });
-  return { size: B, steps: T, x, previous, keep, statics, outcomes, lengths, lengthOneHot, last };
+  return { size: B, steps: T, x, previous, keep, statics, outcomes, lengths, lengthOneHot, last, ...(conditions ? { conditions } : {}) };
 }
 
 /**
@@ -127,6 +139,7 @@ export function sortedByLength(batch: MiniBatch): { batch: MiniBatch; order: num
       lengths: Int32Array.from(order, (old) => batch.lengths[old]!),
       lengthOneHot: perPatient(batch.lengthOneHot),
       last: perPatient(batch.last),
+      ...(batch.conditions ? { conditions: perPatient(batch.conditions) } : {}),
     },
   };
 }

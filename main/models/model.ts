@@ -49,8 +49,13 @@ export interface Model<P extends string = string> {
    * trains its fixed schedule.
    */
   validationLoss?(data: TrainingData): number;
-  /** Fits what generation draws from to the training data it was trained on, where the family has such a thing (the VAE's latent distribution). */
-  fitSampler?(data: TrainingData): void;
-  generate(n: number, rng: Rng): GeneratedBatch;
+  /**
+   * Fits what generation draws from to the training data it was trained on, where the family has such a
+   * thing (the VAE's latent distribution); with `members`, to those of its patients who meet a condition
+   * (their condition inputs as the model is to be told it).
+   */
+  fitSampler?(data: TrainingData, members?: TrainingData): void;
+  /** n patients; `condition` ([n, K]), what a conditional model is told of each (see conditioning.ts); a model without a condition input ignores it. */
+  generate(n: number, rng: Rng, condition?: Float32Array): GeneratedBatch;
   dispose(): void;
 }

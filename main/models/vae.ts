@@ -3,7 +3,8 @@ import { batchOf, packBatch, reorderRows, stepPosition, type MiniBatch, type Pac
 import { partLoss, lossWeights, disposeWeights, type ChannelSpec, type LossWeights } from './channels.js';
 import { readClock } from './clock.js';
 import { lengthLoss } from './heads.js';
-import { aggregatePosterior, type LatentGaussian } from './latentPrior.js';
+import { dropConditions, type ConditionLayout } from './conditioning.js';
+import { gaussianOf, posteriorMoments, shrinkToward, type LatentGaussian, type LatentMoments } from './latentPrior.js';
 import type { Model, ModelPhase, ModelState } from './model.js';
 import { adam, optimize, type LossParts } from './optimize.js';
 import { readOut, sumAll } from './ops.js';
@@ -30,6 +31,11 @@ export interface VaeConfig {
    */
   architecture?: 2;
   bins?: number;
+  /**
+   * The attributes the model is conditioned on (main/training/conditionInput.ts), in the order of its
+   * condition input; absent or empty: none (runs from before conditions load and generate as trained).
+   */
+  conditions?: string[];
 }
 
 export type VaePhase = 'vae';
@@ -55,14 +61,17 @@ function noisyBatch(batch: MiniBatch, eps: Float32Array): NoisyBatch {
  * follow-up is tied to the generated timeline. Networks in vaeNetworks,
  * generation in vaeGenerate.
  */
-export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<VaePhase> {
+export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditions?: ConditionLayout): Model<VaePhase> {
   const C = spec.step.width;
   const S = spec.statics.width;
   const O = spec.outcome.width;
   const T = spec.maxLength;
   const Z = config.latent;
   const p = new Params(rng);
-  const net = vaeNetworks(config, spec, p);
+  const K = conditions?.width ?? 0;
+  const net = vaeNetworks(config, spec, p, K);
+  /** A batch's condition input ([B, K]; zeros where it has none: nothing given), or null for a model without one. */
+  const conditionOf = (batch: MiniBatch) => (K ? tf.tensor2d(batch.conditions ?? new Float32Array(batch.size * K), [batch.size, K]) : null);
   const optimizer = adam(config.learningRate);
 
   /** Per-batch weights of the reconstruction terms (observed values, patterns); disposed after use. */
@@ -99,11 +108,12 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
     const noise = tf.tensor2d(eps, [B, Z]);
     const xPacked = tf.tensor2d(packed.x, [packed.rows, C]);
     const time = net.clock ? readClock(net.clock, batch.x, batch.lengths, T, C, batch.statics, S) : null;
+    const condition = conditionOf(batch);
     return () => {
-      const stats = net.encode(x, keep, statics, outcomes, lengthScalar, packed.counts);
+      const stats = net.encode(x, keep, statics, outcomes, lengthScalar, packed.counts, condition);
       const mu = tf.slice(stats, [0, 0], [-1, Z]);
       const logVar = tf.clipByValue(tf.slice(stats, [0, Z], [-1, Z]), -8, 8);
-      const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), noise)) as tf.Tensor2D;
+      const z = net.decoderLatent(tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), noise)) as tf.Tensor2D, condition);
       const h0 = net.initialState(z);
       const decoderInput = [previous, net.tileSteps(statics), net.tileSteps(z), ...(net.context ? [net.context(stepPosition(batch.lengths, T), time?.before ?? null)] : [])];
       const ds = net.decode(tf.concat(decoderInput, 1) as tf.Tensor2D, h0, packed.counts);
@@ -120,8 +130,10 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
   }
 
   /** One step on the negative ELBO. */
-  function trainStep(batch: MiniBatch): Record<string, number> {
-    const packed = noisyBatch(batch, rng.normals(batch.size * Z));
+  function trainStep(drawn: MiniBatch): Record<string, number> {
+    const eps = rng.normals(drawn.size * Z);
+    const batch = conditions && drawn.conditions ? { ...drawn, conditions: dropConditions(drawn.conditions, drawn.size, conditions, rng) } : drawn;
+    const packed = noisyBatch(batch, eps);
     return withWeights(packed, (w) => tf.tidy(() => optimize(optimizer, net.vars, elbo(packed, w))));
   }
 
@@ -151,6 +163,8 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
         tf.tensor2d(batch.statics, [B, S]),
         tf.tensor2d(batch.outcomes, [B, O]),
         tf.tensor2d(Float32Array.from(batch.lengths, (l) => l / T), [B, 1]),
+        undefined,
+        conditionOf(batch),
       ),
     );
     const mu = new Float32Array(B * Z);
@@ -162,10 +176,8 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
     return { mu, logVar };
   }
 
-  // Architecture 2 draws latent patients from the aggregate posterior of the training split (see latentPrior).
-  let latent: LatentGaussian | null = null;
-  function fitSampler(data: TrainingData): void {
-    if (config.architecture !== 2) return;
+  /** The aggregate posterior's moments over `data` (read with the condition inputs it carries; none: nothing given). */
+  function momentsOf(data: TrainingData): LatentMoments {
     const mu = new Float64Array(data.n * Z);
     const variance = new Float64Array(Z);
     for (let from = 0; from < data.n; from += 256) {
@@ -174,7 +186,17 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
       mu.set(post.mu, from * Z);
       for (let i = 0; i < post.logVar.length; i++) variance[i % Z]! += Math.exp(Math.min(8, Math.max(-8, post.logVar[i]!))) / data.n;
     }
-    latent = aggregatePosterior(mu, data.n, Z, variance);
+    return posteriorMoments(mu, data.n, Z, variance);
+  }
+
+  // Architecture 2 draws latent patients from the aggregate posterior of the training split (see latentPrior);
+  // asked for patients meeting a condition, from that of the training patients who meet it, pulled toward the
+  // whole split's as if Z more of its patients were among them.
+  let latent: LatentGaussian | null = null;
+  function fitSampler(data: TrainingData, members?: TrainingData): void {
+    if (config.architecture !== 2) return;
+    const whole = momentsOf(data);
+    latent = gaussianOf(members ? shrinkToward(momentsOf(members), members.n, whole, Z) : whole, Z);
   }
 
   const phases: ModelPhase<VaePhase>[] = [{ name: 'vae', steps: config.steps, optimizers: ['vae'] }];
@@ -190,7 +212,7 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng): Model<
     },
     validationLoss,
     fitSampler,
-    generate: (n, sampler) => generateVae(net, latent, n, sampler),
+    generate: (n, sampler, condition) => generateVae(net, latent, n, sampler, condition),
     dispose: () => {
       p.dispose();
       optimizer.dispose();

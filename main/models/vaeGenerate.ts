@@ -14,16 +14,19 @@ import { withinWeights } from './within.js';
  * n synthetic patients from a trained VAE: latent patients (from `latent`, the
  * aggregate posterior, where fitted; else N(0, I)), decoded into the statics,
  * the number of steps, the steps one at a time (each fed the one drawn before)
- * and the outcome after the last step.
+ * and the outcome after the last step. `condition` ([n, K]): what a conditional
+ * model is told of each patient (conditioning.ts); without it, nothing.
  */
-export function generateVae(net: VaeNetworks, latent: LatentGaussian | null, n: number, sampler: Rng): GeneratedBatch {
+export function generateVae(net: VaeNetworks, latent: LatentGaussian | null, n: number, sampler: Rng, condition?: Float32Array): GeneratedBatch {
   const { spec, clock } = net;
   const C = spec.step.width;
   const S = spec.statics.width;
   const T = net.steps;
   const Z = net.latent;
   const eps = sampler.normals(n * Z);
-  const z = tf.tensor2d(latent ? drawLatent(latent, eps, n, Z) : eps, [n, Z]);
+  const K = net.conditionWidth;
+  // A conditional model is told the condition (zeros: none) beside each latent patient.
+  const z = tf.tidy(() => net.decoderLatent(tf.tensor2d(latent ? drawLatent(latent, eps, n, Z) : eps, [n, Z]), K ? tf.tensor2d(condition ?? new Float32Array(n * K), [n, K]) : null));
   const sd = (lv: tf.Variable) => readOut(() => tf.exp(tf.mul(lv, 0.5)));
   const stepSd = sd(net.stepLogVar);
   try {

@@ -17,29 +17,32 @@ import { within } from './within.js';
  */
 export type VaeNetworks = ReturnType<typeof vaeNetworks>;
 
-export function vaeNetworks(config: VaeConfig, spec: ChannelSpec, p: Params) {
+/** `K`: columns of the condition input (conditioning.ts), 0 for a model without one; the decoder reads it beside the latent patient. */
+export function vaeNetworks(config: VaeConfig, spec: ChannelSpec, p: Params, K = 0) {
   const C = spec.step.width;
   const S = spec.statics.width;
   const O = spec.outcome.width;
   const T = spec.maxLength;
   const H = config.hidden;
   const Z = config.latent;
+  // What the decoder reads of a patient: the latent and the condition (ZK columns).
+  const ZK = Z + K;
   const enc = gruParams(p, 'enc.gru', C + S, H);
-  const encHead = mlpParams(p, 'enc.head', [H + S + O + 1, H, 2 * Z]);
-  const staticHead = mlpParams(p, 'dec.static', [Z, H, spec.statics.headWidth]);
-  const lengthHead = mlpParams(p, 'dec.length', [Z, H, T]);
-  const init = denseParams(p, 'dec.init', Z, H);
+  const encHead = mlpParams(p, 'enc.head', [H + S + O + 1 + K, H, 2 * Z]);
+  const staticHead = mlpParams(p, 'dec.static', [ZK, H, spec.statics.headWidth]);
+  const lengthHead = mlpParams(p, 'dec.length', [ZK, H, T]);
+  const init = denseParams(p, 'dec.init', ZK, H);
   // Architecture 2: the decoder reads how many steps are left and how much time (see clock);
   // the outcome head reads the last step and the time left after it (follow-up ends on the calendar).
   const clock = config.architecture === 2 ? spec.clock : null;
   const E = config.architecture === 2 ? 2 + (clock ? 1 : 0) : 0;
   const L = config.architecture === 2 ? C + (clock ? 1 : 0) : 0;
-  const dec = gruParams(p, 'dec.gru', C + S + Z + E, H);
+  const dec = gruParams(p, 'dec.gru', C + S + ZK + E, H);
   const stepHead = denseParams(p, 'dec.step', H, spec.step.headWidth);
   // Architecture 2: heads autoregressive within a step and within the statics (see withinOrder).
   const stepWithin = config.architecture === 2 ? within(p, 'dec.step.within', spec.step) : null;
   const staticWithin = config.architecture === 2 ? within(p, 'dec.static.within', spec.statics) : null;
-  const outcomeHead = mlpParams(p, 'dec.outcome', [H + Z + S + L, H, spec.outcome.headWidth]);
+  const outcomeHead = mlpParams(p, 'dec.outcome', [H + ZK + S + L, H, spec.outcome.headWidth]);
   // A learned log-variance per real channel: a Gaussian likelihood, sampled at generation, so
   // generated values keep the spread (and tails) of the real ones instead of their conditional mean.
   const stepLogVar = p.bias('dec.step.logvar', C) as tf.Variable<tf.Rank.R1>;
@@ -57,6 +60,10 @@ export function vaeNetworks(config: VaeConfig, spec: ChannelSpec, p: Params) {
     steps: T,
     /** Size of the latent patient (Z). */
     latent: Z,
+    /** Columns of the condition input (K; 0 without one). */
+    conditionWidth: K,
+    /** What the decoder reads of a patient (its `z` argument below): the latent, then the condition where the model has one. */
+    decoderLatent: (z: tf.Tensor2D, condition: tf.Tensor2D | null) => (condition ? (tf.concat([z, condition], 1) as tf.Tensor2D) : z),
     clock,
     stepWithin,
     staticWithin,
@@ -69,11 +76,12 @@ export function vaeNetworks(config: VaeConfig, spec: ChannelSpec, p: Params) {
     /**
      * The encoder: a batch's steps, statics, outcomes and lengths to [B, 2Z] posterior statistics (means, then
      * log-variances). With `counts`, the batch is sorted by length and runs packed (runGruPacked), `keep` unread.
+     * A conditional model's encoder also reads the condition it was given (so the latent need not hold it).
      */
-    encode: (x: tf.Tensor2D, keep: tf.Tensor2D, statics: tf.Tensor2D, outcomes: tf.Tensor2D, lengthScalar: tf.Tensor2D, counts?: readonly number[]) => {
+    encode: (x: tf.Tensor2D, keep: tf.Tensor2D, statics: tf.Tensor2D, outcomes: tf.Tensor2D, lengthScalar: tf.Tensor2D, counts: readonly number[] | undefined, condition: tf.Tensor2D | null) => {
       const input = tf.concat([x, tileSteps(statics)], 1) as tf.Tensor2D;
       const last = counts ? runGruPacked(enc, input, counts, tf.zeros([statics.shape[0], H]), false).last : runGru(enc, input, T, keep, undefined, false).last;
-      return mlp(encHead, tf.concat([last, statics, outcomes, lengthScalar], 1));
+      return mlp(encHead, tf.concat([last, statics, outcomes, lengthScalar, ...(condition ? [condition] : [])], 1));
     },
     staticLogits: (z: tf.Tensor2D) => mlp(staticHead, z),
     lengthLogits: (z: tf.Tensor2D) => mlp(lengthHead, z),

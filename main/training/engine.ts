@@ -15,6 +15,8 @@ import type { Db } from '../store/database.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { selectBackend, type BackendChoice, type BackendName } from './backend.js';
 import { trainingData, type TrainingData } from '../models/minibatch.js';
+import type { PatientTimeline } from '../sequence/timeline.js';
+import { conditionAttributes, conditionNames, conditionRow, stackRows, type ConditionAttributes } from './conditionInput.js';
 import { loadOptimizers, restoreState, unpackTensors } from './checkpoint.js';
 import { defaultConfig, stepsOf, storedConfig, type ConfigOverrides, type Family, type ModelConfig, type ModelPhaseName } from './config.js';
 import { followUpShare } from './followUpShare.js';
@@ -72,18 +74,46 @@ export function buildModel(config: ModelConfig, enc: Encoding, seed: number, dat
 export function buildModel(config: ModelConfig, enc: Encoding, seed: number, data: TrainingData): Model<ModelPhaseName> {
   const rng = new Rng(seed);
   const spec = channelSpec(enc, config.architecture === 2 ? { data, bins: config.bins ?? DEFAULT_BINS, stepPatterns: true } : undefined);
-  return config.family === 'vae' ? buildVae(config, spec, rng) : buildTimeGan(config, spec, rng);
+  return config.family === 'vae' ? buildVae(config, spec, rng, conditionsOf(config, enc)?.layout) : buildTimeGan(config, spec, rng);
 }
 
-/** The cohort's training split, encoded (the holdout is never read). */
-export function loadTrainingData(db: Db, cohortRef: string) {
+/**
+ * A new run's conditions: a VAE is conditioned on every attribute of the cohort (conditionNames)
+ * unless told which (none: `conditions: []`); the names are checked before the run is made. TimeGAN
+ * takes none yet.
+ */
+function withConditions(config: ModelConfig, enc: Encoding): ModelConfig {
+  if (config.family !== 'vae') {
+    if ((config as { conditions?: string[] }).conditions?.length) throw new TrainingError('Conditions are for the VAE: a TimeGAN run generates the whole cohort, and meets a condition only by discarding the patients that miss it.');
+    return config;
+  }
+  const named = { ...config, conditions: config.conditions ?? conditionNames(enc) };
+  conditionsOf(named, enc);
+  return named;
+}
+
+/** The attributes a run is conditioned on, or null for a run without (TimeGAN; runs from before conditions). */
+export function conditionsOf(config: ModelConfig, enc: Encoding): ConditionAttributes | null {
+  return config.family === 'vae' && config.conditions?.length ? conditionAttributes(enc, config.conditions) : null;
+}
+
+/** The cohort's training split, encoded (the holdout is never read); `each` sees every timeline as it is encoded, in the data's order. */
+export function loadTrainingData(db: Db, cohortRef: string, each?: (tl: PatientTimeline) => void) {
   const cohort = showCohort(db, cohortRef);
-  return { cohort, data: encodeTrainingSplit(db, cohort) };
+  return { cohort, data: encodeTrainingSplit(db, cohort, each) };
 }
 
-function encodeTrainingSplit(db: Db, cohort: CohortReport): TrainingData {
-  const batch = encodeBatch(iterateTimelines(db, { cohortId: cohort.id, fromDays: cohort.definition.window.fromDays, split: 'train' }), cohort.encoding);
-  return trainingData(batch, cohort.encoding);
+function encodeTrainingSplit(db: Db, cohort: CohortReport, each?: (tl: PatientTimeline) => void): TrainingData {
+  const timelines = iterateTimelines(db, { cohortId: cohort.id, fromDays: cohort.definition.window.fromDays, split: 'train' });
+  const seen = each
+    ? (function* () {
+        for (const tl of timelines) {
+          each(tl);
+          yield tl;
+        }
+      })()
+    : timelines;
+  return trainingData(encodeBatch(seen, cohort.encoding), cohort.encoding);
 }
 
 /** What a model of `config` trains on: architecture 2 reads follow-up as a share of the window left (see followUpShare). */
@@ -99,7 +129,7 @@ export async function train(db: Db, req: TrainRequest, hooks: TrainHooks = {}): 
   const cohort = showCohort(db, req.cohort);
   const seed = req.seed ?? 1;
   // Sized to the training split as counted when the cohort was made, so that the run starts (and says so) before the split is read.
-  const config = defaultConfig(req.family, cohort.split.train, req.config);
+  const config = withConditions(defaultConfig(req.family, cohort.split.train, req.config), cohort.encoding);
   const checkpointEvery = req.checkpointEvery ?? 100;
   const repo = new TrainingRepository(db);
   const runId = repo.createRun({
@@ -169,9 +199,13 @@ type Loading = (activity: string) => Promise<void>;
  */
 async function prepare(db: Db, cohort: CohortReport, config: ModelConfig, seed: number, loading: Loading) {
   await loading(`reading and encoding ${num(cohort.split.train)} training patients`);
-  const raw = encodeTrainingSplit(db, cohort);
+  // A conditional model trains on each patient's own condition input (dropped out batch by batch; see conditioning.ts).
+  const conditions = conditionsOf(config, cohort.encoding);
+  const rows: Float32Array[] = [];
+  const raw = encodeTrainingSplit(db, cohort, conditions ? (tl) => rows.push(conditionRow(tl, conditions)) : undefined);
   await loading(config.architecture === 2 ? 'fitting the output heads to the training split and building the model' : 'building the model');
-  const { data } = modelView(config, cohort.encoding, raw);
+  const view = modelView(config, cohort.encoding, raw).data;
+  const data = conditions ? { ...view, conditions: stackRows(rows, conditions.layout.width) } : view;
   const model = buildModel(config, cohort.encoding, seed, data);
   const split = config.stopping && model.validationLoss ? holdOutValidation(data, config.stopping, seed) : null;
   return { model, data: split?.fit ?? data, stopping: split && config.stopping ? { rule: config.stopping, validation: split.validation } : null };

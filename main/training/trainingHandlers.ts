@@ -1,6 +1,8 @@
 import type { Implementation, RunRowDto } from '../../preload/contract.js';
 import type { Db } from '../store/database.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
+import { showCohort } from '../cohort/cohortService.js';
+import { conditionChoices } from './conditions.js';
 import { generateSyntheticSet } from './generate.js';
 import { listRuns } from './runs.js';
 
@@ -9,7 +11,8 @@ export function trainingHandlers(db: Db) {
   return {
     listRuns: () => listRuns(db).map(runView),
     trainingLosses: (runId) => new TrainingRepository(db).losses(runId),
-    generateSynthetic: (runId, patients, seed) => generateSyntheticSet(db, { runId, patients, seed }),
+    generateSynthetic: (runId, patients, seed, condition) => generateSyntheticSet(db, { runId, patients, seed, ...(condition ? { condition } : {}) }),
+    conditionChoices: (cohort) => conditionChoices(showCohort(db, cohort)),
   } satisfies Partial<Implementation>;
 }
 

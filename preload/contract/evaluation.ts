@@ -23,6 +23,18 @@ export const evaluationView = z.object({
   /** The dataset the cohort's real patients come from. */
   realDataset: z.string(),
   dataUse: z.object({ train: z.number(), holdout: z.number(), synthetic: z.number(), note: z.string() }),
+  /** A set generated under a condition: the share of it that meets it, what the model was told, the share of drafts kept; null for the whole cohort. */
+  condition: z
+    .object({
+      text: z.string(),
+      met: z.number(),
+      modelled: z.array(z.string()),
+      acceptance: z.number(),
+      /** All of it in one sentence, as the report and the data card say it. */
+      line: z.string(),
+      balance: z.object({ attribute: z.string(), levels: z.array(z.object({ level: z.string(), target: z.number(), achieved: z.number() })), omitted: z.array(z.string()) }).optional(),
+    })
+    .nullable(),
   headline: z.object({
     /** The worse of the two detectors, |accuracy - 0.5|. */
     discriminativeScore: z.number(),

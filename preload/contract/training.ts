@@ -14,6 +14,35 @@ export const trainRequest = z.strictObject({
   batchSize: z.number().int().min(1).max(4096).optional(),
   learningRate: z.number().positive().max(1).optional(),
   checkpointEvery: z.number().int().min(1).optional(),
+  /** VAE: the attributes it can generate on demand (conditionChoices' attributes); absent: all of them, []: none. */
+  conditions: z.array(z.string().min(1).max(200)).max(32).optional(),
+});
+
+/** What every generated patient is to meet: clauses on statics (NAME=LEVEL, NAME>=NUMBER, ...) and an outcome. */
+export const conditionRequest = z.strictObject({
+  where: z.array(z.string().min(1).max(200)).max(16),
+  outcome: z.string().min(1).max(100).optional(),
+});
+
+/** What a cohort's runs can be conditioned on and its sets asked for. */
+export const conditionChoices = z.object({
+  /** The attributes a VAE can be told (categorical statics, age band at index, outcome status). */
+  attributes: z.array(z.object({ name: z.string(), levels: z.array(z.string()) })),
+  /** Statics a clause can test: categorical ones by level, numeric ones (and "age", the age at index) by number. */
+  statics: z.array(z.object({ name: z.string(), kind: z.enum(['categorical', 'numeric']), levels: z.array(z.string()) })),
+  /** What --outcome takes: event, the event types, censored. */
+  outcomes: z.array(z.string()),
+});
+
+/** A set generated under a condition: what every patient meets, what the model was told, and the drafts it took. */
+export const setCondition = z.object({
+  request: conditionRequest,
+  text: z.string(),
+  clauses: z.array(z.string()),
+  modelled: z.array(z.string()),
+  trainingPatients: z.number(),
+  drafts: z.number(),
+  accepted: z.number(),
 });
 
 export const runRow = z.object({
@@ -66,6 +95,7 @@ export const generateResult = z.object({
   measurements: z.number(),
   events: z.number(),
   violations: violationCounts,
+  condition: setCondition.nullable(),
   seconds: z.number(),
 });
 
@@ -77,7 +107,9 @@ export const trainingMethods = {
   resumeTraining: method('training:resume', z.tuple([z.number().int().min(1)]), z.object({ runId: z.number() })),
   /** Stops a run after its next checkpoint. */
   cancelTraining: method('training:cancel', z.tuple([z.number().int().min(1)]), z.object({ cancelling: z.boolean() })),
-  generateSynthetic: method('training:generate', z.tuple([z.number().int().min(1), z.number().int().min(1).max(1_000_000), z.number().int().optional()]), generateResult),
+  /** Generates a set from a run (runId, patients, seed, condition). */
+  generateSynthetic: method('training:generate', z.tuple([z.number().int().min(1), z.number().int().min(1).max(1_000_000), z.number().int().optional(), conditionRequest.optional()]), generateResult),
+  conditionChoices: method('training:condition-choices', z.tuple([cohortRef]), conditionChoices),
 } as const;
 
 export const trainingEvents = {

@@ -109,6 +109,31 @@ describe('synthehr CLI (the package bin)', () => {
     expect(exportAs('fhir').stdout).toContain(`The gate acted on the evaluation made ${made} (stored evaluation 2, reused)`);
   }, 240_000); // train, generate, evaluate and export: a guard against a hang, not a speed check
 
+  it('generates patients who meet a condition, and a set balanced on an attribute; refuses what it cannot', () => {
+    const dir = tempDir();
+    const db = join(dir, 'cond.db');
+    expect(run('import', '--db', db, '--mapping', join(MAPPINGS, 'steno2.mapping.json')).status).toBe(0);
+    expect(run('cohort', 'create', '--db', db, '--definition', join(ROOT, 'resources/cohorts/steno2-death.cohort.json')).status).toBe(0);
+    const wrong = run('train', 'steno2_death', '--steps', '20', '--condition', 'height', '--db', db);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain('"height" is not an attribute this cohort can be conditioned on. It can be: arm, sex, baseCVD, deathCVD, age band at index, outcome status.');
+    expect(run('train', 'steno2_death', '--steps', '200', '--db', db).status).toBe(0);
+    const women = run('generate', '1', '--patients', '40', '--where', 'sex=F', '--outcome', 'censored', '--db', db);
+    expect(women.status, women.stderr).toBe(0);
+    expect(women.stdout).toMatch(/Every patient meets sex = F and censored \(\d+ training patients do\)\. Kept 40 of \d+ drafts \([\d.]+%; the model was told sex, outcome status\)/);
+    const arms = run('generate', '1', '--patients', '41', '--balance', 'arm', '--db', db);
+    expect(arms.status, arms.stderr).toBe(0);
+    expect(arms.stdout).toContain('Balanced on arm: Conv 21 (target 50.0%), Int 20 (target 50.0%).');
+    const none = run('generate', '1', '--patients', '10', '--where', 'sex=F', '--where', 'age>=70', '--db', db);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toBe('synthehr: No patient in the training split of cohort steno2_death meets sex = F and age at index >= 70: there is no one to learn such patients from. Loosen the condition.\n');
+    const loose = run('generate', '1', '--patients', '10', '--target', 'F=1', '--db', db);
+    expect(loose.status).toBe(2);
+    expect(loose.stderr).toContain('--target gives the shares of --balance');
+    // Nothing was written by the refusals: two sets, as generated above.
+    expect(run('datasets', '--db', db).stdout.match(/steno2_death_vae_r1_s\d/g)).toEqual(['steno2_death_vae_r1_s1', 'steno2_death_vae_r1_s2']);
+  }, 240_000); // train and generate three times: a guard against a hang, not a speed check
+
   it.skipIf(!existsSync('/usr/bin/chromium'))('the report draws every chart in Chromium, offline (needs Debian\'s Chromium)', () => {
     expect(written, 'the evaluation above failed').toBeDefined();
     const { html, report } = written!;

@@ -10,7 +10,7 @@ export const trainCommand = defineCommand({
   name: 'train',
   summary: 'train a generator on a cohort in a child process, or resume a stopped run',
   usage: [
-    'COHORT [--model vae|timegan] [--steps N] [--hidden N] [--batch N] [--lr X] [--seed N] [--backend B] [--checkpoint-every N] [--stop-on-validation] [--json]',
+    'COHORT [--model vae|timegan] [--steps N] [--hidden N] [--batch N] [--lr X] [--seed N] [--backend B] [--checkpoint-every N] [--stop-on-validation] [--condition A]... [--no-conditions] [--json]',
     '--resume RUN [--backend B] [--json]',
   ],
   details:
@@ -30,6 +30,13 @@ export const trainCommand = defineCommand({
       default: false,
       help: 'VAE only: hold out 10% of the training split and stop once its loss stops improving, keeping the best weights (the steps become a maximum; faster, but on the shared cohorts less realistic: see the README)',
     },
+    condition: {
+      type: 'string',
+      multiple: true,
+      arg: 'A',
+      help: 'VAE only: an attribute to generate on demand (a categorical static, "age band at index", "outcome status"); repeat for more. Default: all of them',
+    },
+    'no-conditions': { type: 'boolean', default: false, help: 'VAE only: train without conditions (generate then meets a condition by discarding drafts)' },
     resume: { type: 'string', arg: 'RUN', help: 'continue this stopped, failed or killed run' },
     ...commonOptions,
   },
@@ -52,6 +59,10 @@ export const trainCommand = defineCommand({
     if (values.hidden !== undefined) config.hidden = integerArg(values.hidden, '--hidden', { min: 1, max: 4096 });
     if (values.batch !== undefined) config.batchSize = integerArg(values.batch, '--batch');
     if (values.lr !== undefined) config.learningRate = numberArg(values.lr, '--lr', { min: 0, max: 1, exclusive: true });
+    if ((values.condition?.length || values['no-conditions']) && family !== 'vae') throw new UsageError('--condition and --no-conditions are for the VAE: a TimeGAN run generates the whole cohort');
+    if (values.condition?.length && values['no-conditions']) throw new UsageError('--condition and --no-conditions contradict each other: give one');
+    if (values.condition?.length) (config as { conditions?: string[] }).conditions = values.condition;
+    if (values['no-conditions']) (config as { conditions?: string[] }).conditions = [];
     const seed = values.seed === undefined ? 1 : seedArg(values.seed);
     const checkpointEvery = values['checkpoint-every'] === undefined ? 100 : integerArg(values['checkpoint-every'], '--checkpoint-every');
     return trainInChildProcess({ type: 'start', dbPath, request: { cohort, family, seed, backend, config, checkpointEvery } }, out, values.json);

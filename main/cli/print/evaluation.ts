@@ -1,4 +1,5 @@
 import { num, table } from '../../common/format.js';
+import { conditionLine } from '../../evaluation/conditionLine.js';
 import type { EvaluationReport } from '../../evaluation/evaluate.js';
 import type { Out } from '../output.js';
 
@@ -8,6 +9,7 @@ const fmt = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ?
 export function printEvaluation(out: Out, r: EvaluationReport, paths: { json: string; html: string }): void {
   out(r.verdict.line);
   out(`Evaluation of "${r.syntheticSet.dataset}" (${num(r.syntheticSet.patients)} synthetic patients, ${r.run ? `${r.run.family} run ${r.run.id}, ${r.run.backend}` : 'run deleted'}) against cohort ${r.cohort.name}@${r.cohort.version}`);
+  if (r.condition) out(conditionLine(r.condition));
   out(`Data: train ${num(r.dataUse.train)} (what the model saw), holdout ${num(r.dataUse.holdout)} (never seen; the baseline), synthetic ${num(r.dataUse.synthetic)}`);
   out('');
   out(

@@ -7,10 +7,11 @@ import { review } from './006-review.js';
 import { reviewFileAudit } from './007-review-file-audit.js';
 import { storedEvaluations } from './008-stored-evaluations.js';
 import { trainingStop } from './009-training-stop.js';
+import { syntheticCondition } from './010-synthetic-condition.js';
 import type { Migration } from './types.js';
 
 /** Every schema step, in order. Append only: a shipped step is never edited. */
-export const migrations: readonly Migration[] = [coreTables, importLogAndTimeViews, cohorts, training, exportAudit, review, reviewFileAudit, storedEvaluations, trainingStop];
+export const migrations: readonly Migration[] = [coreTables, importLogAndTimeViews, cohorts, training, exportAudit, review, reviewFileAudit, storedEvaluations, trainingStop, syntheticCondition];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version;
 

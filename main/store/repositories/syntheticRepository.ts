@@ -10,6 +10,8 @@ export interface SyntheticSetRow {
   patients: number;
   seed: number;
   violationsJson: string;
+  /** What the set was generated under (SetCondition, JSON), or null: the whole cohort. */
+  conditionJson: string | null;
   createdAt: string;
 }
 
@@ -20,8 +22,8 @@ export class SyntheticRepository {
   insert(s: Omit<SyntheticSetRow, 'id' | 'datasetName' | 'createdAt'>): number {
     return Number(
       this.db
-        .prepare('INSERT INTO synthetic_sets (dataset_id, run_id, cohort_id, checkpoint_step, patients, seed, violations_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(s.datasetId, s.runId, s.cohortId, s.checkpointStep, s.patients, s.seed, s.violationsJson, new Date().toISOString()).lastInsertRowid,
+        .prepare('INSERT INTO synthetic_sets (dataset_id, run_id, cohort_id, checkpoint_step, patients, seed, violations_json, condition_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(s.datasetId, s.runId, s.cohortId, s.checkpointStep, s.patients, s.seed, s.violationsJson, s.conditionJson, new Date().toISOString()).lastInsertRowid,
     );
   }
 
@@ -29,7 +31,7 @@ export class SyntheticRepository {
     return this.db
       .prepare(
         `SELECT s.id, s.dataset_id AS datasetId, d.name AS datasetName, s.run_id AS runId, s.cohort_id AS cohortId, s.checkpoint_step AS checkpointStep,
-                s.patients, s.seed, s.violations_json AS violationsJson, s.created_at AS createdAt
+                s.patients, s.seed, s.violations_json AS violationsJson, s.condition_json AS conditionJson, s.created_at AS createdAt
            FROM synthetic_sets s JOIN datasets d ON d.id = s.dataset_id ORDER BY s.id`,
       )
       .all() as SyntheticSetRow[];
