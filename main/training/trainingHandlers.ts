@@ -2,6 +2,7 @@ import type { Implementation, RunRowDto } from '../../preload/contract.js';
 import type { Db } from '../store/database.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { showCohort } from '../cohort/cohortService.js';
+import { parseTarget } from './balance.js';
 import { conditionChoices } from './conditions.js';
 import { generateSyntheticSet } from './generate.js';
 import { listRuns } from './runs.js';
@@ -11,7 +12,14 @@ export function trainingHandlers(db: Db) {
   return {
     listRuns: () => listRuns(db).map(runView),
     trainingLosses: (runId) => new TrainingRepository(db).losses(runId),
-    generateSynthetic: (runId, patients, seed, condition) => generateSyntheticSet(db, { runId, patients, seed, ...(condition ? { condition } : {}) }),
+    generateSynthetic: (runId, patients, seed, condition, balance) =>
+      generateSyntheticSet(db, {
+        runId,
+        patients,
+        seed,
+        ...(condition ? { condition } : {}),
+        ...(balance ? { balance: { attribute: balance.attribute, ...(balance.target?.trim() ? { target: parseTarget(balance.target) } : {}) } } : {}),
+      }),
     conditionChoices: (cohort) => conditionChoices(showCohort(db, cohort)),
   } satisfies Partial<Implementation>;
 }

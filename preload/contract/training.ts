@@ -24,6 +24,18 @@ export const conditionRequest = z.strictObject({
   outcome: z.string().min(1).max(100).optional(),
 });
 
+/** A set's levels of one attribute in target shares (absent: equal shares over the levels enough training patients have). */
+export const balanceRequest = z.strictObject({
+  attribute: z.string().min(1).max(200),
+  target: z.record(z.string().max(200), z.number().min(0).max(1)).optional(),
+});
+
+/** A balance as the Generate form asks it: the target as typed, LEVEL=SHARE,... (read and checked on the main side, as the CLI's --target). */
+export const balanceForm = z.strictObject({
+  attribute: z.string().min(1).max(200),
+  target: z.string().max(2000).optional(),
+});
+
 /** What a cohort's runs can be conditioned on and its sets asked for. */
 export const conditionChoices = z.object({
   /** The attributes a VAE can be told (categorical statics, age band at index, outcome status). */
@@ -36,13 +48,16 @@ export const conditionChoices = z.object({
 
 /** A set generated under a condition: what every patient meets, what the model was told, and the drafts it took. */
 export const setCondition = z.object({
-  request: conditionRequest,
+  request: conditionRequest.extend({ balance: balanceRequest.optional() }),
   text: z.string(),
   clauses: z.array(z.string()),
   modelled: z.array(z.string()),
   trainingPatients: z.number(),
   drafts: z.number(),
   accepted: z.number(),
+  balance: z
+    .object({ attribute: z.string(), levels: z.array(z.object({ level: z.string(), target: z.number(), patients: z.number(), drafts: z.number() })), omitted: z.array(z.string()) })
+    .optional(),
 });
 
 export const runRow = z.object({
@@ -108,7 +123,11 @@ export const trainingMethods = {
   /** Stops a run after its next checkpoint. */
   cancelTraining: method('training:cancel', z.tuple([z.number().int().min(1)]), z.object({ cancelling: z.boolean() })),
   /** Generates a set from a run (runId, patients, seed, condition). */
-  generateSynthetic: method('training:generate', z.tuple([z.number().int().min(1), z.number().int().min(1).max(1_000_000), z.number().int().optional(), conditionRequest.optional()]), generateResult),
+  generateSynthetic: method(
+    'training:generate',
+    z.tuple([z.number().int().min(1), z.number().int().min(1).max(1_000_000), z.number().int().optional(), conditionRequest.optional(), balanceForm.optional()]),
+    generateResult,
+  ),
   conditionChoices: method('training:condition-choices', z.tuple([cohortRef]), conditionChoices),
 } as const;
 

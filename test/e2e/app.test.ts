@@ -115,11 +115,29 @@ describe('the app in Chromium', () => {
     await page.getByLabel('Patients to generate').fill('80');
     await page.getByRole('button', { name: 'Generate' }).click();
     await page.getByText('Generated 80 synthetic patients as "steno2_death_vae_r1_s1"').waitFor({ timeout: 30_000 });
+    // The run learnt the cohort's conditions by default: a set of women only, asked for with the condition form.
+    await page.getByLabel('Condition on').first().click();
+    await page.getByRole('option', { name: 'sex', exact: true }).click();
+    await page.getByLabel('level').first().click();
+    await page.getByRole('option', { name: 'F', exact: true }).click();
+    await page.getByRole('button', { name: 'Add clause' }).click();
+    expect(await page.getByTestId('condition-clauses').innerText()).toContain('sex=F');
+    await page.getByLabel('Patients to generate').fill('30');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.getByText(/Generated 30 synthetic patients as "steno2_death_vae_r1_s2" \(\d+ measurements\)\. Every one meets sex = F: 30 of \d+ drafts did \(the model was told sex\)/).waitFor({ timeout: 30_000 });
+    // Women again, half in each arm.
+    await page.getByLabel('Balance on').first().click();
+    await page.getByRole('option', { name: 'arm', exact: true }).click();
+    await page.getByLabel('Patients to generate').fill('20');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.getByText(/Generated 20 synthetic patients as "steno2_death_vae_r1_s3" .*Every one meets sex = F: 20 of \d+ drafts did .*\. Balanced on arm: Conv 10, Int 10\./).waitFor({ timeout: 30_000 });
   });
 
   it('Evaluate: opens the report of the generated set', async () => {
     const { page } = app;
     await page.getByRole('tab', { name: '5. Evaluate' }).click();
+    await page.getByLabel('Synthetic set').first().click();
+    await page.getByRole('option', { name: 'steno2_death_vae_r1_s1' }).click();
     await page.getByRole('button', { name: 'Evaluate' }).click();
     await page.getByText(/Discriminative score/).waitFor({ timeout: 90_000 });
     const text = await page.locator('body').innerText();
@@ -142,6 +160,16 @@ describe('the app in Chromium', () => {
     await page.getByText('steno2_death_vae_r1_s1, patient SYN-000001').first().waitFor();
     await page.getByText('steno2, patient 1').first().waitFor();
     await app.screenshot('05-evaluate-report');
+  });
+
+  it('Evaluate: judges a set of women only against the real women', async () => {
+    const { page } = app;
+    await page.getByLabel('Synthetic set').first().click();
+    await page.getByRole('option', { name: 'steno2_death_vae_r1_s2' }).click();
+    await page.getByRole('button', { name: 'Evaluate' }).click();
+    await page.getByTestId('evaluation-condition').waitFor({ timeout: 90_000 });
+    expect(await page.getByTestId('evaluation-condition').innerText()).toMatch(/^Condition: every synthetic patient is to meet sex = F; 100\.0% do\. The model was told sex; \d+\.\d% of its drafts met it \(the rest were discarded\)\. Every measure compares with the real patients who meet it\.$/);
+    expect(await page.locator('body').innerText()).toMatch(/Train \d+ · holdout \d+ · synthetic 30\. Every part compares with the real patients who meet sex = F/);
   });
 
   it('Review: a scripted reviewer answers a blinded session with the keyboard and sees the results', async () => {

@@ -42,7 +42,7 @@ describe('the contract as the store answers it (what the app and the test bridge
     const runs = contract.listRuns.result.parse(api.listRuns());
     expect(runs).toEqual([expect.objectContaining({ id: run.runId, cohort: 'steno2_death@1', family: 'vae', status: 'completed', step: 12, totalSteps: 12 })]);
     expect(contract.trainingLosses.result.parse(api.trainingLosses(run.runId)).map((l) => l.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
-    const generated = contract.generateSynthetic.result.parse(await api.generateSynthetic(run.runId, 25, 3, undefined));
+    const generated = contract.generateSynthetic.result.parse(await api.generateSynthetic(run.runId, 25, 3, undefined, undefined));
     expect(generated).toMatchObject({ patients: 25, dataset: 'steno2_death_vae_r1_s1', condition: null });
     expect(api.listDatasets().map((d) => d.name)).toEqual(['steno2', 'steno2_death_vae_r1_s1']);
     // What the Generate form offers, and a set asked for through the contract under a condition.
@@ -52,9 +52,14 @@ describe('the contract as the store answers it (what the app and the test bridge
     expect(choices.statics.at(-1)).toEqual({ name: 'age', kind: 'numeric', levels: [] });
     expect(choices.outcomes).toEqual(['event', 'censored']);
     const [runId, n, seed, condition] = contract.generateSynthetic.args.parse([run.runId, 10, 4, { where: ['sex=M'], outcome: 'censored' }]);
-    const men = contract.generateSynthetic.result.parse(await api.generateSynthetic(runId, n, seed, condition));
+    const men = contract.generateSynthetic.result.parse(await api.generateSynthetic(runId, n, seed, condition, undefined));
     expect(men.condition).toMatchObject({ text: 'sex = M and censored', modelled: ['sex', 'outcome status'], accepted: 10 });
     expect(contract.generateSynthetic.args.safeParse([run.runId, 10, 4, { where: ['sex=M'], extra: 1 }]).success).toBe(false);
+    const balanced = contract.generateSynthetic.result.parse(await api.generateSynthetic(run.runId, 12, 5, undefined, { attribute: 'sex', target: 'F=0.25, M=0.75' }));
+    expect(balanced.condition!.balance!.levels.map((l) => [l.level, l.patients])).toEqual([
+      ['F', 3],
+      ['M', 9],
+    ]);
   });
 
   it('rejects malformed definitions at the contract, naming the field', () => {

@@ -67,6 +67,11 @@ export function EvaluateStep() {
             <Badge color="yellow" size="lg">{report.verdicts.warn} warn</Badge>
             <Badge color="red" size="lg">{report.verdicts.fail} fail</Badge>
           </Group>
+          {report.condition && (
+            <Text size="sm" data-testid="evaluation-condition">
+              {report.condition.line}
+            </Text>
+          )}
           <Text size="sm">
             Train {report.dataUse.train} · holdout {report.dataUse.holdout} · synthetic {report.dataUse.synthetic}. {report.dataUse.note}
           </Text>

@@ -1,8 +1,9 @@
-import { Alert, Badge, Button, Group, NumberInput, Progress, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, MultiSelect, NumberInput, Progress, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { CohortRowDto, RunRowDto, TrainingProgressDto } from '../../../preload/contract';
+import type { CohortRowDto, ConditionChoicesDto, ConditionRequestDto, RunRowDto, TrainingProgressDto } from '../../../preload/contract';
 import { api, errorMessage } from '../../api';
 import { Plot } from '../../charts/Plot';
+import { ConditionForm } from './ConditionForm';
 
 
 function eta(seconds: number | null): string {
@@ -36,6 +37,25 @@ export function TrainStep() {
   const [history, setHistory] = useState<{ step: number; losses: Record<string, number> }[]>([]);
   const [message, setMessage] = useState<{ color: string; text: string }>();
   const activeRef = useRef<number | undefined>(undefined);
+  // What the chosen cohort's runs can be conditioned on (the VAE: all of it unless unticked), and the condition of the next set.
+  const [choices, setChoices] = useState<ConditionChoicesDto>();
+  const [trainConditions, setTrainConditions] = useState<string[]>([]);
+  const [condition, setCondition] = useState<ConditionRequestDto>({ where: [] });
+  const [balanceOn, setBalanceOn] = useState<string | null>(null);
+  const [target, setTarget] = useState('');
+  useEffect(() => {
+    setChoices(undefined);
+    setCondition({ where: [] });
+    setBalanceOn(null);
+    if (!cohort) return;
+    void api()
+      .conditionChoices(cohort)
+      .then((c) => {
+        setChoices(c);
+        setTrainConditions(c.attributes.map((a) => a.name));
+      })
+      .catch((err: unknown) => setMessage({ color: 'red', text: errorMessage(err) }));
+  }, [cohort]);
 
   const refresh = useCallback(async () => {
     setCohorts(await api().listCohorts());
@@ -69,7 +89,8 @@ export function TrainStep() {
     if (!cohort || (family !== 'vae' && family !== 'timegan')) return;
     setMessage(undefined);
     try {
-      const { runId } = await api().startTraining({ cohort, family, ...(steps ? { steps } : {}), ...(hidden ? { hidden } : {}) });
+      const conditions = family === 'vae' && choices ? { conditions: trainConditions } : {};
+      const { runId } = await api().startTraining({ cohort, family, ...(steps ? { steps } : {}), ...(hidden ? { hidden } : {}), ...conditions });
       await watch(runId);
       await refresh();
     } catch (err) {
@@ -88,8 +109,13 @@ export function TrainStep() {
   const generate = async (run: RunRowDto) => {
     const n = patients || cohorts.find((c) => `${c.name}@${c.version}` === run.cohort)?.patients || 100;
     try {
-      const r = await api().generateSynthetic(run.id, n);
-      setMessage({ color: 'green', text: `Generated ${r.patients} synthetic patients as "${r.dataset}" (${r.measurements} measurements). Evaluate them in the next step.` });
+      const asked = condition.where.length || condition.outcome ? condition : undefined;
+      const r = await api().generateSynthetic(run.id, n, undefined, asked, balanceOn ? { attribute: balanceOn, ...(target.trim() ? { target } : {}) } : undefined);
+      const c = r.condition;
+      const told = c?.modelled.length ? `the model was told ${c.modelled.join(', ')}` : 'by discarding the rest; the model was told none of it';
+      const met = c?.text ? ` Every one meets ${c.text}: ${c.accepted} of ${c.drafts} drafts did (${told}).` : '';
+      const balanced = c?.balance ? ` Balanced on ${c.balance.attribute}: ${c.balance.levels.map((l) => `${l.level} ${l.patients}`).join(', ')}${c.balance.omitted.length ? ` (left out, too few training patients: ${c.balance.omitted.join(', ')})` : ''}.` : '';
+      setMessage({ color: 'green', text: `Generated ${r.patients} synthetic patients as "${r.dataset}" (${r.measurements} measurements).${met}${balanced} Evaluate them in the next step.` });
     } catch (err) {
       setMessage({ color: 'red', text: errorMessage(err) });
     }
@@ -109,6 +135,16 @@ export function TrainStep() {
           Start training
         </Button>
       </Group>
+      {family === 'vae' && choices && (
+        <MultiSelect
+          label="Conditions the model learns"
+          description="what generation can then ask for by name (sex, age band, outcome, ...); untick all to train without"
+          maw={720}
+          data={choices.attributes.map((a) => a.name)}
+          value={trainConditions}
+          onChange={setTrainConditions}
+        />
+      )}
       {message && <Alert color={message.color}>{message.text}</Alert>}
       {activeRun && (
         <Stack gap={6}>
@@ -139,6 +175,19 @@ export function TrainStep() {
       <Group align="end">
         <NumberInput label="Patients to generate" description="empty: as many as the cohort" w={200} min={1} value={patients} onChange={(v) => setPatients(typeof v === 'number' ? v : '')} />
       </Group>
+      {choices ? (
+        <>
+          <ConditionForm choices={choices} value={condition} onChange={setCondition} />
+          <Group align="end">
+            <Select label="Balance on" description="its levels in equal shares, or as the target says" placeholder="no balance" clearable w={220} data={choices.attributes.map((a) => a.name)} value={balanceOn} onChange={setBalanceOn} />
+            {balanceOn && <TextInput label="Target shares" description="empty: equal; e.g. F=0.7,M=0.3" w={260} value={target} onChange={(e) => setTarget(e.currentTarget.value)} />}
+          </Group>
+        </>
+      ) : (
+        <Text size="sm" c="dimmed">
+          Choose the cohort above to generate patients who meet a condition.
+        </Text>
+      )}
       <Table>
         <Table.Thead>
           <Table.Tr>
