@@ -13,7 +13,7 @@ export function evaluationHandlers(db: Db, reportsDir: string) {
       const { report, closest } = await evaluateForSteward(db, set, { sensitive, stratum });
       return evaluationView(report, writeReport(report, reportsDir), closest);
     },
-    listSyntheticSets: () => new SyntheticRepository(db).list().map((s) => ({ id: s.id, dataset: s.datasetName, runId: s.runId, patients: s.patients, createdAt: s.createdAt })),
+    listSyntheticSets: () => new SyntheticRepository(db).list().map((s) => ({ id: s.id, dataset: s.datasetName, runId: s.runId, patients: s.patients, createdAt: s.createdAt, cohort: s.cohort })),
   } satisfies Partial<Implementation>;
 }
 

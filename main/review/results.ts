@@ -17,7 +17,7 @@ export interface ReviewerScore {
 }
 
 export interface ReviewResults {
-  session: { id: number; token: string; cases: number; real: number; synthetic: number };
+  session: { id: number; token: string; cases: number; real: number; synthetic: number; subgroup: string | null };
   reviewers: ReviewerScore[];
   pooled: ReviewerScore;
   /** Agreement between reviewers on the cases they all answered; null with fewer than two reviewers. */
@@ -63,7 +63,7 @@ export function reviewResults(db: Db, sessionRef: string): ReviewResults {
   const flags = new Map<string, number>();
   for (const a of answers) for (const f of a.flags) flags.set(f, (flags.get(f) ?? 0) + 1);
   return {
-    session: { id: session.id, token: session.token, cases: cases.length, real: cases.filter((c) => c.truth === 'real').length, synthetic: cases.filter((c) => c.truth === 'synthetic').length },
+    session: { id: session.id, token: session.token, cases: cases.length, real: cases.filter((c) => c.truth === 'real').length, synthetic: cases.filter((c) => c.truth === 'synthetic').length, subgroup: session.subgroup },
     reviewers: perReviewer,
     pooled: score('all reviewers', answers),
     fleissKappa: kappa,

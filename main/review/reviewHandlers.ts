@@ -7,7 +7,7 @@ import { createReviewSession, type ReviewCase } from './session.js';
 /** The review slice of the contract: sessions, cases without the truth, answers and results. */
 export function reviewHandlers(db: Db) {
   return {
-    createReviewSession: (set, cases) => createReviewSession(db, { set, cases }),
+    createReviewSession: (set, cases, subgroup) => createReviewSession(db, { set, cases, ...(subgroup ? { subgroup } : {}) }),
     listReviewSessions: () => new ReviewRepository(db).list(),
     reviewCases: (session, reviewer) => {
       const repo = new ReviewRepository(db);

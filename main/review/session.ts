@@ -1,3 +1,5 @@
+import { cohortAttributes } from '../cohort/attributes.js';
+import type { Encoding } from '../sequence/encoding.js';
 import { randomUUID } from 'node:crypto';
 import { showCohort } from '../cohort/cohortService.js';
 import { levelOf } from '../common/levels.js';
@@ -60,7 +62,7 @@ export function sessionMix(cases: number, syntheticShare: number): { synthetic: 
  * synthetic cases get the same treatment (caseTreatment.ts): no identifiers or
  * calendar dates, values rounded to their clinical precision, days jittered.
  */
-export function createReviewSession(db: Db, options: { set: string; cases?: number; syntheticShare?: number; seed?: number }) {
+export function createReviewSession(db: Db, options: { set: string; cases?: number; syntheticShare?: number; seed?: number; subgroup?: { attribute: string; level: string } }) {
   const total = options.cases ?? 20;
   const mix = sessionMix(total, options.syntheticShare ?? 0.5);
   const set = findSyntheticSet(db, options.set);
@@ -75,10 +77,13 @@ export function createReviewSession(db: Db, options: { set: string; cases?: numb
     }
     return idx.slice(0, n).map((i) => ps[i]!);
   };
-  const real = pick(realPatients(db, cohort, 'holdout'), mix.real);
-  const synthetic = pick(syntheticPatients(db, cohort, set.datasetId), mix.synthetic);
+  // A session of one subgroup draws its real and its synthetic cases from it alike.
+  const group = options.subgroup ? subgroupOf(cohort.encoding, options.subgroup) : null;
+  const among = (ps: EvalPatient[]) => (group ? ps.filter((p) => group.test(p)) : ps);
+  const real = pick(among(realPatients(db, cohort, 'holdout')), mix.real);
+  const synthetic = pick(among(syntheticPatients(db, cohort, set.datasetId)), mix.synthetic);
   if (real.length < mix.real || synthetic.length < mix.synthetic)
-    throw new ReviewError(`Only ${real.length} holdout and ${synthetic.length} synthetic patients are available for ${mix.real} real and ${mix.synthetic} synthetic cases.`);
+    throw new ReviewError(`Only ${real.length} holdout and ${synthetic.length} synthetic patients${group ? ` of ${group.text}` : ''} are available for ${mix.real} real and ${mix.synthetic} synthetic cases.`);
   const mixed = [...real.map((p) => ({ p, truth: 'real' as const })), ...synthetic.map((p) => ({ p, truth: 'synthetic' as const }))];
   for (let i = mixed.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
@@ -94,8 +99,18 @@ export function createReviewSession(db: Db, options: { set: string; cases?: numb
     caseJson: JSON.stringify(renderCase(m.p, i + 1, variables, treatment, rng)),
   }));
   const token = randomUUID();
-  const id = new ReviewRepository(db).create(set.id, token, seed, cases, JSON.stringify(treatment));
-  return { id, token, cases: cases.length, synthetic: synthetic.length, real: real.length };
+  const id = new ReviewRepository(db).create(set.id, token, seed, cases, JSON.stringify(treatment), group?.text ?? null);
+  return { id, token, cases: cases.length, synthetic: synthetic.length, real: real.length, subgroup: group?.text ?? null };
+}
+
+/** A subgroup of the cohort's attributes (cohortAttributes: a categorical static, the age band at index, the outcome status); refused with what there is. */
+function subgroupOf(enc: Encoding, asked: { attribute: string; level: string }): { text: string; test: (p: EvalPatient) => boolean } {
+  const all = cohortAttributes(enc);
+  const a = all.find((x) => x.name === asked.attribute) ?? all.find((x) => x.name.toLowerCase() === asked.attribute.toLowerCase());
+  if (!a) throw new ReviewSettingsError(`No subgroup attribute "${asked.attribute}": it can be one of ${all.map((x) => x.name).join(', ')}.`);
+  const level = a.levels.find((l) => l === asked.level) ?? a.levels.find((l) => l.toLowerCase() === asked.level.toLowerCase());
+  if (level === undefined) throw new ReviewSettingsError(`${a.name} has the levels ${a.levels.join(', ')}; "${asked.level}" is not one of them.`);
+  return { text: `${a.name} = ${level}`, test: (p) => a.levelOf(p.timeline) === level };
 }
 
 /**

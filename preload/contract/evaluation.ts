@@ -98,7 +98,7 @@ export const evaluationView = z.object({
 export const evaluationMethods = {
   /** Evaluates a synthetic set (by dataset name) against its cohort; writes the report files in main's reports folder. */
   evaluate: method('evaluation:run', z.tuple([z.string().min(1).max(200), z.string().max(200).optional(), z.string().max(200).optional()]), evaluationView),
-  listSyntheticSets: method('evaluation:list-sets', z.tuple([]), z.array(z.object({ id: z.number(), dataset: z.string(), runId: z.number(), patients: z.number(), createdAt: z.string() }))),
+  listSyntheticSets: method('evaluation:list-sets', z.tuple([]), z.array(z.object({ id: z.number(), dataset: z.string(), runId: z.number(), patients: z.number(), createdAt: z.string(), cohort: z.string() }))),
 } as const;
 
 export const evaluationEvents = {} as const;

@@ -177,6 +177,9 @@ describe('the app in Chromium', () => {
     await page.getByRole('tab', { name: '6. Review' }).click();
     await page.getByLabel('Synthetic set').first().click();
     await page.getByRole('option', { name: 'steno2_death_vae_r1_s1' }).click();
+    // Every case from one subgroup: the men.
+    await page.getByLabel('Cases from').first().click();
+    await page.getByRole('option', { name: 'sex = M', exact: true }).click();
     await page.getByRole('button', { name: 'New session (10 blinded cases)' }).click();
     await page.getByLabel('Reviewer').fill('dr-scripted');
     await page.getByRole('button', { name: 'Start or resume' }).click();
@@ -189,7 +192,7 @@ describe('the app in Chromium', () => {
       await page.keyboard.press('Digit4');
       await page.keyboard.press('Enter');
     }
-    await page.getByText('Results of session 1').waitFor({ timeout: 20_000 });
+    await page.getByText('Results of session 1 (cases of sex = M)').waitFor({ timeout: 20_000 });
     const text = await page.locator('body').innerText();
     expect(text).toMatch(/10 cases \(5 real, 5 synthetic\)/);
     expect(text).toMatch(/dr-scripted\s+10\s+\d+\.\d%/);

@@ -35,6 +35,20 @@ describe('a review session', () => {
     ({ db, set } = await steno2WithSyntheticSet());
   });
 
+  it('draws every case, real and synthetic, from one subgroup when asked, and refuses one the cohort has not', () => {
+    const s = createReviewSession(db, { set, cases: 10, seed: 3, subgroup: { attribute: 'sex', level: 'm' } });
+    expect(s).toMatchObject({ cases: 10, real: 5, synthetic: 5, subgroup: 'sex = M' });
+    const sexOf = (patientId: number) =>
+      db.prepare("SELECT s.txt FROM static_values s JOIN variables v ON v.id = s.variable_id WHERE s.patient_id = ? AND v.name = 'sex'").pluck().get(patientId) as string;
+    const stored = new ReviewRepository(db).cases(s.id);
+    expect(stored.map((c) => sexOf(c.patientId))).toEqual(stored.map(() => 'M'));
+    expect(reviewResults(db, String(s.id)).session.subgroup).toBe('sex = M');
+    expect(new ReviewRepository(db).list().find((x) => x.id === s.id)!.subgroup).toBe('sex = M');
+    expect(() => createReviewSession(db, { set, cases: 10, subgroup: { attribute: 'sex', level: 'X' } })).toThrow('sex has the levels F, M; "X" is not one of them.');
+    expect(() => createReviewSession(db, { set, cases: 10, subgroup: { attribute: 'height', level: '1' } })).toThrow('No subgroup attribute "height": it can be one of arm, sex, baseCVD');
+    expect(() => createReviewSession(db, { set, cases: 400, subgroup: { attribute: 'sex', level: 'F' } })).toThrow(/^Only \d+ holdout and \d+ synthetic patients of sex = F are available for 200 real and 200 synthetic cases\.$/);
+  });
+
   it('is blinded and de-identified, round-trips through files, and is scored', () => {
     const s = createReviewSession(db, { set, cases: 20, syntheticShare: 0.5, seed: 9 });
     expect(s).toMatchObject({ cases: 20, real: 10, synthetic: 10 });

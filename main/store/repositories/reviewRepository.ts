@@ -30,12 +30,12 @@ export interface ReviewFileAuditRow {
 export class ReviewRepository {
   constructor(private readonly db: Db) {}
 
-  create(syntheticSetId: number, token: string, seed: number, cases: ReviewCaseRow[], treatmentJson: string): number {
+  create(syntheticSetId: number, token: string, seed: number, cases: ReviewCaseRow[], treatmentJson: string, subgroup: string | null = null): number {
     return this.db.transaction(() => {
       const id = Number(
         this.db
-          .prepare('INSERT INTO review_sessions (synthetic_set_id, token, seed, created_at, treatment_json) VALUES (?, ?, ?, ?, ?)')
-          .run(syntheticSetId, token, seed, new Date().toISOString(), treatmentJson).lastInsertRowid,
+          .prepare('INSERT INTO review_sessions (synthetic_set_id, token, seed, created_at, treatment_json, subgroup) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(syntheticSetId, token, seed, new Date().toISOString(), treatmentJson, subgroup).lastInsertRowid,
       );
       const insert = this.db.prepare('INSERT INTO review_cases VALUES (?, ?, ?, ?, ?)');
       for (const c of cases) insert.run(id, c.position, c.truth, c.patientId, c.caseJson);
@@ -45,8 +45,8 @@ export class ReviewRepository {
 
   session(ref: string) {
     return this.db
-      .prepare('SELECT id, synthetic_set_id AS syntheticSetId, token, seed, created_at AS createdAt, treatment_json AS treatmentJson FROM review_sessions WHERE CAST(id AS TEXT) = ? OR token = ?')
-      .get(ref, ref) as { id: number; syntheticSetId: number; token: string; seed: number; createdAt: string; treatmentJson: string | null } | undefined;
+      .prepare('SELECT id, synthetic_set_id AS syntheticSetId, token, seed, created_at AS createdAt, treatment_json AS treatmentJson, subgroup FROM review_sessions WHERE CAST(id AS TEXT) = ? OR token = ?')
+      .get(ref, ref) as { id: number; syntheticSetId: number; token: string; seed: number; createdAt: string; treatmentJson: string | null; subgroup: string | null } | undefined;
   }
 
   cases(sessionId: number): ReviewCaseRow[] {
@@ -71,10 +71,10 @@ export class ReviewRepository {
     return this.db
       .prepare(
         `SELECT s.id, d.name AS "set", (SELECT count(*) FROM review_cases c WHERE c.session_id = s.id) AS cases,
-                (SELECT count(*) FROM review_answers a WHERE a.session_id = s.id) AS answers, s.created_at AS createdAt
+                (SELECT count(*) FROM review_answers a WHERE a.session_id = s.id) AS answers, s.created_at AS createdAt, s.subgroup
            FROM review_sessions s JOIN synthetic_sets y ON y.id = s.synthetic_set_id JOIN datasets d ON d.id = y.dataset_id ORDER BY s.id`,
       )
-      .all() as { id: number; set: string; cases: number; answers: number; createdAt: string }[];
+      .all() as { id: number; set: string; cases: number; answers: number; createdAt: string; subgroup: string | null }[];
   }
 
   latestForSet(syntheticSetId: number) {

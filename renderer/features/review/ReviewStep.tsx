@@ -18,9 +18,12 @@ const asTimeline = (c: ReviewCaseDto) => ({
 
 /** Step 6: clinicians judge real vs synthetic on blinded cases; keyboard: R / S, 1-5, Enter. */
 export function ReviewStep() {
-  const [sets, setSets] = useState<string[]>([]);
-  const [sessions, setSessions] = useState<{ id: number; set: string; cases: number; answers: number }[]>([]);
+  const [sets, setSets] = useState<{ dataset: string; cohort: string }[]>([]);
+  const [sessions, setSessions] = useState<{ id: number; set: string; cases: number; answers: number; subgroup: string | null }[]>([]);
   const [set, setSet] = useState<string | null>(null);
+  // A session may draw all its cases, real and synthetic, from one subgroup of the set's cohort ("sex = F").
+  const [subgroups, setSubgroups] = useState<{ value: string; label: string }[]>([]);
+  const [subgroup, setSubgroup] = useState<string | null>(null);
   const [session, setSession] = useState<string | null>(null);
   const [reviewer, setReviewer] = useState('');
   const [cases, setCases] = useState<ReviewCaseDto[]>([]);
@@ -33,17 +36,26 @@ export function ReviewStep() {
   const [error, setError] = useState<string>();
 
   const refresh = useCallback(async () => {
-    setSets((await api().listSyntheticSets()).map((s) => s.dataset));
+    setSets((await api().listSyntheticSets()).map((s) => ({ dataset: s.dataset, cohort: s.cohort })));
     setSessions(await api().listReviewSessions());
   }, []);
   useEffect(() => {
     void refresh();
   }, [refresh]);
+  const cohortOfSet = sets.find((s) => s.dataset === set)?.cohort;
+  useEffect(() => {
+    setSubgroup(null);
+    setSubgroups([]);
+    if (!cohortOfSet) return;
+    void api()
+      .conditionChoices(cohortOfSet)
+      .then((c) => setSubgroups(c.attributes.flatMap((a) => a.levels.map((level) => ({ value: JSON.stringify({ attribute: a.name, level }), label: `${a.name} = ${level}` })))));
+  }, [cohortOfSet]);
 
   const create = async () => {
     if (!set) return;
     try {
-      const s = await api().createReviewSession(set, 10);
+      const s = await api().createReviewSession(set, 10, subgroup ? (JSON.parse(subgroup) as { attribute: string; level: string }) : undefined);
       await refresh();
       setSession(String(s.id));
     } catch (err) {
@@ -93,11 +105,12 @@ export function ReviewStep() {
         removed, values are rounded and days moved by a few days, the same for every case. Review on an approved workstation; every session file written is logged with its reviewer.
       </Alert>
       <Group align="end">
-        <Select label="Synthetic set" w={280} data={sets} value={set} onChange={setSet} />
+        <Select label="Synthetic set" w={280} data={sets.map((s) => s.dataset)} value={set} onChange={setSet} />
+        <Select label="Cases from" placeholder="the whole set" clearable w={220} data={subgroups} value={subgroup} onChange={setSubgroup} />
         <Button variant="light" onClick={create} disabled={!set}>
           New session (10 blinded cases)
         </Button>
-        <Select label="Session" w={280} data={sessions.map((s) => ({ value: String(s.id), label: `#${s.id}: ${s.set} (${s.cases} cases, ${s.answers} answers)` }))} value={session} onChange={setSession} />
+        <Select label="Session" w={280} data={sessions.map((s) => ({ value: String(s.id), label: `#${s.id}: ${s.set}${s.subgroup ? `, ${s.subgroup}` : ''} (${s.cases} cases, ${s.answers} answers)` }))} value={session} onChange={setSession} />
         <TextInput label="Reviewer" w={180} value={reviewer} onChange={(e) => setReviewer(e.currentTarget.value)} />
         <Button onClick={start} disabled={!session || !reviewer}>
           Start or resume
@@ -133,7 +146,10 @@ export function ReviewStep() {
       )}
       {results && (
         <Stack>
-          <Title order={3}>Results of session {results.session.id}</Title>
+          <Title order={3}>
+            Results of session {results.session.id}
+            {results.session.subgroup ? ` (cases of ${results.session.subgroup})` : ''}
+          </Title>
           <Text size="sm">
             {results.session.cases} cases ({results.session.real} real, {results.session.synthetic} synthetic) · Fleiss' kappa {results.fleissKappa === null ? '– (one reviewer)' : results.fleissKappa.toFixed(3)}
           </Text>
