@@ -186,6 +186,23 @@ export function utility(train: EvalPatient[], holdout: EvalPatient[], synthetic:
   return { metrics, predictive: { tstr, trtr }, cIndex: { tstr: cSyn, trtr: cReal }, holdoutRisks: risks };
 }
 
+/**
+ * What synthetic patients of a subgroup add to a model of it (augmentation): the C-index on the
+ * subgroup's holdout patients of a Cox model fitted on real train alone and on real train plus the
+ * synthetic patients `extra`, both with the same features (statics and the first visit).
+ */
+export function augmentationUtility(train: EvalPatient[], holdoutMembers: EvalPatient[], extra: EvalPatient[], enc: Encoding): { real: number; augmented: number } {
+  const survival = (ps: EvalPatient[]) => ({ days: ps.map((p) => p.timeline.outcome.days), event: ps.map((p) => (p.timeline.outcome.status === 1 ? 1 : 0)) });
+  const test = survival(holdoutMembers);
+  const features = baseline(dataOf(holdoutMembers, enc));
+  const cIndexFitOn = (ps: EvalPatient[]) => {
+    const f = survival(ps);
+    const model = fitCox(baseline(dataOf(ps, enc)), f.days, f.event);
+    return concordance(features.map((x) => riskScore(model, x)), test.days, test.event);
+  };
+  return { real: cIndexFitOn(train), augmented: cIndexFitOn([...train, ...extra]) };
+}
+
 export interface UtilityResult {
   metrics: Metric[];
   /**

@@ -87,6 +87,18 @@ const ROWS: Row[] = [
   { metric: 'DCR share closer than holdout 5th pct', baseline: () => '0.050', cell: (r) => f3(r.dcrShare) + mark(r.dcrShare <= 0.08), target: '≤ 0.08' },
   { metric: 'exact copies of training patients', baseline: () => '0', cell: (r) => String(r.exactCopies) + mark(r.exactCopies === 0), target: '0' },
   { metric: 'training time (default steps)', baseline: () => '', cell: (r) => `${(r.trainSeconds / 60).toFixed(1)} min, ${r.steps} steps`, target: '< 5 min (few hundred patients)' },
+  {
+    metric: 'worst subgroup: measure (holdout vs train)',
+    baseline: () => '',
+    cell: (r) => (r.worstSubgroup ? `${r.worstSubgroup.subgroup}: ${r.worstSubgroup.metric} ${f3(r.worstSubgroup.value)} (${r.worstSubgroup.baseline === null ? '–' : f3(r.worstSubgroup.baseline)}) ${r.worstSubgroup.verdict.toUpperCase()}` : 'none judged'),
+    target: 'PASS',
+  },
+  {
+    metric: 'augmentation: C-index on the rare subgroup\'s holdout, real train + its synthetic patients (real train alone)',
+    baseline: () => '',
+    cell: (r) => (r.augmentation ? `${f3(r.augmentation.augmented)} (${f3(r.augmentation.real)}); ${r.augmentation.subgroup}: ${r.augmentation.train} train, ${r.augmentation.holdout} holdout, ${r.augmentation.events} events` : '–'),
+    target: '≥ real train alone',
+  },
   { metric: 'top features giving it away', baseline: () => '', cell: (r) => r.topFeatures.join('; '), target: '' },
 ];
 

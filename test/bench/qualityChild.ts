@@ -5,7 +5,10 @@
 import { showCohort } from '../../main/cohort/cohortService.js';
 import { outcomeSample, realPatients, syntheticPatients, type EvalPatient } from '../../main/evaluation/data.js';
 import { evaluate, findSyntheticSet } from '../../main/evaluation/evaluate.js';
-import { discriminativeScore } from '../../main/evaluation/posthoc.js';
+import { augmentationUtility, discriminativeScore } from '../../main/evaluation/posthoc.js';
+import { cohortAttributes, OUTCOME_STATUS } from '../../main/cohort/attributes.js';
+import { MIN_CELL } from '../../main/common/disclosure.js';
+import type { Encoding } from '../../main/sequence/encoding.js';
 import { ksStatistic } from '../../main/evaluation/stats.js';
 import { largestKmGap, logRank } from '../../main/evaluation/survivalCompare.js';
 import { openDatabase } from '../../main/store/database.js';
@@ -27,6 +30,31 @@ function survivalFigures(trainPs: EvalPatient[], other: EvalPatient[]) {
   };
 }
 
+/**
+ * The rarest subgroup (fewest training patients; outcome status aside) that a C-index can be read on:
+ * 10+ holdout patients of it with 3+ events.
+ */
+function rareSubgroup(enc: Encoding, trainPs: EvalPatient[], holdout: EvalPatient[]) {
+  const candidates = cohortAttributes(enc)
+    .filter((a) => a.name !== OUTCOME_STATUS)
+    .flatMap((a) => a.levels.map((level) => ({ attribute: a.name, level, train: trainPs.filter((p) => a.levelOf(p.timeline) === level), holdout: holdout.filter((p) => a.levelOf(p.timeline) === level) })))
+    .filter((c) => c.train.length >= MIN_CELL && c.holdout.length >= 10 && c.holdout.filter((p) => p.timeline.outcome.status === 1).length >= 3);
+  return candidates.sort((x, y) => x.train.length - y.train.length)[0] ?? null;
+}
+
+/**
+ * Augmentation: as many synthetic patients of the rare subgroup as train has, generated under its
+ * condition; the C-index on its holdout patients of a Cox model on real train, and on real train plus them.
+ */
+async function augmentation(runId: number, enc: Encoding, trainPs: EvalPatient[]) {
+  const group = rareSubgroup(enc, trainPs, realPatients(db, showCohort(db, cohortName), 'holdout'));
+  if (!group) return null;
+  const set = await generateSyntheticSet(db, { runId, patients: group.train.length, seed, balance: { attribute: group.attribute, target: { [group.level]: 1 } } });
+  const extra = syntheticPatients(db, showCohort(db, cohortName), findSyntheticSet(db, set.dataset).datasetId);
+  const events = group.holdout.filter((p) => p.timeline.outcome.status === 1).length;
+  return { subgroup: `${group.attribute} = ${group.level}`, train: group.train.length, holdout: group.holdout.length, events, ...augmentationUtility(trainPs, group.holdout, extra, enc) };
+}
+
 const db = openDatabase(dbPath);
 try {
   const cohort = showCohort(db, cohortName);
@@ -46,6 +74,8 @@ try {
     const worst = values.reduce((a, b) => (b.value > a.value ? b : a));
     const worstBaseline = values.reduce((a, b) => ((b.baseline ?? 0) > (a.baseline ?? 0) ? b : a));
     const h = report.headline;
+    // Only a model told the subgroup generates it without discarding most drafts (TimeGAN takes no conditions).
+    const augmented = what === 'vae' ? await augmentation(trained.runId, cohort.encoding, trainPs) : null;
     process.stdout.write(
       JSON.stringify({
         family: what,
@@ -64,6 +94,8 @@ try {
         dcrShare: h.dcrShare,
         exactCopies: report.metrics.find((m) => m.name === 'exact copies of training patients')!.value,
         topFeatures: report.detection.features.slice(0, 3).map((f) => `${f.feature} ${(f.importance * 100).toFixed(0)}%`),
+        worstSubgroup: h.worstSubgroup,
+        augmentation: augmented,
       }),
     );
   }
