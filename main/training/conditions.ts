@@ -58,9 +58,6 @@ export function conditionChoices(cohort: { encoding: Encoding; definition: Cohor
   };
 }
 
-/** The condition every patient meets. */
-export const EVERYONE: Condition = { clauses: [], text: '' };
-
 export const isEmptyCondition = (r: ConditionRequest | undefined) => !r || ((r.where?.length ?? 0) === 0 && !r.outcome);
 
 /** Parses and checks a condition against a cohort's encoding and outcome; a clause that names nothing the cohort has, or a level it lacks, is refused with what it has. */

@@ -12,7 +12,7 @@ import { TrainingRepository } from '../store/repositories/trainingRepository.js'
 import { selectBackend, type BackendName } from './backend.js';
 import { unpackTensors } from './checkpoint.js';
 import { storedConfig } from './config.js';
-import { EVERYONE, isEmptyCondition, meets, parseCondition, type Condition, type ConditionRequest } from './conditions.js';
+import { isEmptyCondition, meets, parseCondition, type Condition, type ConditionRequest } from './conditions.js';
 import { buildModel, conditionsOf, loadTrainingData, modelView, TrainingError } from './engine.js';
 import { balanceParts, type BalanceRequest } from './balance.js';
 import { describeParts, maxDrafts, planParts, ConditionMembers, type SetCondition } from './setCondition.js';
@@ -71,15 +71,16 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   const given = conditionsOf(config, enc);
   // The set's parts: the whole request, or one per level of the attribute it is balanced on.
   const balanced = req.balance ? balanceParts(req.balance, enc, condition) : null;
-  // A conditional model generates the whole cohort as it generates a condition: each patient told all of a training patient's attributes.
-  const base = condition || given ? new ConditionMembers(condition ?? EVERYONE, given) : null;
+  // The whole cohort is generated told nothing (measured: telling each patient a training patient's
+  // attributes made the ICU cohort's follow-up and survival worse; see README, Conditional generation).
+  const base = condition ? new ConditionMembers(condition, given) : null;
   const partMembers = balanced?.map((p) => new ConditionMembers(p.condition, given)) ?? [];
   const view = modelView(
     config,
     enc,
     loadTrainingData(db, String(run.cohortId), base || balanced ? (tl) => [base, ...partMembers].forEach((m) => m?.see(tl)) : undefined).data,
   );
-  if (condition) base?.checkEnough(cohort.name);
+  base?.checkEnough(cohort.name);
   const planned = planParts(req.patients, condition, base, balanced, partMembers, cohort.name);
   const parts = planned.parts;
   const model = buildModel(config, enc, run.seed, view.data);
@@ -114,9 +115,8 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
       newId.set(v.id, id);
     }
     for (const part of parts) {
-      // The VAE draws its latent patients like the training patients who meet the part's condition (all of them: the whole split's).
-      if (part.members && !part.condition) model.fitSampler?.(part.members.data(view.data));
-      else model.fitSampler?.(view.data, part.members?.data(view.data));
+      // The VAE draws its latent patients like the training patients who meet the part's condition.
+      model.fitSampler?.(view.data, part.members?.data(view.data));
       const goal = accepted + part.patients;
       const limit = part.condition ? maxDrafts(part.patients) : part.patients;
       while (accepted < goal) {

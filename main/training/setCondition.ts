@@ -8,11 +8,11 @@ import { conditionRow, stackRows, type ConditionAttributes } from './conditionIn
 import { TrainingError } from './trainingError.js';
 
 /*
- * Generating under a condition. A conditional model is told the condition's
- * attributes (each generated patient is given the levels of one training
- * patient who meets it, so that, say, "age >= 65" spreads over its age bands
- * as the real patients who meet it do) and the VAE draws its latent patients
- * from theirs. Every drafted patient is then tested against the whole
+ * Generating under a condition. Each generated patient of a conditional model
+ * is told all the attributes of one training patient who meets it (the
+ * condition's own, and the others as such patients have them, so that, say,
+ * "age >= 65" spreads over its age bands, and the women's outcomes are as
+ * the real women's) and the VAE draws its latent patients from theirs. Every drafted patient is then tested against the whole
  * condition: one that misses it (a clause the model was not told of, or a
  * draw that strayed) is discarded, and the share kept is reported.
  */
