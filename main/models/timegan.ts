@@ -3,6 +3,7 @@ import { packBatch, reorderRows, type MiniBatch } from './minibatch.js';
 import { disposeWeights, type ChannelSpec } from './channels.js';
 import type { Model, ModelPhase, ModelState } from './model.js';
 import { adam } from './optimize.js';
+import { dropConditions, type ConditionLayout } from './conditioning.js';
 import { Params } from './params.js';
 import type { Rng } from '../common/rng.js';
 import { generateTimeGan } from './timeganGenerate.js';
@@ -39,6 +40,8 @@ export interface TimeGanConfig {
    */
   architecture?: 2;
   bins?: number;
+  /** The attributes the model is conditioned on, as the VAE's (VaeConfig.conditions); absent or empty: none. */
+  conditions?: string[];
 }
 
 export type TimeGanPhase = 'embedding' | 'supervised' | 'joint';
@@ -54,11 +57,11 @@ export type TimeGanPhase = 'embedding' | 'supervised' | 'joint';
  * generated step, so follow-up ends after the last visit.
  * Networks in timeganNetworks, training steps in timeganSteps, generation in timeganGenerate.
  */
-export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng): Model<TimeGanPhase> {
+export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng, conditions?: ConditionLayout): Model<TimeGanPhase> {
   const T = spec.maxLength;
   const N = config.noise;
   const p = new Params(rng);
-  const net = timeGanNetworks(config, spec, p);
+  const net = timeGanNetworks(config, spec, p, conditions?.width ?? 0);
   const optimizers = {
     embedding: adam(config.learningRate),
     supervised: adam(config.learningRate),
@@ -75,6 +78,8 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
     const w = net.weightsOf(packed);
     // Drawn in every phase, so that the stream is where it was in runs trained before.
     const noise = { steps: reorderRows(rng.uniform(T * batch.size * N, 0, 1), order, T), statics: reorderRows(rng.uniform(batch.size * N, 0, 1), order) };
+    // Condition dropout, after the noise (a model without conditions draws nothing more); in the packed order.
+    if (conditions && batch.conditions) batch.conditions = reorderRows(dropConditions(drawn.conditions!, drawn.size, conditions, rng), order);
     try {
       return tf.tidy(() => {
         const i = net.inputs(packed);
@@ -127,7 +132,7 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng)
       rng.seedState = state.rng;
       if (state.lastDiscriminatorLoss !== undefined) lastDiscriminatorLoss = state.lastDiscriminatorLoss ?? Infinity;
     },
-    generate: (n, sampler) => generateTimeGan(net, n, sampler),
+    generate: (n, sampler, condition) => generateTimeGan(net, n, sampler, condition),
     dispose: () => {
       p.dispose();
       for (const o of Object.values(optimizers)) o.dispose();

@@ -15,7 +15,7 @@ import { withinWeights } from './within.js';
  * the generator and the supervisor, the steps recovered from it, then the
  * outcome from the state after the last step.
  */
-export function generateTimeGan(net: TimeGanNetworks, n: number, sampler: Rng): GeneratedBatch {
+export function generateTimeGan(net: TimeGanNetworks, n: number, sampler: Rng, conditionRows?: Float32Array): GeneratedBatch {
   const { spec, clock } = net;
   const T = net.steps;
   const C = spec.step.width;
@@ -23,7 +23,10 @@ export function generateTimeGan(net: TimeGanNetworks, n: number, sampler: Rng): 
   const SH = spec.statics.headWidth;
   const N = net.noise;
   const staticNoise = tf.tensor2d(sampler.uniform(n * N, 0, 1), [n, N]);
-  const es = tf.tidy(() => net.generateStatic(staticNoise));
+  // A conditional model is told each patient's condition (zeros: none).
+  const K = net.conditionWidth;
+  const condition = K ? tf.tensor2d(conditionRows ?? new Float32Array(n * K), [n, K]) : null;
+  const es = tf.tidy(() => net.generateStatic(staticNoise, condition));
   try {
     const staticOut = readOut(() => net.recoverStatic(es));
     const staticLogits = new Float32Array(n * SH);
@@ -42,7 +45,7 @@ export function generateTimeGan(net: TimeGanNetworks, n: number, sampler: Rng): 
     const recovered = tf.tidy(() => {
       const keep = tf.tensor2d(keepData, [T * n, 1]);
       const z = tf.tensor2d(noise, [T * n, N]);
-      const e = net.generateSequence(z, es, tf.tensor2d(lengthOneHot, [n, T]), keep);
+      const e = net.generateSequence(z, es, tf.tensor2d(lengthOneHot, [n, T]), keep, undefined, condition);
       const r = net.recover(net.supervise(e, es, keep), es, keep, tf.tensor2d(stepPosition(lengths, T), [T * n, 2]));
       return [r.step, r.last];
     });
@@ -64,11 +67,12 @@ export function generateTimeGan(net: TimeGanNetworks, n: number, sampler: Rng): 
       lastSteps.set(sequences.subarray((b * T + lengths[b]! - 1) * C, (b * T + lengths[b]!) * C), b * C);
     }
     const end = clock ? readClock(clock, timeMajor, lengths, T, C, statics, S).end : null;
-    const outcomeLogits = readOut(() => net.outcomeOf(recovered[1] as tf.Tensor2D, es, tf.tensor2d(lastSteps, [n, C]), end ? tf.tensor2d(end, [n, 1]) : null));
+    const outcomeLogits = readOut(() => net.outcomeOf(recovered[1] as tf.Tensor2D, es, tf.tensor2d(lastSteps, [n, C]), end ? tf.tensor2d(end, [n, 1]) : null, condition));
     tf.dispose(recovered);
     return { n, statics, sequences, lengths, outcomes: sampleOutputs(spec.outcome, outcomeLogits, n, sampler) };
   } finally {
     staticNoise.dispose();
+    condition?.dispose();
     es.dispose();
   }
 }

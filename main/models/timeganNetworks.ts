@@ -40,6 +40,8 @@ export interface TimeGanInputs {
   last: tf.Tensor2D;
   /** With a clock, the share of the span left after the last step. */
   end: tf.Tensor2D | null;
+  /** [B, K]: the condition input (conditioning.ts), dropped out as the batch was drawn; null for a model without one. */
+  condition: tf.Tensor2D | null;
   position: tf.Tensor2D;
   /** The batch is sorted by length, longest first: patients per step (stepCounts), for the GRUs' packed runs. */
   counts: readonly number[];
@@ -47,7 +49,12 @@ export interface TimeGanInputs {
   xPacked: tf.Tensor2D;
 }
 
-export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Params) {
+/**
+ * `K`: columns of the condition input (conditioning.ts), 0 for a model without one. A conditional
+ * TimeGAN is a conditional GAN: the generator (static and sequence) and both discriminators read the
+ * condition beside what they generate or judge, and the recovery's outcome head reads it too.
+ */
+export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Params, K = 0) {
   const C = spec.step.width;
   const S = spec.statics.width;
   const O = spec.outcome.width;
@@ -58,8 +65,8 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
   const staticEmbed = mlpParams(p, 'emb.static', [S + T, H, H]);
   const SH = spec.statics.headWidth;
   const staticRecover = mlpParams(p, 'rec.static', [H, H, SH + T]);
-  const staticGenerate = mlpParams(p, 'gen.static', [N, H, H]);
-  const staticDiscriminate = mlpParams(p, 'dis.static', [H, H, 1]);
+  const staticGenerate = mlpParams(p, 'gen.static', [N + K, H, H]);
+  const staticDiscriminate = mlpParams(p, 'dis.static', [H + K, H, 1]);
   // Sequences <-> latent sequences, conditioned on the static latent and the length.
   const embedder = gruParams(p, 'emb.gru', C + H, H);
   const embedderOut = denseParams(p, 'emb.out', H, H);
@@ -72,12 +79,14 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
   const staticWithin = config.architecture === 2 ? within(p, 'rec.static.within', spec.statics) : null;
   const clock = config.architecture === 2 ? spec.clock : null;
   const L = config.architecture === 2 ? C + (clock ? 1 : 0) : 0;
-  const outcomeHead = mlpParams(p, 'rec.outcome', [H + H + L, H, spec.outcome.headWidth]);
-  const generator = gruParams(p, 'gen.gru', N + H + T, H);
+  const outcomeHead = mlpParams(p, 'rec.outcome', [H + H + L + K, H, spec.outcome.headWidth]);
+  const generator = gruParams(p, 'gen.gru', N + H + T + K, H);
   const generatorOut = denseParams(p, 'gen.out', H, H);
   const supervisor = gruParams(p, 'sup.gru', H + H, H);
   const supervisorOut = denseParams(p, 'sup.out', H, H);
-  const discriminator = gruParams(p, 'dis.gru', H + H, H);
+  const discriminator = gruParams(p, 'dis.gru', H + H + K, H);
+  /** Columns joined with the condition, where the model has one. */
+  const withCondition = (x: tf.Tensor2D, condition: tf.Tensor2D | null) => (condition ? (tf.concat([x, condition], 1) as tf.Tensor2D) : x);
   const discriminatorOut = denseParams(p, 'dis.out', H, 1);
 
   const tile = (x: tf.Tensor2D) => tileRows(x, T);
@@ -118,6 +127,7 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
       last: tf.tensor2d(batch.last, [B, C]),
       end: clock ? tf.tensor2d(readClock(clock, batch.x, batch.lengths, T, C, batch.statics, S).end, [B, 1]) : null,
       position: tf.tensor2d(stepPosition(batch.lengths, T), [T * B, 2]),
+      condition: K ? tf.tensor2d(batch.conditions ?? new Float32Array(B * K), [B, K]) : null,
     };
   }
 
@@ -132,29 +142,29 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
     const states = runGru(recovery, tiled(recoveryInput(hs, es, position)), T, keep);
     return { step: dense(recoveryOut, states.all), last: states.last };
   }
-  /** The outcome from the state after the last step, the static latent and (architecture 2) the last step itself and its time. */
-  const outcomeOf = (last: tf.Tensor2D, es: tf.Tensor2D, lastStep: tf.Tensor2D, end: tf.Tensor2D | null) =>
-    mlp(outcomeHead, tf.concat(L ? [last, es, lastStep, ...(end ? [end] : [])] : [last, es], 1) as tf.Tensor2D);
+  /** The outcome from the state after the last step, the static latent, (architecture 2) the last step itself and its time, and the condition. */
+  const outcomeOf = (last: tf.Tensor2D, es: tf.Tensor2D, lastStep: tf.Tensor2D, end: tf.Tensor2D | null, condition: tf.Tensor2D | null) =>
+    mlp(outcomeHead, withCondition(tf.concat(L ? [last, es, lastStep, ...(end ? [end] : [])] : [last, es], 1) as tf.Tensor2D, condition));
   /** [B, SH + T]: the statics' head outputs, then the length logits. */
   const recoverStatic = (es: tf.Tensor2D) => mlp(staticRecover, es);
 
-  /** A logit per step of a latent sequence: real or generated (`data`: see headed). */
-  const discriminate = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[], data = false): tf.Tensor2D =>
-    headed(discriminator, { before: hs, patient: es }, keep, counts, (s) => dense(discriminatorOut, s), data);
-  /** A logit per static latent. */
-  const discriminateStatic = (es: tf.Tensor2D) => mlp(staticDiscriminate, es);
+  /** A logit per step of a latent sequence: real or generated (`data`: see headed), told the patient's condition. */
+  const discriminate = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, counts: readonly number[] | undefined, data: boolean, condition: tf.Tensor2D | null): tf.Tensor2D =>
+    headed(discriminator, { before: hs, patient: withCondition(es, condition) }, keep, counts, (s) => dense(discriminatorOut, s), data);
+  /** A logit per static latent, told the patient's condition. */
+  const discriminateStatic = (es: tf.Tensor2D, condition: tf.Tensor2D | null) => mlp(staticDiscriminate, withCondition(es, condition));
 
-  /** Static latents [n, H] from noise [n, N]. */
-  const generateStatic = (noise: tf.Tensor2D) => mlp(staticGenerate, noise, 'sigmoid');
-  /** A latent sequence from per-step noise [T*n, N], conditioned on the static latent and the one-hot length [n, T]. */
-  const generateSequence = (z: tf.Tensor2D, es: tf.Tensor2D, length: tf.Tensor2D, keep: tf.Tensor2D, counts?: readonly number[]) =>
-    seq(generator, generatorOut, { before: z, patient: tf.concat([es, length], 1) as tf.Tensor2D }, keep, counts);
+  /** Static latents [n, H] from noise [n, N] and the condition. */
+  const generateStatic = (noise: tf.Tensor2D, condition: tf.Tensor2D | null) => mlp(staticGenerate, withCondition(noise, condition), 'sigmoid');
+  /** A latent sequence from per-step noise [T*n, N], conditioned on the static latent, the one-hot length [n, T] and the condition. */
+  const generateSequence = (z: tf.Tensor2D, es: tf.Tensor2D, length: tf.Tensor2D, keep: tf.Tensor2D, counts: readonly number[] | undefined, condition: tf.Tensor2D | null) =>
+    seq(generator, generatorOut, { before: z, patient: withCondition(tf.concat([es, length], 1) as tf.Tensor2D, condition) }, keep, counts);
 
-  /** Generated patients of a batch's lengths: the static latent, the generator's latent sequence (e) and the supervisor's on it (h). */
+  /** Generated patients of a batch's lengths and conditions: the static latent, the generator's latent sequence (e) and the supervisor's on it (h). */
   function generated(i: TimeGanInputs, noise: Float32Array, staticNoise: Float32Array) {
-    const es = generateStatic(tf.tensor2d(staticNoise, [i.B, N]));
+    const es = generateStatic(tf.tensor2d(staticNoise, [i.B, N]), i.condition);
     const z = tf.tensor2d(noise, [T * i.B, N]);
-    const e = generateSequence(z, es, i.length, i.keep, i.counts);
+    const e = generateSequence(z, es, i.length, i.keep, i.counts, i.condition);
     return { es, e, h: supervise(e, es, i.keep, i.counts) };
   }
 
@@ -176,7 +186,7 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
     const staticOut = recoverStatic(es);
     const stat = partLoss(spec.statics, withinLogits(staticWithin, tf.slice(staticOut, [0, 0], [-1, SH]) as tf.Tensor2D, i.statics), i.statics, w.statics);
     const length = lengthLoss(tf.slice(staticOut, [0, SH], [-1, T]), i.length);
-    return sumAll([partLoss(spec.step, withinLogits(stepWithin, r.step, i.xPacked), i.xPacked, w.step), stat, partLoss(spec.outcome, outcomeOf(r.last, es, i.last, i.end), i.outcomes, w.outcome), length]);
+    return sumAll([partLoss(spec.step, withinLogits(stepWithin, r.step, i.xPacked), i.xPacked, w.step), stat, partLoss(spec.outcome, outcomeOf(r.last, es, i.last, i.end, i.condition), i.outcomes, w.outcome), length]);
   }
 
   return {
@@ -185,6 +195,8 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
     steps: T,
     /** Noise per step and per patient (N). */
     noise: N,
+    /** Columns of the condition input (K; 0 without one). */
+    conditionWidth: K,
     clock,
     stepWithin,
     staticWithin,

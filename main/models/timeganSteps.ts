@@ -58,9 +58,9 @@ export function generatorStep(net: TimeGanNetworks, optimizer: tf.Optimizer, i: 
     const hs = net.embed(i, es);
     return optimize(optimizer, net.vars.generator, () => {
       const fake = net.generated(i, noise.steps, noise.statics);
-      const adversarial = weightedLogisticLoss(net.discriminate(fake.h, fake.es, i.keep, i.counts), 1, i.keep);
-      const adversarialE = weightedLogisticLoss(net.discriminate(fake.e, fake.es, i.keep, i.counts), 1, i.keep);
-      const adversarialS = weightedLogisticLoss(net.discriminateStatic(fake.es), 1, ones(i.B));
+      const adversarial = weightedLogisticLoss(net.discriminate(fake.h, fake.es, i.keep, i.counts, false, i.condition), 1, i.keep);
+      const adversarialE = weightedLogisticLoss(net.discriminate(fake.e, fake.es, i.keep, i.counts, false, i.condition), 1, i.keep);
+      const adversarialS = weightedLogisticLoss(net.discriminateStatic(fake.es, i.condition), 1, ones(i.B));
       const sup = nextStepLoss(hs, net.supervise(hs, es, i.keep, i.counts, true), i.keep, net.steps);
       const moments = momentLoss(hs, fake.h, i.keep);
       const staticMoments = momentLoss(es, fake.es, ones(i.B));
@@ -98,11 +98,11 @@ export function discriminatorStep(net: TimeGanNetworks, optimizer: tf.Optimizer,
     const hs = net.embed(i, es);
     const fake = net.generated(i, noise.steps, noise.statics);
     return optimize(optimizer, net.vars.discriminator, () => {
-      const real = weightedLogisticLoss(net.discriminate(hs, es, i.keep, i.counts, true), 1, i.keep);
-      const fakeH = weightedLogisticLoss(net.discriminate(fake.h, fake.es, i.keep, i.counts, true), 0, i.keep);
-      const fakeE = weightedLogisticLoss(net.discriminate(fake.e, fake.es, i.keep, i.counts, true), 0, i.keep);
-      const staticReal = weightedLogisticLoss(net.discriminateStatic(es), 1, ones(i.B));
-      const staticFake = weightedLogisticLoss(net.discriminateStatic(fake.es), 0, ones(i.B));
+      const real = weightedLogisticLoss(net.discriminate(hs, es, i.keep, i.counts, true, i.condition), 1, i.keep);
+      const fakeH = weightedLogisticLoss(net.discriminate(fake.h, fake.es, i.keep, i.counts, true, i.condition), 0, i.keep);
+      const fakeE = weightedLogisticLoss(net.discriminate(fake.e, fake.es, i.keep, i.counts, true, i.condition), 0, i.keep);
+      const staticReal = weightedLogisticLoss(net.discriminateStatic(es, i.condition), 1, ones(i.B));
+      const staticFake = weightedLogisticLoss(net.discriminateStatic(fake.es, i.condition), 0, ones(i.B));
       const total = sumAll([real, fakeH, tf.mul(fakeE, weights.latentAdversarialWeight) as tf.Scalar, staticReal, staticFake]);
       return { total, parts: {} };
     });

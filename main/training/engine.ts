@@ -74,27 +74,23 @@ export function buildModel(config: ModelConfig, enc: Encoding, seed: number, dat
 export function buildModel(config: ModelConfig, enc: Encoding, seed: number, data: TrainingData): Model<ModelPhaseName> {
   const rng = new Rng(seed);
   const spec = channelSpec(enc, config.architecture === 2 ? { data, bins: config.bins ?? DEFAULT_BINS, stepPatterns: true } : undefined);
-  return config.family === 'vae' ? buildVae(config, spec, rng, conditionsOf(config, enc)?.layout) : buildTimeGan(config, spec, rng);
+  const layout = conditionsOf(config, enc)?.layout;
+  return config.family === 'vae' ? buildVae(config, spec, rng, layout) : buildTimeGan(config, spec, rng, layout);
 }
 
 /**
- * A new run's conditions: a VAE is conditioned on every attribute of the cohort (conditionNames)
- * unless told which (none: `conditions: []`); the names are checked before the run is made. TimeGAN
- * takes none yet.
+ * A new run's conditions: it is conditioned on every attribute of the cohort (conditionNames) unless
+ * told which (none: `conditions: []`); the names are checked before the run is made.
  */
 function withConditions(config: ModelConfig, enc: Encoding): ModelConfig {
-  if (config.family !== 'vae') {
-    if ((config as { conditions?: string[] }).conditions?.length) throw new TrainingError('Conditions are for the VAE: a TimeGAN run generates the whole cohort, and meets a condition only by discarding the patients that miss it.');
-    return config;
-  }
   const named = { ...config, conditions: config.conditions ?? conditionNames(enc) };
   conditionsOf(named, enc);
   return named;
 }
 
-/** The attributes a run is conditioned on, or null for a run without (TimeGAN; runs from before conditions). */
+/** The attributes a run is conditioned on, or null for a run without (runs from before conditions, or trained with none). */
 export function conditionsOf(config: ModelConfig, enc: Encoding): ConditionAttributes | null {
-  return config.family === 'vae' && config.conditions?.length ? conditionAttributes(enc, config.conditions) : null;
+  return config.conditions?.length ? conditionAttributes(enc, config.conditions) : null;
 }
 
 /** The cohort's training split, encoded (the holdout is never read); `each` sees every timeline as it is encoded, in the data's order. */

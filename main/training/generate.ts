@@ -195,7 +195,7 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
 /** The refusal of a condition that drafts meet too rarely: what was met, and what would help. */
 function tooRare(condition: Condition, accepted: number, drafts: number, modelled: string[]): TrainingError {
   const share = `${accepted} of ${num(drafts)} drafted patients (${((100 * accepted) / drafts).toFixed(2)}%)`;
-  const help = modelled.length ? 'the model rarely generates such patients; train it longer or loosen the condition' : 'the run was not trained with these attributes as conditions; loosen the condition, or train a VAE run (it is conditioned on the cohort\'s categorical statics, age band and outcome)';
+  const help = modelled.length ? 'the model rarely generates such patients; train it longer or loosen the condition' : 'the run was not trained with these attributes as conditions; loosen the condition, or train a run that is (new runs are conditioned on the cohort\'s categorical statics, age band and outcome)';
   return new TrainingError(`Only ${share} met ${condition.text}: too rare to sample from this run (${help}). Nothing was written.`);
 }
 

@@ -74,8 +74,7 @@ try {
     const worst = values.reduce((a, b) => (b.value > a.value ? b : a));
     const worstBaseline = values.reduce((a, b) => ((b.baseline ?? 0) > (a.baseline ?? 0) ? b : a));
     const h = report.headline;
-    // Only a model told the subgroup generates it without discarding most drafts (TimeGAN takes no conditions).
-    const augmented = what === 'vae' ? await augmentation(trained.runId, cohort.encoding, trainPs) : null;
+    const augmented = await augmentation(trained.runId, cohort.encoding, trainPs);
     process.stdout.write(
       JSON.stringify({
         family: what,

@@ -34,9 +34,9 @@ export const trainCommand = defineCommand({
       type: 'string',
       multiple: true,
       arg: 'A',
-      help: 'VAE only: an attribute to generate on demand (a categorical static, "age band at index", "outcome status"); repeat for more. Default: all of them',
+      help: 'an attribute to generate on demand (a categorical static, "age band at index", "outcome status"); repeat for more. Default: all of them',
     },
-    'no-conditions': { type: 'boolean', default: false, help: 'VAE only: train without conditions (generate then meets a condition by discarding drafts)' },
+    'no-conditions': { type: 'boolean', default: false, help: 'train without conditions (generate then meets a condition by discarding drafts)' },
     resume: { type: 'string', arg: 'RUN', help: 'continue this stopped, failed or killed run' },
     ...commonOptions,
   },
@@ -59,7 +59,6 @@ export const trainCommand = defineCommand({
     if (values.hidden !== undefined) config.hidden = integerArg(values.hidden, '--hidden', { min: 1, max: 4096 });
     if (values.batch !== undefined) config.batchSize = integerArg(values.batch, '--batch');
     if (values.lr !== undefined) config.learningRate = numberArg(values.lr, '--lr', { min: 0, max: 1, exclusive: true });
-    if ((values.condition?.length || values['no-conditions']) && family !== 'vae') throw new UsageError('--condition and --no-conditions are for the VAE: a TimeGAN run generates the whole cohort');
     if (values.condition?.length && values['no-conditions']) throw new UsageError('--condition and --no-conditions contradict each other: give one');
     if (values.condition?.length) (config as { conditions?: string[] }).conditions = values.condition;
     if (values['no-conditions']) (config as { conditions?: string[] }).conditions = [];
