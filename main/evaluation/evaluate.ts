@@ -173,7 +173,7 @@ export async function evaluateForSteward(db: Db, ref: string, options: EvaluateO
   // The headline detection is the worse of the two detectors, both as |accuracy - 0.5|.
   const forestWorse = forest.metric.value > detection.metric.value;
   const use = utility(train, holdout, synthetic, cohort.encoding, { steps: options.posthocSteps });
-  const groups = subgroupReport(train, holdout, synthetic, cohort.encoding, use.holdoutRisks, asked?.balance?.attribute);
+  const groups = subgroupReport(train, holdout, synthetic, cohort.encoding, use.holdoutRisks, asked?.balance?.attribute, forest.correct);
   const survivalData = `train (${train.length}) vs synthetic (${synthetic.length})`;
   const metrics: Metric[] = [
     ...(condition && met !== null

@@ -46,6 +46,12 @@ export interface SubgroupReport {
   worst: { subgroup: string; metric: string; value: number; baseline: number | null; pass: number; verdict: Metric['verdict'] } | null;
 }
 
+/** Whether the summary forest classified each patient of its samples right, out of fold (summaryDetection's `correct`). */
+export interface DetectionByPatient {
+  set: Map<EvalPatient, boolean>;
+  baseline: Map<EvalPatient, boolean>;
+}
+
 /** Each holdout patient's risk under the Cox models fitted on synthetic and on train (posthoc.ts utility), in the holdout's order. */
 export interface HoldoutRisks {
   tstr: number[];
@@ -65,7 +71,15 @@ export const subgroupAttributes = cohortAttributes;
  * against one fitted on train; each beside the same measure between holdout and
  * train. Smaller subgroups are listed and not judged.
  */
-export function subgroupReport(train: EvalPatient[], holdout: EvalPatient[], synthetic: EvalPatient[], enc: Encoding, risks?: HoldoutRisks, balanced?: string): SubgroupReport {
+export function subgroupReport(
+  train: EvalPatient[],
+  holdout: EvalPatient[],
+  synthetic: EvalPatient[],
+  enc: Encoding,
+  risks?: HoldoutRisks,
+  balanced?: string,
+  detection?: DetectionByPatient,
+): SubgroupReport {
   const attributes = subgroupAttributes(enc);
   const rows: SubgroupRow[] = [];
   for (const a of attributes) {
@@ -82,7 +96,9 @@ export function subgroupReport(train: EvalPatient[], holdout: EvalPatient[], syn
       const variable = `${a.name} = ${level}`;
       // The shares of the attribute a set was balanced on differ from the real ones by design: shown, not judged.
       const shareMetric = a.name === balanced ? byDesign(variable) : shareDifference(variable, t.length, h.length, s.length, train.length, holdout.length, synthetic.length, judged);
-      const metrics = judged ? [shareMetric, kmGap(variable, t, h, s), worstValueKs(variable, t, h, s, enc), ...(risks ? [cIndexLoss(variable, holdout, h, risks)] : [])] : [shareMetric];
+      const metrics = judged
+        ? [shareMetric, kmGap(variable, t, h, s), worstValueKs(variable, t, h, s, enc), ...(risks ? [cIndexLoss(variable, holdout, h, risks)] : []), ...(detection ? [detectionWithin(variable, t, h, s, detection)] : [])]
+        : [shareMetric];
       rows.push({ attribute: a.name, level, train: real(t.length, train.length), holdout: real(h.length, holdout.length), synthetic: { patients: s.length, share: share(s.length, synthetic.length) }, judged, metrics });
     }
   }
@@ -104,6 +120,28 @@ function shareDifference(variable: string, nt: number, nh: number, ns: number, o
     threshold: { pass: round(Math.max(SHARE_PASS, 2 * se)), warn: round(Math.max(SHARE_WARN, 3 * se)), better: 'lower' },
     data: `share of train (${ofTrain}), holdout (${ofHoldout}) and synthetic (${ofSynthetic}) patients with ${variable}`,
     ...(judged ? {} : { note: `too small to judge: ${nh < MIN_SUBGROUP_HOLDOUT ? `${count(nh)} holdout patients (fewer than ${MIN_SUBGROUP_HOLDOUT})` : `fewer than ${MIN_CELL} training patients`}` }),
+  });
+}
+
+/**
+ * The summary forest within a subgroup: of the subgroup's patients in its sample (train and synthetic),
+ * the share it told apart out of fold, as |accuracy - 0.5|, beside the same for train and holdout.
+ */
+function detectionWithin(variable: string, t: EvalPatient[], h: EvalPatient[], s: EvalPatient[], d: DetectionByPatient): Metric {
+  const accuracy = (map: Map<EvalPatient, boolean>, ps: EvalPatient[]) => {
+    const seen = ps.flatMap((p) => (map.has(p) ? [map.get(p)!] : []));
+    return { n: seen.length, value: seen.length ? seen.filter(Boolean).length / seen.length : NaN };
+  };
+  const set = accuracy(d.set, [...t, ...s]);
+  const base = accuracy(d.baseline, [...t, ...h]);
+  return metric({
+    group: 'detection',
+    name: 'subgroup detection, |accuracy - 0.5|',
+    variable,
+    value: Math.abs(set.value - 0.5),
+    baseline: Math.abs(base.value - 0.5),
+    threshold: { pass: 0.1, warn: 0.2, better: 'lower' },
+    data: `the summary forest's out-of-fold answers on the ${set.n} patients with ${variable} in its train and synthetic sample (accuracy ${(100 * set.value).toFixed(1)}%); holdout against train: ${base.n}`,
   });
 }
 

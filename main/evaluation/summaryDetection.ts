@@ -34,6 +34,11 @@ export interface SummaryDetection {
   grouped: number;
   /** The features that give the set away, most telling first (top 10). */
   features: FeatureImportance[];
+  /**
+   * Out of fold, whether each sampled patient was classified right: train and synthetic (`set`), train
+   * and holdout (`baseline`); for detection within a subgroup. Never part of the report.
+   */
+  correct: { set: Map<EvalPatient, boolean>; baseline: Map<EvalPatient, boolean> };
 }
 
 const TOP_FEATURES = 10;
@@ -43,6 +48,8 @@ interface CrossValidated {
   auc: number;
   n: number;
   importance: Float64Array;
+  /** Each sampled patient (of either sample) and whether the forest of the fold it was held out of classified it right. */
+  correct: Map<EvalPatient, boolean>;
 }
 
 /**
@@ -91,9 +98,14 @@ function crossValidate(real: EvalPatient[], other: EvalPatient[], enc: Encoding,
     forest.importance.forEach((g, c) => (importance[c]! += g));
   }
   let correct = 0;
-  for (let i = 0; i < 2 * n; i++) if (score[i]! > 0.5 === (labels[i] === 1)) correct++;
+  const byPatient = new Map<EvalPatient, boolean>();
+  for (let i = 0; i < 2 * n; i++) {
+    const right = score[i]! > 0.5 === (labels[i] === 1);
+    if (right) correct++;
+    byPatient.set(i < n ? real[realIdx[i]!]! : other[otherIdx[i - n]!]!, right);
+  }
   const scores = [...score];
-  return { accuracy: n ? correct / (2 * n) : NaN, auc: auc(scores.slice(n), scores.slice(0, n)), n, importance };
+  return { accuracy: n ? correct / (2 * n) : NaN, auc: auc(scores.slice(n), scores.slice(0, n)), n, importance, correct: byPatient };
 }
 
 /**
@@ -131,6 +143,7 @@ export function summaryDetection(train: EvalPatient[], holdout: EvalPatient[], s
     baseline: { accuracy: base.accuracy, auc: base.auc },
     grouped,
     features,
+    correct: { set: cv.correct, baseline: base.correct },
     metric: metric({
       group: 'detection',
       name: 'summary-feature random forest |accuracy - 0.5|',

@@ -14,7 +14,7 @@ export const trainRequest = z.strictObject({
   batchSize: z.number().int().min(1).max(4096).optional(),
   learningRate: z.number().positive().max(1).optional(),
   checkpointEvery: z.number().int().min(1).optional(),
-  /** VAE: the attributes it can generate on demand (conditionChoices' attributes); absent: all of them, []: none. */
+  /** The attributes the run can generate on demand (conditionChoices' attributes); absent: all of them, []: none. */
   conditions: z.array(z.string().min(1).max(200)).max(32).optional(),
 });
 
@@ -38,7 +38,7 @@ export const balanceForm = z.strictObject({
 
 /** What a cohort's runs can be conditioned on and its sets asked for. */
 export const conditionChoices = z.object({
-  /** The attributes a VAE can be told (categorical statics, age band at index, outcome status). */
+  /** The attributes a run can be told (categorical statics, age band at index, outcome status). */
   attributes: z.array(z.object({ name: z.string(), levels: z.array(z.string()) })),
   /** Statics a clause can test: categorical ones by level, numeric ones (and "age", the age at index) by number. */
   statics: z.array(z.object({ name: z.string(), kind: z.enum(['categorical', 'numeric']), levels: z.array(z.string()) })),

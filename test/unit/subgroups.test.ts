@@ -26,6 +26,21 @@ describe('the subgroup report (Steno-2: 127 training patients, 31 holdout)', () 
   const sexOf = (p: EvalPatient) => p.timeline.statics.get(cohort.encoding.statics.find((f) => f.name === 'sex')!.variableId!)!.txt;
   const measure = (r: ReturnType<typeof subgroupReport>, subgroup: string, name: string) => r.rows.flatMap((g) => g.metrics).find((m) => m.variable === subgroup && m.name === name)!;
 
+  it("judges detection within a subgroup by the forest's out-of-fold answers on its patients, beside train against holdout", () => {
+    // A detector that tells every man apart and guesses right on half of the rest (known answers, no forest).
+    const everyone = [...train, ...holdout];
+    const set = new Map(train.map((p, i) => [p, sexOf(p) === 'M' ? true : i % 2 === 0] as const));
+    const baseline = new Map(everyone.map((p, i) => [p, i % 2 === 0] as const));
+    const r = subgroupReport(train, holdout, train, cohort.encoding, undefined, undefined, { set, baseline });
+    const men = measure(r, 'sex = M', 'subgroup detection, |accuracy - 0.5|');
+    expect(men).toMatchObject({ group: 'detection', value: 0.5, verdict: 'fail' });
+    const members = [...train, ...holdout].filter((p) => sexOf(p) === 'M');
+    const right = members.filter((p) => baseline.get(p)).length;
+    expect(men.baseline).toBeCloseTo(Math.abs(right / members.length - 0.5), 12);
+    // The subgroups too small to judge have no detection measure at all.
+    expect(r.rows.filter((g) => !g.judged).every((g) => g.metrics.every((m) => m.name !== 'subgroup detection, |accuracy - 0.5|'))).toBe(true);
+  });
+
   it('groups by the categorical statics, the age band at index and the outcome status; judges only subgroups with 20+ holdout patients', async () => {
     // A copy of the training patients, with the Cox models' holdout risks of a copy (the same model twice).
     const use = utility(train, holdout, train, cohort.encoding, { steps: 5 });

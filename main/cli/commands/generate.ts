@@ -18,7 +18,7 @@ export const generateCommand = defineCommand({
   usage: ['RUN --patients N [--where CLAUSE]... [--outcome O] [--balance A [--target L=S,...]] [--seed N] [--margin X] [--backend B] [--force] [--json]'],
   details:
     `Values outside the range observed in the cohort, and other implausible records, are repaired and counted. Progress goes to stderr. More than ${num(PATIENT_CAP)} patients needs --force. ` +
-    'With --where and --outcome every patient meets the condition: a VAE run is told it (it was trained with the categorical statics, the age band at index and the outcome as conditions) and draws its patients like the training patients who meet it; ' +
+    'With --where and --outcome every patient meets the condition: the run is told it (new runs learn the categorical statics, the age band at index and the outcome as conditions), a VAE draws its patients like the training patients who meet it; ' +
     'drafts that miss a clause are discarded and the share kept is reported. A condition no training patient meets (or fewer than 5) is refused, as is one too rare to sample. ' +
     'With --balance the levels of one attribute come in equal shares (levels fewer than 5 training patients have are left out, and listed), or in the shares --target gives; the data card records the target and what the set holds.',
   options: {

@@ -37,7 +37,7 @@ export function TrainStep() {
   const [history, setHistory] = useState<{ step: number; losses: Record<string, number> }[]>([]);
   const [message, setMessage] = useState<{ color: string; text: string }>();
   const activeRef = useRef<number | undefined>(undefined);
-  // What the chosen cohort's runs can be conditioned on (the VAE: all of it unless unticked), and the condition of the next set.
+  // What the chosen cohort's runs can be conditioned on (all of it unless unticked), and the condition of the next set.
   const [choices, setChoices] = useState<ConditionChoicesDto>();
   const [trainConditions, setTrainConditions] = useState<string[]>([]);
   const [condition, setCondition] = useState<ConditionRequestDto>({ where: [] });
@@ -89,7 +89,7 @@ export function TrainStep() {
     if (!cohort || (family !== 'vae' && family !== 'timegan')) return;
     setMessage(undefined);
     try {
-      const conditions = family === 'vae' && choices ? { conditions: trainConditions } : {};
+      const conditions = choices ? { conditions: trainConditions } : {};
       const { runId } = await api().startTraining({ cohort, family, ...(steps ? { steps } : {}), ...(hidden ? { hidden } : {}), ...conditions });
       await watch(runId);
       await refresh();
@@ -135,7 +135,7 @@ export function TrainStep() {
           Start training
         </Button>
       </Group>
-      {family === 'vae' && choices && (
+      {choices && (
         <MultiSelect
           label="Conditions the model learns"
           description="what generation can then ask for by name (sex, age band, outcome, ...); untick all to train without"
