@@ -84,8 +84,17 @@ export function discriminativeScore(real: EvalPatient[], synthetic: EvalPatient[
   }
 }
 
-/** Mean absolute error of a GRU next-visit predictor trained on `fit`, tested on `test` (real-valued channels, scaled). */
-function nextVisitError(fit: TrainingData, test: TrainingData, enc: Encoding, rng: Rng, steps: number): number {
+/** A next-visit predictor's absolute errors on each test patient: their sum and the weight they carry (real channels observed). */
+export interface PatientErrors {
+  error: Float64Array;
+  weight: Float64Array;
+}
+
+/**
+ * Mean absolute error of a GRU next-visit predictor trained on `fit`, tested on `test` (real-valued
+ * channels, scaled), and each test patient's share of it.
+ */
+function nextVisitError(fit: TrainingData, test: TrainingData, enc: Encoding, rng: Rng, steps: number): { mae: number; patients: PatientErrors } {
   const spec = channelSpec(enc);
   const H = 16;
   const p = new Params(rng);
@@ -119,13 +128,20 @@ function nextVisitError(fit: TrainingData, test: TrainingData, enc: Encoding, rn
     try {
       const pred = tf.tidy(() => predict(b, test).dataSync() as Float32Array);
       const weights = w.real.dataSync();
+      const C = enc.stepWidth;
+      const patients = { error: new Float64Array(b.size), weight: new Float64Array(b.size) };
       let err = 0;
       let total = 0;
       for (let i = 0; i < pred.length; i++) {
-        err += weights[i]! * Math.abs(pred[i]! - b.x[i]!);
+        const e = weights[i]! * Math.abs(pred[i]! - b.x[i]!);
+        err += e;
         total += weights[i]!;
+        // Rows are time-major (t * B + b).
+        const patient = Math.floor(i / C) % b.size;
+        patients.error[patient]! += e;
+        patients.weight[patient]! += weights[i]!;
       }
-      return total ? err / total : NaN;
+      return { mae: total ? err / total : NaN, patients };
     } finally {
       disposeWeights(w);
     }
@@ -147,13 +163,15 @@ function baseline(d: TrainingData): Float64Array[] {
 
 /** Train-on-synthetic / test-on-real against train-on-real / test-on-real, on the holdout. */
 export function utility(train: EvalPatient[], holdout: EvalPatient[], synthetic: EvalPatient[], enc: Encoding, options: { steps?: number; seed?: number } = {}): UtilityResult {
-  const rng = new Rng(options.seed ?? 13);
   const r = dataOf(train, enc);
   const h = dataOf(holdout, enc);
   const s = dataOf(synthetic, enc);
   const steps = options.steps ?? 300;
-  const tstr = nextVisitError(s, h, enc, rng, steps);
-  const trtr = nextVisitError(r, h, enc, rng, steps);
+  // Both predictors start from the same weights and draw from the same stream: they differ by their data only (a copy of train scores 1).
+  const synthetically = nextVisitError(s, h, enc, new Rng(options.seed ?? 13), steps);
+  const really = nextVisitError(r, h, enc, new Rng(options.seed ?? 13), steps);
+  const tstr = synthetically.mae;
+  const trtr = really.mae;
   const survival = (ps: EvalPatient[]) => ({ days: ps.map((p) => p.timeline.outcome.days), event: ps.map((p) => (p.timeline.outcome.status === 1 ? 1 : 0)) });
   const test = survival(holdout);
   const holdoutRisk = (fitOn: TrainingData, fitPatients: EvalPatient[]) => {
@@ -183,7 +201,7 @@ export function utility(train: EvalPatient[], holdout: EvalPatient[], synthetic:
       data: `${data}; ridge Cox on statics and the first visit: C-index TSTR ${cSyn.toFixed(3)}, TRTR ${cReal.toFixed(3)}`,
     }),
   ];
-  return { metrics, predictive: { tstr, trtr }, cIndex: { tstr: cSyn, trtr: cReal }, holdoutRisks: risks };
+  return { metrics, predictive: { tstr, trtr }, cIndex: { tstr: cSyn, trtr: cReal }, holdoutRisks: { ...risks, errors: { tstr: synthetically.patients, trtr: really.patients } } };
 }
 
 /**
@@ -209,7 +227,7 @@ export interface UtilityResult {
    * Each holdout patient's risk (in the holdout's order) under the Cox model fitted on synthetic
    * (TSTR) and on real train (TRTR): for the C-index within a subgroup. Never part of the report.
    */
-  holdoutRisks: { tstr: number[]; trtr: number[] };
+  holdoutRisks: { tstr: number[]; trtr: number[]; errors: { tstr: PatientErrors; trtr: PatientErrors } };
   /** Next-visit mean absolute error on the holdout (scaled units). */
   predictive: { tstr: number; trtr: number };
   cIndex: { tstr: number; trtr: number };

@@ -65,7 +65,7 @@ export function reportHtml(r: EvaluationReport): string {
   const stratum = r.clinical.survivalByStratum;
   const share = (x: { share: number | null; patients: number | null }) => (x.share === null ? `&lt;${r.disclosure.minimumCell} patients` : pct(x.share));
   // The measures of a judged subgroup, in the order subgroups.ts makes them.
-  const subgroupMeasures = ['subgroup share, difference', 'subgroup Kaplan-Meier, largest gap', 'subgroup values, worst Kolmogorov-Smirnov', 'subgroup survival C-index loss, TRTR - TSTR', 'subgroup detection, |accuracy - 0.5|'];
+  const subgroupMeasures = ['subgroup share, difference', 'subgroup Kaplan-Meier, largest gap', 'subgroup values, worst Kolmogorov-Smirnov', 'subgroup survival C-index loss, TRTR - TSTR', 'subgroup next-visit error, TSTR / TRTR - 1', 'subgroup detection, |accuracy - 0.5|'];
   const measureCell = (m: EvaluationReport['metrics'][number] | undefined) =>
     m ? `<td class="n ${m.verdict.replace('/', '')}" title="${escapeHtml(`${m.data}${m.note ? `; ${m.note}` : ''}`)}">${fmt(m.value)}<br><span class="note">${fmt(m.baseline)}</span></td>` : '<td></td>';
   const subgroupRows = r.subgroups.rows
@@ -111,7 +111,7 @@ ${stratum ? `<h2>Survival by ${escapeHtml(stratum.variable)}</h2>\n<div id="stra
 <h2>Subgroups</h2>
 <p>${worst ? `Worst subgroup: <b>${escapeHtml(worst.subgroup)}</b>, ${escapeHtml(worst.metric)} ${fmt(worst.value)} (pass &le; ${worst.pass}; holdout against train: ${fmt(worst.baseline ?? undefined)}), <b>${worst.verdict.toUpperCase()}</b>.` : 'No subgroup has enough holdout patients to be judged.'} Subgroups with fewer than ${r.subgroups.minimumHoldout} holdout patients are shown, not judged. Each cell: the synthetic set's figure, and below it the holdout's against train (two real samples). A share passes within 5 percentage points or twice what chance gives two samples of these sizes, whichever is larger.</p>
 <div id="subgroups" class="wide"></div>
-<table><thead><tr><th>attribute</th><th>subgroup</th><th>share of train</th><th>holdout</th><th>synthetic</th><th>share difference</th><th>KM largest gap</th><th>worst value KS</th><th>C-index lost (TRTR &minus; TSTR)</th><th>detection |accuracy &minus; 0.5|</th></tr></thead><tbody>
+<table><thead><tr><th>attribute</th><th>subgroup</th><th>share of train</th><th>holdout</th><th>synthetic</th><th>share difference</th><th>KM largest gap</th><th>worst value KS</th><th>C-index lost (TRTR &minus; TSTR)</th><th>next-visit error TSTR / TRTR &minus; 1</th><th>detection |accuracy &minus; 0.5|</th></tr></thead><tbody>
 ${subgroupRows}
 </tbody></table>
 <h2>Covariate effects</h2>

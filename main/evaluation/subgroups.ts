@@ -56,6 +56,8 @@ export interface DetectionByPatient {
 export interface HoldoutRisks {
   tstr: number[];
   trtr: number[];
+  /** Each holdout patient's absolute errors (sum and weight) under the next-visit predictors trained on synthetic and on train. */
+  errors?: { tstr: { error: Float64Array; weight: Float64Array }; trtr: { error: Float64Array; weight: Float64Array } };
 }
 
 /** The attributes a set is judged by, subgroup by subgroup (see cohortAttributes). */
@@ -97,7 +99,7 @@ export function subgroupReport(
       // The shares of the attribute a set was balanced on differ from the real ones by design: shown, not judged.
       const shareMetric = a.name === balanced ? byDesign(variable) : shareDifference(variable, t.length, h.length, s.length, train.length, holdout.length, synthetic.length, judged);
       const metrics = judged
-        ? [shareMetric, kmGap(variable, t, h, s), worstValueKs(variable, t, h, s, enc), ...(risks ? [cIndexLoss(variable, holdout, h, risks)] : []), ...(detection ? [detectionWithin(variable, t, h, s, detection)] : [])]
+        ? [shareMetric, kmGap(variable, t, h, s), worstValueKs(variable, t, h, s, enc), ...(risks ? [cIndexLoss(variable, holdout, h, risks)] : []), ...(risks?.errors ? [nextVisitWithin(variable, holdout, h, risks.errors)] : []), ...(detection ? [detectionWithin(variable, t, h, s, detection)] : [])]
         : [shareMetric];
       rows.push({ attribute: a.name, level, train: real(t.length, train.length), holdout: real(h.length, holdout.length), synthetic: { patients: s.length, share: share(s.length, synthetic.length) }, judged, metrics });
     }
@@ -213,6 +215,28 @@ function cIndexLoss(variable: string, holdout: EvalPatient[], h: EvalPatient[], 
     threshold: { pass: 0.05, warn: 0.1, better: 'lower' },
     data: `ridge Cox fitted on synthetic or on real train, tested on the ${h.length} holdout patients with ${variable}`,
     note: Number.isFinite(tstr) && Number.isFinite(trtr) ? `C-index TSTR ${tstr.toFixed(3)}, TRTR ${trtr.toFixed(3)}` : 'no comparable pair of holdout patients (no event)',
+  });
+}
+
+/**
+ * The next-visit error on the subgroup's holdout patients of the predictor trained on synthetic over the
+ * one trained on train, less 1 (0: as good), as the whole set's is judged (within 20%).
+ */
+function nextVisitWithin(variable: string, holdout: EvalPatient[], h: EvalPatient[], errors: NonNullable<HoldoutRisks['errors']>): Metric {
+  const inGroup = new Set(h);
+  const index = holdout.flatMap((p, i) => (inGroup.has(p) ? [i] : []));
+  const mae = (e: { error: Float64Array; weight: Float64Array }) => index.reduce((a, i) => a + e.error[i]!, 0) / Math.max(1e-12, index.reduce((a, i) => a + e.weight[i]!, 0));
+  const tstr = mae(errors.tstr);
+  const trtr = mae(errors.trtr);
+  return metric({
+    group: 'utility',
+    name: 'subgroup next-visit error, TSTR / TRTR - 1',
+    variable,
+    value: tstr / trtr - 1,
+    baseline: 0,
+    threshold: { pass: 0.2, warn: 0.5, better: 'lower' },
+    data: `GRU next-visit predictors trained on synthetic or on real train, tested on the ${h.length} holdout patients with ${variable}`,
+    note: `mean absolute error (scaled units) TSTR ${tstr.toFixed(3)}, TRTR ${trtr.toFixed(3)}`,
   });
 }
 

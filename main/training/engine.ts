@@ -79,11 +79,12 @@ export function buildModel(config: ModelConfig, enc: Encoding, seed: number, dat
 }
 
 /**
- * A new run's conditions: it is conditioned on every attribute of the cohort (conditionNames) unless
- * told which (none: `conditions: []`); the names are checked before the run is made.
+ * A new run's conditions, checked before the run is made: a VAE is conditioned on every attribute of
+ * the cohort (conditionNames) unless told which (none: `conditions: []`); a TimeGAN only on those it is
+ * told (measured: conditioned on all, its whole-cohort sets got far worse; see README).
  */
 function withConditions(config: ModelConfig, enc: Encoding): ModelConfig {
-  const named = { ...config, conditions: config.conditions ?? conditionNames(enc) };
+  const named = { ...config, conditions: config.conditions ?? (config.family === 'vae' ? conditionNames(enc) : []) };
   conditionsOf(named, enc);
   return named;
 }

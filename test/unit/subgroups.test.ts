@@ -45,6 +45,7 @@ describe('the subgroup report (Steno-2: 127 training patients, 31 holdout)', () 
     // A copy of the training patients, with the Cox models' holdout risks of a copy (the same model twice).
     const use = utility(train, holdout, train, cohort.encoding, { steps: 5 });
     expect(use.holdoutRisks.tstr).toEqual(use.holdoutRisks.trtr);
+    expect(use.predictive.tstr).toBe(use.predictive.trtr);
     const r = subgroupReport(train, holdout, train, cohort.encoding, use.holdoutRisks);
     expect(r.attributes).toEqual(['arm', 'sex', 'baseCVD', 'deathCVD', 'age band at index', 'outcome status']);
     for (const attribute of r.attributes) {
@@ -57,12 +58,13 @@ describe('the subgroup report (Steno-2: 127 training patients, 31 holdout)', () 
     for (const g of r.rows) {
       expect(g.judged).toBe((g.holdout.patients ?? 0) >= MIN_SUBGROUP_HOLDOUT);
       if (g.judged) {
-        // Every measure of a copy is 0: the same share, the same curves and values, the same model.
+        // Every measure of a copy is 0: the same share, the same curves and values, the same models.
         expect(g.metrics.map((m) => [m.name, m.value, m.verdict])).toEqual([
           ['subgroup share, difference', 0, 'pass'],
           ['subgroup Kaplan-Meier, largest gap', 0, 'pass'],
           ['subgroup values, worst Kolmogorov-Smirnov', 0, 'pass'],
           ['subgroup survival C-index loss, TRTR - TSTR', 0, 'pass'],
+          ['subgroup next-visit error, TSTR / TRTR - 1', 0, 'pass'],
         ]);
       } else {
         expect(g.metrics.map((m) => [m.verdict, m.note])).toEqual([['n/a', expect.stringMatching(/^too small to judge: (\d+|fewer than 5) holdout patients \(fewer than 20\)$/)]]);

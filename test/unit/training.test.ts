@@ -215,8 +215,7 @@ describe('the training engine', () => {
     // A learning rate of 1 makes the discriminator win within a few joint steps (loss under the 0.15
     // at which TimeGAN stops updating it), so whether it updates after the resume depends on the
     // last discriminator loss before the stop.
-    // (Without conditions, whose dropout would draw from the run's random stream: the figures are those this test was written with.)
-    const request = { cohort: 'steno2_death', family: 'timegan' as const, seed: 2, config: { hidden: 8, noise: 4, batchSize: 16, learningRate: 1, embeddingSteps: 2, supervisedSteps: 2, jointSteps: 12, conditions: [] }, checkpointEvery: 4 };
+    const request = { cohort: 'steno2_death', family: 'timegan' as const, seed: 2, config: { hidden: 8, noise: 4, batchSize: 16, learningRate: 1, embeddingSteps: 2, supervisedSteps: 2, jointSteps: 12 }, checkpointEvery: 4 };
     const whole = await train(db, request);
     const repo = new TrainingRepository(db);
     const reference = repo.losses(whole.runId);

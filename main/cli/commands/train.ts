@@ -34,7 +34,7 @@ export const trainCommand = defineCommand({
       type: 'string',
       multiple: true,
       arg: 'A',
-      help: 'an attribute to generate on demand (a categorical static, "age band at index", "outcome status"); repeat for more. Default: all of them',
+      help: 'an attribute to generate on demand (a categorical static, "age band at index", "outcome status"); repeat for more. Default: all of them for the VAE, none for TimeGAN',
     },
     'no-conditions': { type: 'boolean', default: false, help: 'train without conditions (generate then meets a condition by discarding drafts)' },
     resume: { type: 'string', arg: 'RUN', help: 'continue this stopped, failed or killed run' },

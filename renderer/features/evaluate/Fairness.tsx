@@ -8,6 +8,7 @@ const MEASURES = [
   ['subgroup Kaplan-Meier, largest gap', 'KM largest gap'],
   ['subgroup values, worst Kolmogorov-Smirnov', 'worst value KS'],
   ['subgroup survival C-index loss, TRTR - TSTR', 'C-index lost'],
+  ['subgroup next-visit error, TSTR / TRTR - 1', 'next-visit error'],
   ['subgroup detection, |accuracy - 0.5|', 'detection'],
 ] as const;
 

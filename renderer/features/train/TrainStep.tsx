@@ -50,12 +50,11 @@ export function TrainStep() {
     if (!cohort) return;
     void api()
       .conditionChoices(cohort)
-      .then((c) => {
-        setChoices(c);
-        setTrainConditions(c.attributes.map((a) => a.name));
-      })
+      .then(setChoices)
       .catch((err: unknown) => setMessage({ color: 'red', text: errorMessage(err) }));
   }, [cohort]);
+  // The defaults of main/training/engine.ts: a VAE learns every attribute, a TimeGAN none unless ticked.
+  useEffect(() => setTrainConditions(family === 'vae' && choices ? choices.attributes.map((a) => a.name) : []), [family, choices]);
 
   const refresh = useCallback(async () => {
     setCohorts(await api().listCohorts());
