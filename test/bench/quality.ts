@@ -90,7 +90,7 @@ const ROWS: Row[] = [
   {
     metric: 'worst subgroup: measure (holdout vs train)',
     baseline: () => '',
-    cell: (r) => (r.worstSubgroup ? `${r.worstSubgroup.subgroup}: ${r.worstSubgroup.metric} ${f3(r.worstSubgroup.value)} (${r.worstSubgroup.baseline === null ? '–' : f3(r.worstSubgroup.baseline)}) ${r.worstSubgroup.verdict.toUpperCase()}` : 'none judged'),
+    cell: (r) => (r.worstSubgroup ? `${r.worstSubgroup.subgroup}: ${r.worstSubgroup.metric.replace(/\|/g, '\\|')} ${f3(r.worstSubgroup.value)} (${r.worstSubgroup.baseline === null ? '–' : f3(r.worstSubgroup.baseline)}) ${r.worstSubgroup.verdict.toUpperCase()}` : 'none judged'),
     target: 'PASS',
   },
   {
