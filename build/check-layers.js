@@ -9,7 +9,7 @@ const NATIVE = ['better-sqlite3', '@synthehr/native-kernels', '@tensorflow/tfjs-
  * The domains of main/, lowest first: a domain imports only from domains before
  * it (ipc and cli are peers: neither imports the other). main/cli.ts belongs to cli.
  */
-export const DOMAIN_ORDER = [['common', 'native'], ['store'], ['ingest'], ['sequence'], ['cohort'], ['models'], ['training'], ['evaluation'], ['review'], ['export'], ['ipc', 'cli'], ['app']];
+export const DOMAIN_ORDER = [['common', 'native'], ['store'], ['ingest'], ['sequence'], ['cohort'], ['privacy'], ['models'], ['training'], ['evaluation'], ['review'], ['export'], ['ipc', 'cli'], ['app']];
 const rank = new Map(DOMAIN_ORDER.flatMap((names, i) => names.map((n) => [n, i])));
 const domainOf = (file) => (file.startsWith('main/') ? file.slice('main/'.length).split('/')[0].replace(/\.(ts|js)$/, '') : undefined);
 
