@@ -198,10 +198,15 @@ function worstValueKs(variable: string, t: EvalPatient[], h: EvalPatient[], s: E
   });
 }
 
+/** Where the members of `h` stand in `holdout` (what the per-holdout-patient risks and errors are read by). */
+function positionsIn(holdout: EvalPatient[], h: EvalPatient[]): number[] {
+  const inGroup = new Set(h);
+  return holdout.flatMap((p, i) => (inGroup.has(p) ? [i] : []));
+}
+
 /** Harrell's C on the subgroup's holdout patients, of the model fitted on train (TRTR) minus the one fitted on synthetic (TSTR). */
 function cIndexLoss(variable: string, holdout: EvalPatient[], h: EvalPatient[], risks: HoldoutRisks): Metric {
-  const inGroup = new Set(h);
-  const index = holdout.flatMap((p, i) => (inGroup.has(p) ? [i] : []));
+  const index = positionsIn(holdout, h);
   const test = outcomeSample(h);
   const c = (risk: number[]) => concordance(index.map((i) => risk[i]!), test.days, test.status);
   const tstr = c(risks.tstr);
@@ -223,8 +228,7 @@ function cIndexLoss(variable: string, holdout: EvalPatient[], h: EvalPatient[], 
  * one trained on train, less 1 (0: as good), as the whole set's is judged (within 20%).
  */
 function nextVisitWithin(variable: string, holdout: EvalPatient[], h: EvalPatient[], errors: NonNullable<HoldoutRisks['errors']>): Metric {
-  const inGroup = new Set(h);
-  const index = holdout.flatMap((p, i) => (inGroup.has(p) ? [i] : []));
+  const index = positionsIn(holdout, h);
   const mae = (e: { error: Float64Array; weight: Float64Array }) => index.reduce((a, i) => a + e.error[i]!, 0) / Math.max(1e-12, index.reduce((a, i) => a + e.weight[i]!, 0));
   const tstr = mae(errors.tstr);
   const trtr = mae(errors.trtr);
