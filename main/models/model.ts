@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { MiniBatch, TrainingData } from './minibatch.js';
 import type { Params } from './params.js';
 import type { Rng } from '../common/rng.js';
+import type { PrivateStepSettings } from '../privacy/dpSgd.js';
 
 /** Synthetic patients as the encoder lays them out, ready to decode. */
 export interface GeneratedBatch {
@@ -40,6 +41,12 @@ export interface Model<P extends string = string> {
   phases: ModelPhase<P>[];
   /** One optimisation step of a phase on a minibatch; the losses by name. */
   trainStep(phase: P, batch: MiniBatch): Record<string, number>;
+  /**
+   * One DP-SGD step (privacy/dpSgd.ts) on the patients `patients` of `data` (a Poisson sample), where
+   * the family trains privately: each patient's own loss, clipped, summed and noised from the model's
+   * random stream. Its figures by name: the patients' mean loss, how many were drawn, the share clipped.
+   */
+  privateStep?(patients: readonly number[], data: TrainingData, settings: PrivateStepSettings): Record<string, number>;
   state(): ModelState;
   /** Takes up a state from `state()` (or an older, partial one). */
   restore(state: ModelState): void;

@@ -4,6 +4,7 @@ import { partLoss, lossWeights, disposeWeights, type ChannelSpec, type LossWeigh
 import { readClock } from './clock.js';
 import { lengthLoss } from './heads.js';
 import { dropConditions, type ConditionLayout } from './conditioning.js';
+import { privateStep, type PrivateStepSettings } from '../privacy/dpSgd.js';
 import { gaussianOf, posteriorMoments, shrinkToward, type LatentGaussian, type LatentMoments } from './latentPrior.js';
 import type { Model, ModelPhase, ModelState } from './model.js';
 import { adam, optimize, type LossParts } from './optimize.js';
@@ -129,6 +130,29 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditi
     };
   }
 
+  /**
+   * One patient's negative ELBO, for DP-SGD: a batch of that patient alone, its condition dropped out and
+   * its posterior noise drawn as a training step draws them. Makes tensors: called inside the gradient's scope.
+   */
+  function patientLoss(data: TrainingData, patient: number): tf.Scalar {
+    const drawn = batchOf(data, [patient]);
+    const eps = rng.normals(Z);
+    const batch = conditions && drawn.conditions ? { ...drawn, conditions: dropConditions(drawn.conditions, 1, conditions, rng) } : drawn;
+    const packed = noisyBatch(batch, eps);
+    const w = {
+      step: lossWeights(spec.step, packed.x, packed.rows, undefined, packed.previous),
+      statics: lossWeights(spec.statics, packed.batch.statics, 1),
+      outcome: lossWeights(spec.outcome, packed.batch.outcomes, 1),
+    };
+    return elbo(packed, w)().total;
+  }
+
+  function privateTrainStep(patients: readonly number[], data: TrainingData, settings: PrivateStepSettings): Record<string, number> {
+    const { norms, losses } = privateStep(optimizer, net.vars, patients, (p) => patientLoss(data, p), settings, (k) => rng.normals(k));
+    const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+    return { total: mean(losses), patients: patients.length, clipped: norms.length ? norms.filter((n) => n > settings.clip).length / norms.length : 0 };
+  }
+
   /** One step on the negative ELBO. */
   function trainStep(drawn: MiniBatch): Record<string, number> {
     const eps = rng.normals(drawn.size * Z);
@@ -206,6 +230,7 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditi
     optimizers: { vae: optimizer },
     phases,
     trainStep: (_phase, batch) => trainStep(batch),
+    privateStep: privateTrainStep,
     state: (): ModelState => ({ rng: rng.seedState }),
     restore: (state) => {
       rng.seedState = state.rng;

@@ -41,20 +41,23 @@ export function privateGradients(
   lossOf: (patient: number) => tf.Scalar,
   s: PrivateStepSettings,
   normals: (k: number) => Float32Array,
-): { grads: tf.NamedTensorMap; norms: number[] } {
+): { grads: tf.NamedTensorMap; norms: number[]; losses: number[] } {
   if (!(s.clip > 0) || !(s.sigma >= 0) || !(s.expectedBatch > 0)) throw new RangeError(`DP-SGD needs a clipping norm above 0, a noise multiplier of 0 or more and an expected batch above 0 (got ${s.clip}, ${s.sigma}, ${s.expectedBatch}).`);
   let sum: tf.Tensor[] = vars.map((v) => tf.zerosLike(v));
   const norms: number[] = [];
+  const losses: number[] = [];
   for (const p of patients) {
     const { value, grads } = tf.variableGrads(() => lossOf(p), vars);
+    losses.push(value.dataSync()[0]!);
     value.dispose();
-    const g = vars.map((v) => grads[v.name]!);
-    const norm = Math.sqrt(tf.tidy(() => tf.addN(g.map((x) => tf.sum(tf.square(x)))).dataSync()[0]!));
+    // A variable this patient's loss does not reach has no gradient: zero for this patient.
+    const g = vars.map((v) => grads[v.name] ?? null);
+    const norm = Math.sqrt(tf.tidy(() => tf.addN([tf.scalar(0), ...g.flatMap((x) => (x ? [tf.sum(tf.square(x))] : []))]).dataSync()[0]!));
     norms.push(norm);
     const scale = Math.min(1, s.clip / Math.max(norm, 1e-12));
-    const next = tf.tidy(() => sum.map((acc, i) => tf.add(acc, tf.mul(g[i]!, scale))));
+    const next = tf.tidy(() => sum.map((acc, i) => (g[i] ? tf.add(acc, tf.mul(g[i]!, scale)) : acc.clone())));
     tf.dispose(sum);
-    tf.dispose(grads);
+    tf.dispose(Object.values(grads).filter((x) => x));
     sum = next;
   }
   const grads: tf.NamedTensorMap = {};
@@ -62,10 +65,10 @@ export function privateGradients(
     grads[v.name] = tf.tidy(() => tf.div(tf.add(sum[i]!, tf.mul(tf.tensor(normals(v.size), v.shape), s.sigma * s.clip)), s.expectedBatch));
   });
   tf.dispose(sum);
-  return { grads, norms };
+  return { grads, norms, losses };
 }
 
-/** One DP-SGD update of `vars` by `optimizer`; returns each patient's gradient norm before clipping. */
+/** One DP-SGD update of `vars` by `optimizer`; returns each patient's loss and gradient norm before clipping. */
 export function privateStep(
   optimizer: tf.Optimizer,
   vars: tf.Variable[],
@@ -73,9 +76,9 @@ export function privateStep(
   lossOf: (patient: number) => tf.Scalar,
   s: PrivateStepSettings,
   normals: (k: number) => Float32Array,
-): number[] {
-  const { grads, norms } = privateGradients(vars, patients, lossOf, s, normals);
+): { norms: number[]; losses: number[] } {
+  const { grads, norms, losses } = privateGradients(vars, patients, lossOf, s, normals);
   optimizer.applyGradients(grads);
   tf.dispose(grads);
-  return norms;
+  return { norms, losses };
 }

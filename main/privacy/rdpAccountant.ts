@@ -172,3 +172,23 @@ export function noiseForBudget(target: { epsilon: number; delta: number }, q: nu
   }
   return high;
 }
+
+/** The epsilon of a run of one mechanism after any number of its steps (its RDP per step computed once). */
+export class RunAccountant {
+  private readonly perStep: number[];
+  constructor(
+    readonly q: number,
+    readonly sigma: number,
+    private readonly orders: readonly number[] = DEFAULT_ORDERS,
+  ) {
+    this.perStep = composeRdp([{ q, sigma, steps: 1 }], orders);
+  }
+
+  epsilonAfter(steps: number, delta: number): number {
+    return epsilonFromRdp(
+      this.orders,
+      this.perStep.map((r) => r * steps),
+      delta,
+    ).epsilon;
+  }
+}

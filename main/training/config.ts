@@ -2,11 +2,14 @@ import { DEFAULT_BINS } from '../models/outputBins.js';
 import type { TimeGanConfig, TimeGanPhase } from '../models/timegan.js';
 import type { VaeConfig, VaePhase } from '../models/vae.js';
 import type { StoppingRule } from './earlyStopping.js';
+import { privacyConfig, type PrivacyConfig, type PrivacyRequest } from './privacyConfig.js';
 import { TrainingError } from './trainingError.js';
 
 export type ModelConfig = (VaeConfig | TimeGanConfig) & {
   /** Stop on a validation loss (new VAE runs); absent or null: the fixed schedule (TimeGAN, and runs from before it). */
   stopping?: StoppingRule | null;
+  /** Trained with differential privacy (DP-SGD; the VAE so far); absent: without. */
+  privacy?: PrivacyConfig;
 };
 export type Family = ModelConfig['family'];
 /** The training phases of every family. */
@@ -39,10 +42,13 @@ export function defaultConfig(family: Family, trainPatients: number, overrides: 
   // The GAN needs more steps than the VAE to get past its embedding and find an equilibrium.
   const least = family === 'timegan' ? 1500 : 500;
   const steps = overrides.steps ?? Math.min(5000, Math.max(least, Math.ceil((100 * trainPatients) / batchSize)));
+  if (overrides.privacy && family !== 'vae') throw new TrainingError('Differential privacy is for the VAE so far: TimeGAN trains without it (issue 16).');
+  if (overrides.privacy && overrides.stopping) throw new TrainingError('A private run cannot stop on a validation loss: its decisions would read the patients it holds out, outside the privacy budget. Train its fixed schedule.');
   if (family === 'vae') {
-    const { stopping, ...rest } = overrides;
+    const { stopping, privacy, ...rest } = overrides;
     const rule = stopping ? { ...vaeStopping(steps), ...stopping } : null;
-    return { family, hidden, latent: 16, beta: 0.1, learningRate: 2e-3, batchSize, steps, architecture: 2, bins: DEFAULT_BINS, ...(rest as Partial<VaeConfig>), ...(rule ? { stopping: rule } : {}) };
+    const config: VaeConfig = { family, hidden, latent: 16, beta: 0.1, learningRate: 2e-3, batchSize, steps, architecture: 2, bins: DEFAULT_BINS, ...(rest as Partial<VaeConfig>) };
+    return { ...config, ...(rule ? { stopping: rule } : {}), ...(privacy ? { privacy: privacyConfig(privacy, config.batchSize, config.steps, trainPatients) } : {}) };
   }
   if (overrides.stopping) throw new TrainingError('Stopping on a validation loss is for the VAE: TimeGAN trains its fixed schedule (its losses are a game between networks, not a fit that patients held out could measure).');
   const o = overrides as Partial<TimeGanConfig>;
@@ -63,7 +69,7 @@ export function defaultConfig(family: Family, trainPatients: number, overrides: 
 }
 
 /** Overrides of the defaults; `stopping` (the VAE only) turns stopping on a validation loss on, with any of its rule's settings changed. */
-export type ConfigOverrides = (Partial<VaeConfig> | Partial<TimeGanConfig>) & { steps?: number; stopping?: Partial<StoppingRule> | null };
+export type ConfigOverrides = (Partial<VaeConfig> | Partial<TimeGanConfig>) & { steps?: number; stopping?: Partial<StoppingRule> | null; privacy?: PrivacyRequest };
 
 /**
  * The VAE's stopping rule for a step budget, when asked for: 10% of the training

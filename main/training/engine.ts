@@ -21,6 +21,7 @@ import { loadOptimizers, restoreState, unpackTensors } from './checkpoint.js';
 import { defaultConfig, stepsOf, storedConfig, type ConfigOverrides, type Family, type ModelConfig, type ModelPhaseName } from './config.js';
 import { followUpShare } from './followUpShare.js';
 import { FRESH_STOPPING, holdOutValidation } from './earlyStopping.js';
+import { privateTraining } from './privacyConfig.js';
 import { TrainingError } from './trainingError.js';
 import { trainLoop, type LoopResult, type Prepared, type RunContext } from './trainLoop.js';
 
@@ -142,9 +143,9 @@ export async function train(db: Db, req: TrainRequest, hooks: TrainHooks = {}): 
   });
   hooks.onStart?.({ runId, backend, config, trainPatients: cohort.split.train, resumedFrom: 0 });
   return execute(runContext(db, runId, backend, stepsOf(config), checkpointEvery, config, hooks), 0, async (loading) => {
-    const { model, data, stopping } = await prepare(db, cohort, config, seed, loading);
+    const { model, data, stopping, privacy } = await prepare(db, cohort, config, seed, loading);
     // Batches come from their own stream, so that changing the model does not change the batches.
-    return { model, data, dataRng: new Rng(seed ^ 0x5eed), start: 0, stopping: stopping && { ...stopping, state: FRESH_STOPPING, best: null } };
+    return { model, data, privacy, dataRng: new Rng(seed ^ 0x5eed), start: 0, stopping: stopping && { ...stopping, state: FRESH_STOPPING, best: null } };
   });
 }
 
@@ -168,7 +169,7 @@ export async function resume(db: Db, runId: number, hooks: TrainHooks = {}, back
   repo.resumeRun(runId, process.pid, backend);
   hooks.onStart?.({ runId, backend, config, trainPatients: cohort.split.train, resumedFrom: start });
   return execute(runContext(db, runId, backend, stored.totalSteps, checkpointEvery, config, hooks), start, async (loading) => {
-    const { model, data, stopping } = await prepare(db, cohort, config, stored.seed, loading);
+    const { model, data, stopping, privacy } = await prepare(db, cohort, config, stored.seed, loading);
     const dataRng = new Rng(stored.seed ^ 0x5eed);
     let state = FRESH_STOPPING;
     if (checkpoint) {
@@ -178,7 +179,7 @@ export async function resume(db: Db, runId: number, hooks: TrainHooks = {}, back
       state = restoreState(checkpoint.rngJson, dataRng, model) ?? FRESH_STOPPING;
     }
     const best = checkpoint?.bestWeights ? unpackTensors(checkpoint.bestWeights) : null;
-    return { model, data, dataRng, start, stopping: stopping && { ...stopping, state, best } };
+    return { model, data, privacy, dataRng, start, stopping: stopping && { ...stopping, state, best } };
   });
 }
 
@@ -205,7 +206,9 @@ async function prepare(db: Db, cohort: CohortReport, config: ModelConfig, seed: 
   const data = conditions ? { ...view, conditions: stackRows(rows, conditions.layout.width) } : view;
   const model = buildModel(config, cohort.encoding, seed, data);
   const split = config.stopping && model.validationLoss ? holdOutValidation(data, config.stopping, seed) : null;
-  return { model, data: split?.fit ?? data, stopping: split && config.stopping ? { rule: config.stopping, validation: split.validation } : null };
+  if (config.privacy && !model.privateStep) throw new TrainingError(`A ${config.family} run cannot train with differential privacy yet.`);
+  const privacy = config.privacy ? privateTraining(config.privacy, data.n) : null;
+  return { model, data: split?.fit ?? data, privacy, stopping: split && config.stopping ? { rule: config.stopping, validation: split.validation } : null };
 }
 
 /** Loads and trains a run; a failure anywhere marks it failed. */

@@ -8,6 +8,8 @@ import { TrainingRepository } from '../store/repositories/trainingRepository.js'
 import type { BackendChoice } from './backend.js';
 import { packTensors, saveOptimizers, stateJson } from './checkpoint.js';
 import { observe, patienceRunOut, type StoppingRule, type StoppingState } from './earlyStopping.js';
+import { poissonSample } from '../privacy/dpSgd.js';
+import type { PrivateTraining } from './privacyConfig.js';
 import { StepTimer } from './stepTimes.js';
 import { TrainingError } from './trainingError.js';
 
@@ -41,6 +43,8 @@ export interface Prepared {
   dataRng: Rng;
   start: number;
   stopping: Stopping | null;
+  /** A run trained with differential privacy: Poisson batches and DP-SGD steps, epsilon spent reported at each step. */
+  privacy?: PrivateTraining | null;
 }
 
 export interface LoopResult {
@@ -59,7 +63,7 @@ type LossRow = { step: number; phase: string; losses: Record<string, number>; ms
  * loss stops improving: a checkpoint every `every` steps (weights, optimizer
  * state, random streams, stopping state and best weights), progress after each step.
  */
-export async function trainLoop(run: RunContext, { model, data, dataRng, start, stopping }: Prepared): Promise<LoopResult> {
+export async function trainLoop(run: RunContext, { model, data, dataRng, start, stopping, privacy }: Prepared): Promise<LoopResult> {
   const { runId, backend, clock } = run;
   const repo = new TrainingRepository(run.db);
   const timer = new StepTimer();
@@ -95,7 +99,9 @@ export async function trainLoop(run: RunContext, { model, data, dataRng, start, 
         return { status: 'cancelled', steps: step };
       }
       const t0 = clock();
-      const losses = model.trainStep(phase.name, sampleBatch(data, Math.min(run.batchSize, data.n), dataRng));
+      const losses = privacy
+        ? { ...model.privateStep!(poissonSample(data.n, privacy.config.sampleRate, () => dataRng.next()), data, privacy.settings), epsilon: privacy.accountant.epsilonAfter(step + 1, privacy.config.delta) }
+        : model.trainStep(phase.name, sampleBatch(data, Math.min(run.batchSize, data.n), dataRng));
       const ms = clock() - t0;
       for (const [name, v] of Object.entries(losses)) {
         if (!Number.isFinite(v)) throw new TrainingError(`loss "${name}" became ${v} at step ${step + 1} (${phase.name}); lower the learning rate and resume from the last checkpoint.`);

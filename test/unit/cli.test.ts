@@ -134,6 +134,19 @@ describe('synthehr CLI (the package bin)', () => {
     expect(run('datasets', '--db', db).stdout.match(/steno2_death_vae_r1_s\d/g)).toEqual(['steno2_death_vae_r1_s1', 'steno2_death_vae_r1_s2']);
   }, 240_000); // train and generate three times: a guard against a hang, not a speed check
 
+  it('trains a VAE with differential privacy, saying what binds it and what it does not cover', () => {
+    const db = join(tempDir(), 'dp.db');
+    expect(run('import', '--db', db, '--mapping', join(MAPPINGS, 'steno2.mapping.json')).status).toBe(0);
+    expect(run('cohort', 'create', '--db', db, '--definition', join(ROOT, 'resources/cohorts/steno2-death.cohort.json')).status).toBe(0);
+    const trained = run('train', 'steno2_death', '--steps', '4', '--hidden', '8', '--epsilon', '3', '--clip', '0.5', '--db', db);
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(trained.stdout).toMatch(/Differential privacy: epsilon 3 at delta 0\.00001 over 4 steps; each patient in a step's batch with probability 0\.504, its gradient clipped to 0\.5, noise [\d.]+ x that\. The guarantee covers the training steps; the encoding's fitted transforms are not private yet/);
+    expect(trained.stderr).toMatch(/step 4\/4, .*epsilon 2\.99\d/);
+    const loose = run('train', 'steno2_death', '--delta', '1e-6', '--db', db);
+    expect(loose.status).toBe(2);
+    expect(loose.stderr).toContain('--delta and --clip go with --epsilon E');
+  }, 120_000);
+
   it.skipIf(!existsSync('/usr/bin/chromium'))('the report draws every chart in Chromium, offline (needs Debian\'s Chromium)', () => {
     expect(written, 'the evaluation above failed').toBeDefined();
     const { html, report } = written!;

@@ -10,7 +10,7 @@ export const trainCommand = defineCommand({
   name: 'train',
   summary: 'train a generator on a cohort in a child process, or resume a stopped run',
   usage: [
-    'COHORT [--model vae|timegan] [--steps N] [--hidden N] [--batch N] [--lr X] [--seed N] [--backend B] [--checkpoint-every N] [--stop-on-validation] [--condition A]... [--no-conditions] [--json]',
+    'COHORT [--model vae|timegan] [--steps N] [--hidden N] [--batch N] [--lr X] [--seed N] [--backend B] [--checkpoint-every N] [--stop-on-validation] [--condition A]... [--no-conditions] [--epsilon E [--delta D] [--clip C]] [--json]',
     '--resume RUN [--backend B] [--json]',
   ],
   details:
@@ -37,6 +37,9 @@ export const trainCommand = defineCommand({
       help: 'an attribute to generate on demand (a categorical static, "age band at index", "outcome status"); repeat for more. Default: all of them for the VAE, none for TimeGAN',
     },
     'no-conditions': { type: 'boolean', default: false, help: 'train without conditions (generate then meets a condition by discarding drafts)' },
+    epsilon: { type: 'string', arg: 'E', help: 'VAE only: train with differential privacy (DP-SGD) within this budget, spent exactly over the steps' },
+    delta: { type: 'string', arg: 'D', help: 'with --epsilon: delta (default min(1e-5, 1/(100 n)), well below 1/n)' },
+    clip: { type: 'string', arg: 'C', help: "with --epsilon: the largest norm of one patient's gradient (default 1)" },
     resume: { type: 'string', arg: 'RUN', help: 'continue this stopped, failed or killed run' },
     ...commonOptions,
   },
@@ -62,6 +65,14 @@ export const trainCommand = defineCommand({
     if (values.condition?.length && values['no-conditions']) throw new UsageError('--condition and --no-conditions contradict each other: give one');
     if (values.condition?.length) (config as { conditions?: string[] }).conditions = values.condition;
     if (values['no-conditions']) (config as { conditions?: string[] }).conditions = [];
+    if ((values.delta !== undefined || values.clip !== undefined) && values.epsilon === undefined) throw new UsageError('--delta and --clip go with --epsilon E');
+    if (values.epsilon !== undefined) {
+      config.privacy = {
+        epsilon: numberArg(values.epsilon, '--epsilon', { min: 0, max: 1000, exclusive: true }),
+        ...(values.delta === undefined ? {} : { delta: numberArg(values.delta, '--delta', { min: 0, max: 1, exclusive: true }) }),
+        ...(values.clip === undefined ? {} : { clip: numberArg(values.clip, '--clip', { min: 0, max: 1e6, exclusive: true }) }),
+      };
+    }
     const seed = values.seed === undefined ? 1 : seedArg(values.seed);
     const checkpointEvery = values['checkpoint-every'] === undefined ? 100 : integerArg(values['checkpoint-every'], '--checkpoint-every');
     return trainInChildProcess({ type: 'start', dbPath, request: { cohort, family, seed, backend, config, checkpointEvery } }, out, values.json);

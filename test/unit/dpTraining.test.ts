@@ -1,0 +1,69 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createCohort } from '../../main/cohort/cohortService.js';
+import { epsilonSpent } from '../../main/privacy/rdpAccountant.js';
+import { selectBackend } from '../../main/training/backend.js';
+import { storedConfig } from '../../main/training/config.js';
+import { resume, train } from '../../main/training/engine.js';
+import { generateSyntheticSet } from '../../main/training/generate.js';
+import { TrainingRepository } from '../../main/store/repositories/trainingRepository.js';
+import type { Db } from '../../main/store/database.js';
+import { cohortDefinition } from '../support/cohorts.js';
+import { freshStore, importWorkedExample } from '../support/store.js';
+
+let db: Db;
+beforeAll(async () => {
+  await selectBackend('auto');
+  db = freshStore().db;
+  await importWorkedExample(db, 'steno2');
+  createCohort(db, cohortDefinition('steno2-death'));
+}, 60_000);
+
+const request = { cohort: 'steno2_death', family: 'vae' as const, seed: 7, config: { hidden: 12, steps: 24, batchSize: 32, privacy: { epsilon: 3 } }, checkpointEvery: 8 };
+
+describe('a VAE run trained with differential privacy', () => {
+  it('solves its noise for the budget, spends it exactly over its steps, stores what binds it, and generates', async () => {
+    const run = await train(db, request);
+    const repo = new TrainingRepository(db);
+    const { config } = storedConfig(repo.run(run.runId)!.configJson);
+    // 127 training patients: delta 1e-5 (below 1/12,700), batches of 32 as a sampling rate, clip 1.
+    expect(config.privacy).toMatchObject({ epsilon: 3, delta: 1e-5, clip: 1, sampleRate: 32 / 127, steps: 24 });
+    const { sigma, sampleRate } = config.privacy!;
+    expect(epsilonSpent([{ q: sampleRate, sigma, steps: 24 }], 1e-5)).toBeLessThanOrEqual(3);
+    expect(epsilonSpent([{ q: sampleRate, sigma, steps: 24 }], 1e-5)).toBeGreaterThan(2.99);
+    const losses = repo.losses(run.runId);
+    expect(losses).toHaveLength(24);
+    // Epsilon spent grows step by step to the budget; each step drew a Poisson batch of patients.
+    const eps = losses.map((l) => l.losses.epsilon!);
+    eps.slice(1).forEach((e, i) => expect(e).toBeGreaterThan(eps[i]!));
+    expect(eps.at(-1)).toBeCloseTo(epsilonSpent([{ q: sampleRate, sigma, steps: 24 }], 1e-5), 10);
+    const drawn = losses.map((l) => l.losses.patients!);
+    expect(new Set(drawn).size).toBeGreaterThan(1);
+    expect(drawn.reduce((a, b) => a + b, 0) / drawn.length).toBeGreaterThan(20);
+    expect(drawn.reduce((a, b) => a + b, 0) / drawn.length).toBeLessThan(44);
+    const set = await generateSyntheticSet(db, { runId: run.runId, patients: 30 });
+    expect(set.patients).toBe(30);
+  }, 120_000);
+
+  it('is reproducible from its seed and resumes exactly where it stopped', async () => {
+    const repo = new TrainingRepository(db);
+    const whole = await train(db, request);
+    const again = await train(db, request);
+    expect(repo.losses(again.runId).map((l) => l.losses)).toEqual(repo.losses(whole.runId).map((l) => l.losses));
+    let step = 0;
+    const stopped = await train(db, request, { onProgress: (p) => (step = p.step), shouldStop: () => step >= 11 });
+    expect(repo.run(stopped.runId)).toMatchObject({ status: 'cancelled', step: 11 });
+    await resume(db, stopped.runId);
+    const a = repo.losses(whole.runId);
+    const b = repo.losses(stopped.runId);
+    expect(b.map((l) => l.step)).toEqual(a.map((l) => l.step));
+    for (let s = 11; s < a.length; s++) expect(b[s]!.losses, `step ${s + 1}`).toEqual(Object.fromEntries(Object.entries(a[s]!.losses).map(([k, v]) => [k, expect.closeTo(v, 4)])));
+  }, 180_000);
+
+  it('refuses what it cannot keep private or cannot do yet', async () => {
+    await expect(train(db, { ...request, config: { ...request.config, privacy: { epsilon: 3 }, stopping: {} } })).rejects.toThrow('A private run cannot stop on a validation loss');
+    await expect(train(db, { cohort: 'steno2_death', family: 'timegan', config: { steps: 3, privacy: { epsilon: 3 } } })).rejects.toThrow('Differential privacy is for the VAE so far');
+    await expect(train(db, { ...request, config: { ...request.config, privacy: { epsilon: 3, delta: 0.01 } } })).rejects.toThrow('delta 0.01 is not below 1/127');
+    await expect(train(db, { ...request, config: { ...request.config, privacy: { epsilon: -1 } } })).rejects.toThrow('epsilon is the privacy budget, a number above 0');
+    await expect(train(db, { ...request, config: { ...request.config, steps: 100000, privacy: { epsilon: 1e-6 } } })).rejects.toThrow(/the budget is too small\. Raise epsilon/);
+  }, 60_000);
+});
