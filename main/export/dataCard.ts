@@ -83,6 +83,17 @@ function reviewSummary(db: Db, syntheticSetId: number) {
   };
 }
 
+/** What a model trained with differential privacy guarantees, and what it does not cover yet. */
+function privacyLines(configuration: unknown): string[] {
+  const dp = (configuration as { privacy?: { epsilon: number; delta: number; clip: number; sigma: number; sampleRate: number; steps: number } } | undefined)?.privacy;
+  if (!dp) return ['', 'Trained without differential privacy: the privacy audit below is the evidence.'];
+  return [
+    '',
+    `Trained with differential privacy (DP-SGD): (epsilon ${dp.epsilon}, delta ${dp.delta}) over ${dp.steps} steps, each patient in a step's batch with probability ${rounded(dp.sampleRate)}, gradients clipped to ${dp.clip}, noise multiplier ${rounded(dp.sigma)}. ` +
+      "The guarantee covers the training steps; the encoding's fitted transforms (means, ranges, category lists, bins) come from the real data without it.",
+  ];
+}
+
 export function dataCardMarkdown(card: ReturnType<typeof dataCard>): string {
   const h = card.metrics.headline;
   return [
@@ -101,6 +112,7 @@ export function dataCardMarkdown(card: ReturnType<typeof dataCard>): string {
     '',
     '## Model',
     card.model ? `${card.model.family}, run ${card.model.runId}, seed ${card.model.seed}, ${card.model.steps} steps on ${card.model.backend} (${card.model.device}). Configuration: \`${JSON.stringify(card.model.configuration)}\`.` : 'The training run was deleted.',
+    ...privacyLines(card.model?.configuration),
     '',
     '## Synthetic set',
     `${card.syntheticSet.patients} patients, ${card.syntheticSet.measurements} measurements, ${card.syntheticSet.events} events; generation seed ${card.syntheticSet.generationSeed}; plausibility repairs ${JSON.stringify(card.syntheticSet.plausibilityRepairs)}.`,

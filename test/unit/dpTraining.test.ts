@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluate } from '../../main/evaluation/evaluate.js';
+import { exportSyntheticSet } from '../../main/export/exportSet.js';
+import { privacyGate } from '../../main/export/gate.js';
 import { createCohort } from '../../main/cohort/cohortService.js';
 import { epsilonSpent } from '../../main/privacy/rdpAccountant.js';
 import { selectBackend } from '../../main/training/backend.js';
@@ -8,7 +12,7 @@ import { generateSyntheticSet } from '../../main/training/generate.js';
 import { TrainingRepository } from '../../main/store/repositories/trainingRepository.js';
 import type { Db } from '../../main/store/database.js';
 import { cohortDefinition } from '../support/cohorts.js';
-import { freshStore, importWorkedExample } from '../support/store.js';
+import { freshStore, importWorkedExample, tempDir } from '../support/store.js';
 
 let db: Db;
 beforeAll(async () => {
@@ -40,8 +44,14 @@ describe('a VAE run trained with differential privacy', () => {
     expect(new Set(drawn).size).toBeGreaterThan(1);
     expect(drawn.reduce((a, b) => a + b, 0) / drawn.length).toBeGreaterThan(20);
     expect(drawn.reduce((a, b) => a + b, 0) / drawn.length).toBeLessThan(44);
-    const set = await generateSyntheticSet(db, { runId: run.runId, patients: 30 });
-    expect(set.patients).toBe(30);
+    const set = await generateSyntheticSet(db, { runId: run.runId, patients: 60 });
+    expect(set.patients).toBe(60);
+    // Its data card says what the guarantee is, and what it does not cover.
+    const report = await evaluate(db, set.dataset, { posthocSteps: 10 });
+    const exported = await exportSyntheticSet(db, { set: set.dataset, format: 'csv', directory: tempDir(), report, overrideReason: privacyGate(report).passed ? undefined : 'test' });
+    expect(readFileSync(exported.dataCard.markdown, 'utf8')).toMatch(
+      /Trained with differential privacy \(DP-SGD\): \(epsilon 3, delta 0\.00001\) over 24 steps, each patient in a step's batch with probability 0\.252, gradients clipped to 1, noise multiplier [\d.]+\. The guarantee covers the training steps; the encoding's fitted transforms \(means, ranges, category lists, bins\) come from the real data without it\./,
+    );
   }, 120_000);
 
   it('is reproducible from its seed and resumes exactly where it stopped', async () => {

@@ -52,6 +52,7 @@ describe('export of a synthetic set', () => {
       'Observation/bad: reference Patient/nobody does not resolve in the export',
     ]);
     expect(readFileSync(r.dataCard.markdown, 'utf8')).toContain('Every record in this export is synthetic');
+    expect(readFileSync(r.dataCard.markdown, 'utf8')).toContain('Trained without differential privacy: the privacy audit below is the evidence.');
   });
 
   it('OMOP CDM v5.4: the tables load into a fresh SQLite with the DDL and pass referential checks', async () => {
