@@ -19,6 +19,11 @@ export const DROP_ALL = 0.3;
 /** Of the others, the share of attributes hidden one by one (so that any subset of them is a question the model has seen). */
 export const DROP_EACH = 0.3;
 
+/** The batch with its condition input dropped out (dropConditions); a batch without one, or a model without conditions, as it is. */
+export function withDroppedConditions<B extends { size: number; conditions?: Float32Array }>(batch: B, layout: ConditionLayout | undefined, rng: Rng): B {
+  return layout && batch.conditions ? { ...batch, conditions: dropConditions(batch.conditions, batch.size, layout, rng) } : batch;
+}
+
 /** A copy of `c` ([B, K]) with condition dropout: a patient's whole input zeroed with DROP_ALL, else each attribute's group with DROP_EACH. */
 export function dropConditions(c: Float32Array, B: number, layout: ConditionLayout, rng: Rng): Float32Array {
   const out = Float32Array.from(c);

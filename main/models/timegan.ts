@@ -3,7 +3,7 @@ import { packBatch, reorderRows, type MiniBatch } from './minibatch.js';
 import { disposeWeights, type ChannelSpec } from './channels.js';
 import type { Model, ModelPhase, ModelState } from './model.js';
 import { adam } from './optimize.js';
-import { dropConditions, type ConditionLayout } from './conditioning.js';
+import { withDroppedConditions, type ConditionLayout } from './conditioning.js';
 import { Params } from './params.js';
 import type { Rng } from '../common/rng.js';
 import { generateTimeGan } from './timeganGenerate.js';
@@ -79,7 +79,7 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng,
     // Drawn in every phase, so that the stream is where it was in runs trained before.
     const noise = { steps: reorderRows(rng.uniform(T * batch.size * N, 0, 1), order, T), statics: reorderRows(rng.uniform(batch.size * N, 0, 1), order) };
     // Condition dropout, after the noise (a model without conditions draws nothing more); in the packed order.
-    if (conditions && batch.conditions) batch.conditions = reorderRows(dropConditions(drawn.conditions!, drawn.size, conditions, rng), order);
+    if (conditions && batch.conditions) batch.conditions = reorderRows(withDroppedConditions(drawn, conditions, rng).conditions!, order);
     try {
       return tf.tidy(() => {
         const i = net.inputs(packed);

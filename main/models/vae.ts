@@ -3,7 +3,7 @@ import { batchOf, packBatch, reorderRows, stepPosition, type MiniBatch, type Pac
 import { partLoss, lossWeights, disposeWeights, type ChannelSpec, type LossWeights } from './channels.js';
 import { readClock } from './clock.js';
 import { lengthLoss } from './heads.js';
-import { dropConditions, type ConditionLayout } from './conditioning.js';
+import { withDroppedConditions, type ConditionLayout } from './conditioning.js';
 import { privateStep, type PrivateStepSettings } from '../privacy/dpSgd.js';
 import { gaussianOf, posteriorMoments, shrinkToward, type LatentGaussian, type LatentMoments } from './latentPrior.js';
 import type { Model, ModelPhase, ModelState } from './model.js';
@@ -75,14 +75,16 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditi
   const conditionOf = (batch: MiniBatch) => (K ? tf.tensor2d(batch.conditions ?? new Float32Array(batch.size * K), [batch.size, K]) : null);
   const optimizer = adam(config.learningRate);
 
-  /** Per-batch weights of the reconstruction terms (observed values, patterns); disposed after use. */
+  /** The weights of a batch's reconstruction terms (observed values, patterns). */
+  const batchWeights = (packed: NoisyBatch): BatchWeights => ({
+    step: lossWeights(spec.step, packed.x, packed.rows, undefined, packed.previous),
+    statics: lossWeights(spec.statics, packed.batch.statics, packed.batch.size),
+    outcome: lossWeights(spec.outcome, packed.batch.outcomes, packed.batch.size),
+  });
+
+  /** Per-batch weights of the reconstruction terms, disposed after use. */
   function withWeights<T>(packed: NoisyBatch, use: (w: BatchWeights) => T): T {
-    const batch = packed.batch;
-    const w = {
-      step: lossWeights(spec.step, packed.x, packed.rows, undefined, packed.previous),
-      statics: lossWeights(spec.statics, batch.statics, batch.size),
-      outcome: lossWeights(spec.outcome, batch.outcomes, batch.size),
-    };
+    const w = batchWeights(packed);
     try {
       return use(w);
     } finally {
@@ -135,16 +137,10 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditi
    * its posterior noise drawn as a training step draws them. Makes tensors: called inside the gradient's scope.
    */
   function patientLoss(data: TrainingData, patient: number): tf.Scalar {
-    const drawn = batchOf(data, [patient]);
     const eps = rng.normals(Z);
-    const batch = conditions && drawn.conditions ? { ...drawn, conditions: dropConditions(drawn.conditions, 1, conditions, rng) } : drawn;
-    const packed = noisyBatch(batch, eps);
-    const w = {
-      step: lossWeights(spec.step, packed.x, packed.rows, undefined, packed.previous),
-      statics: lossWeights(spec.statics, packed.batch.statics, 1),
-      outcome: lossWeights(spec.outcome, packed.batch.outcomes, 1),
-    };
-    return elbo(packed, w)().total;
+    const packed = noisyBatch(withDroppedConditions(batchOf(data, [patient]), conditions, rng), eps);
+    // The weights are made inside the gradient's scope, which disposes them.
+    return elbo(packed, batchWeights(packed))().total;
   }
 
   function privateTrainStep(patients: readonly number[], data: TrainingData, settings: PrivateStepSettings): Record<string, number> {
@@ -156,8 +152,7 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditi
   /** One step on the negative ELBO. */
   function trainStep(drawn: MiniBatch): Record<string, number> {
     const eps = rng.normals(drawn.size * Z);
-    const batch = conditions && drawn.conditions ? { ...drawn, conditions: dropConditions(drawn.conditions, drawn.size, conditions, rng) } : drawn;
-    const packed = noisyBatch(batch, eps);
+    const packed = noisyBatch(withDroppedConditions(drawn, conditions, rng), eps);
     return withWeights(packed, (w) => tf.tidy(() => optimize(optimizer, net.vars, elbo(packed, w))));
   }
 
@@ -217,10 +212,13 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditi
   // asked for patients meeting a condition, from that of the training patients who meet it, pulled toward the
   // whole split's as if Z more of its patients were among them.
   let latent: LatentGaussian | null = null;
+  // The whole split's moments, kept for the data they were read from: each part of a balanced set fits again.
+  let whole: { data: TrainingData; moments: LatentMoments } | null = null;
   function fitSampler(data: TrainingData, members?: TrainingData): void {
     if (config.architecture !== 2) return;
-    const whole = momentsOf(data);
-    latent = gaussianOf(members ? shrinkToward(momentsOf(members), members.n, whole, Z) : whole, Z);
+    if (whole?.data !== data) whole = { data, moments: momentsOf(data) };
+    const wholeMoments = whole.moments;
+    latent = gaussianOf(members ? shrinkToward(momentsOf(members), members.n, wholeMoments, Z) : wholeMoments, Z);
   }
 
   const phases: ModelPhase<VaePhase>[] = [{ name: 'vae', steps: config.steps, optimizers: ['vae'] }];
