@@ -2,8 +2,8 @@ import { showCohort } from '../cohort/cohortService.js';
 import { num } from '../common/format.js';
 import { Rng } from '../common/rng.js';
 import { decodePatient, outcomeLevel } from '../sequence/decode.js';
-import type { EncodedPatient } from '../sequence/encoding.js';
-import { iterateTimelines } from '../sequence/timeline.js';
+import type { EncodedPatient, Encoding } from '../sequence/encoding.js';
+import { iterateTimelines, type PatientTimeline } from '../sequence/timeline.js';
 import type { Db } from '../store/database.js';
 import { DatasetRepository } from '../store/repositories/datasetRepository.js';
 import { ImportWriter } from '../store/repositories/importWriter.js';
@@ -17,7 +17,8 @@ import { buildModel, conditionsOf, loadTrainingData, modelView, TrainingError } 
 import { balanceParts, type BalanceRequest } from './balance.js';
 import { describeParts, maxDrafts, planParts, ConditionMembers, type SetCondition } from './setCondition.js';
 import { tailsFromShares } from './followUpShare.js';
-import { enforceIncreasingTimes, noViolations, observedRanges, repair, snapToCommon, type ViolationCounts } from './plausibility.js';
+import { enforceIncreasingTimes, noViolations, observedRanges, repair, snapToCommon, type ObservedRanges, type ViolationCounts } from './plausibility.js';
+import type { GeneratedBatch } from '../models/model.js';
 
 export interface GenerateRequest {
   runId: number;
@@ -92,6 +93,7 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   const margin = req.margin ?? 0.1;
   const outcomeTypes = cohort.definition.outcome.events;
   const outcomeEvents = enc.events.filter((f) => outcomeTypes.includes(f.type) || cohort.definition.outcome.competing.includes(f.type));
+  const drafting: DraftContext = { enc, architecture: config.architecture, ranges, margin, outcomeEvents, outcomeTypes };
 
   const datasets = new DatasetRepository(db);
   const source = datasets.find(cohort.dataset)!;
@@ -127,34 +129,9 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
         if (view.followUpEnd !== null) tailsFromShares(g, enc, view.followUpEnd);
         for (let b = 0; b < n && accepted < goal; b++) {
           part.drafts++;
-          const seqWidth = enc.maxLength * enc.stepWidth;
-          const encoded: EncodedPatient = {
-            patientId: accepted + 1,
-            statics: Float64Array.from(g.statics.subarray(b * enc.staticWidth, (b + 1) * enc.staticWidth)),
-            sequence: Float64Array.from(g.sequences.subarray(b * seqWidth, (b + 1) * seqWidth)),
-            length: g.lengths[b]!,
-            outcome: Float64Array.from(g.outcomes.subarray(b * enc.outcomeWidth, (b + 1) * enc.outcomeWidth)),
-            truncated: false,
-          };
           // Counted apart until the patient is kept: a discarded draft's repairs are not the set's.
           const found = noViolations();
-          enforceIncreasingTimes(encoded.sequence, encoded.length, enc, found);
-          // The outcome head says whether the outcome happens. A per-step outcome event would end the
-          // timeline early, so one stays only at the last step and only where the outcome agrees (in real
-          // timelines an outcome counted after the end of follow-up has no event inside). Earlier runs'
-          // outcome heads did not see the last step: their event is placed at the end of follow-up.
-          const outcomeType = outcomeLevel(enc, encoded.outcome).eventType;
-          for (const f of outcomeEvents) {
-            for (let k = 0; k < encoded.length; k++) {
-              const keep = config.architecture === 2 && k === encoded.length - 1 && f.type === outcomeType;
-              if (!keep) encoded.sequence[k * enc.stepWidth + f.offset] = 0;
-            }
-          }
-          const repaired = repair(decodePatient(encoded, enc), enc, ranges, margin, found, outcomeTypes);
-          const tl = config.architecture === 2 ? snapToCommon(repaired, ranges) : repaired;
-          if (config.architecture !== 2 && tl.outcome.status !== 0 && outcomeEvents.some((f) => f.type === tl.outcome.eventType)) {
-            tl.events.push({ time: tl.indexTime + tl.outcome.days, type: tl.outcome.eventType! });
-          }
+          const tl = draftTimeline(g, b, accepted + 1, drafting, found);
           if (part.condition && !meets(part.condition, tl)) continue;
           accepted++;
           for (const rule of Object.keys(found) as (keyof ViolationCounts)[]) violations[rule] += found[rule];
@@ -190,6 +167,47 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   } finally {
     model.dispose();
   }
+}
+
+/** What decoding a draft reads: the encoding, the run's architecture, the training ranges, the outcome's events. */
+interface DraftContext {
+  enc: Encoding;
+  architecture: 2 | undefined;
+  ranges: ObservedRanges;
+  margin: number;
+  outcomeEvents: Encoding['events'];
+  outcomeTypes: string[];
+}
+
+/** Draft `b` of a generated batch as a timeline in real units, checked and repaired by the plausibility rules (violations counted into `found`). */
+function draftTimeline(g: GeneratedBatch, b: number, patientId: number, { enc, architecture, ranges, margin, outcomeEvents, outcomeTypes }: DraftContext, found: ViolationCounts): PatientTimeline {
+  const seqWidth = enc.maxLength * enc.stepWidth;
+  const encoded: EncodedPatient = {
+    patientId,
+    statics: Float64Array.from(g.statics.subarray(b * enc.staticWidth, (b + 1) * enc.staticWidth)),
+    sequence: Float64Array.from(g.sequences.subarray(b * seqWidth, (b + 1) * seqWidth)),
+    length: g.lengths[b]!,
+    outcome: Float64Array.from(g.outcomes.subarray(b * enc.outcomeWidth, (b + 1) * enc.outcomeWidth)),
+    truncated: false,
+  };
+  enforceIncreasingTimes(encoded.sequence, encoded.length, enc, found);
+  // The outcome head says whether the outcome happens. A per-step outcome event would end the
+  // timeline early, so one stays only at the last step and only where the outcome agrees (in real
+  // timelines an outcome counted after the end of follow-up has no event inside). Earlier runs'
+  // outcome heads did not see the last step: their event is placed at the end of follow-up.
+  const outcomeType = outcomeLevel(enc, encoded.outcome).eventType;
+  for (const f of outcomeEvents) {
+    for (let k = 0; k < encoded.length; k++) {
+      const keep = architecture === 2 && k === encoded.length - 1 && f.type === outcomeType;
+      if (!keep) encoded.sequence[k * enc.stepWidth + f.offset] = 0;
+    }
+  }
+  const repaired = repair(decodePatient(encoded, enc), enc, ranges, margin, found, outcomeTypes);
+  const tl = architecture === 2 ? snapToCommon(repaired, ranges) : repaired;
+  if (architecture !== 2 && tl.outcome.status !== 0 && outcomeEvents.some((f) => f.type === tl.outcome.eventType)) {
+    tl.events.push({ time: tl.indexTime + tl.outcome.days, type: tl.outcome.eventType! });
+  }
+  return tl;
 }
 
 /** The refusal of a condition that drafts meet too rarely: what was met, and what would help. */
