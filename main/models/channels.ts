@@ -3,7 +3,8 @@ import type { TrainingData } from './minibatch.js';
 import type { Encoding } from '../sequence/encoding.js';
 import { fitClock, type Clock } from './clock.js';
 import { logisticLoss, softmaxLoss } from './heads.js';
-import { sumAll } from './ops.js';
+import { recordedRows, sumAll } from './ops.js';
+import { recordingPerPatient } from '../privacy/perExample.js';
 import { binCount, binOf, fitBins, valueIn, type OutputBins } from './outputBins.js';
 import type { Rng } from '../common/rng.js';
 import { fitPatterns, patternCount, patternOf, writePattern, type StepPatterns } from './stepPatterns.js';
@@ -196,8 +197,10 @@ const binnedWidth = (g: Group) => binCount(g.bins!) + (g.repeat ? 1 : 0);
 /**
  * Weights for `rows` x part.width targets; `rowWeight` (e.g. step within length)
  * per row, default 1; `previous`, the rows one step earlier, for the "as before" class.
+ * With `owners` (the patient of each row), each term is each patient's own mean, summed
+ * over the patients: the loss a batch of that patient alone has, for every patient at once.
  */
-export function lossWeights(part: PartSpec, target: Float32Array, rows: number, rowWeight?: Float32Array, previous?: Float32Array): LossWeights {
+export function lossWeights(part: PartSpec, target: Float32Array, rows: number, rowWeight?: Float32Array, previous?: Float32Array, owners?: { of: Int32Array; patients: number }): LossWeights {
   const w = part.width;
   const real = new Float32Array(rows * w);
   const binary = new Float32Array(rows * w);
@@ -253,6 +256,15 @@ export function lossWeights(part: PartSpec, target: Float32Array, rows: number, 
       }
     }
   }
+  if (owners) {
+    const perPatient = (a: Float32Array) => ownMeans(a, rows, owners.of, owners.patients);
+    realTotal = perPatient(real);
+    binaryTotal = perPatient(binary);
+    catTotals.forEach((_, i) => (catTotals[i] = perPatient(catW[i]!)));
+    binTotals.forEach((_, i) => (binTotals[i] = perPatient(binW[i]!)));
+    patternTotal = perPatient(patternW);
+    pairTotal = perPatient(pairW);
+  }
   return {
     real: tf.tensor2d(real, [rows, w]),
     binary: tf.tensor2d(binary, [rows, w]),
@@ -267,6 +279,22 @@ export function lossWeights(part: PartSpec, target: Float32Array, rows: number, 
     patternTotal,
     pairTotal,
   };
+}
+
+/**
+ * Divides a term's weights ([rows, k]) by the total of their patient's rows, in place, so that the
+ * weighted sum is the sum of each patient's weighted mean; returns the term's total then (1 where
+ * some patient has a weight, else 0: the term counts, or not, as a total above 0 does).
+ */
+function ownMeans(weights: Float32Array, rows: number, owner: Int32Array, patients: number): number {
+  const k = rows ? weights.length / rows : 0;
+  const totals = new Float64Array(patients);
+  for (let n = 0; n < rows; n++) for (let j = 0; j < k; j++) totals[owner[n]!]! += weights[n * k + j]!;
+  for (let n = 0; n < rows; n++) {
+    const total = totals[owner[n]!]!;
+    for (let j = 0; j < k; j++) weights[n * k + j] = total > 0 ? weights[n * k + j]! / total : 0;
+  }
+  return totals.some((t) => t > 0) ? 1 : 0;
 }
 
 export function disposeWeights(lw: LossWeights): void {
@@ -291,7 +319,8 @@ export function partLoss(part: PartSpec, head: tf.Tensor2D, target: tf.Tensor2D,
   if (lw.realTotal > 0) {
     const squared = tf.square(tf.sub(logits, target));
     // With a learned log-variance per channel, the Gaussian negative log-likelihood (up to a constant).
-    const nll = logVar ? tf.mul(0.5, tf.add(tf.mul(squared, tf.exp(tf.neg(logVar))), logVar)) : squared;
+    const lv = logVar && recordingPerPatient() ? recordedRows(logVar as tf.Variable, head.shape[0]) : logVar;
+    const nll = lv ? tf.mul(0.5, tf.add(tf.mul(squared, tf.exp(tf.neg(lv))), lv)) : squared;
     terms.push(tf.div(tf.sum(tf.mul(lw.real, nll)), lw.realTotal));
   }
   if (lw.binaryTotal > 0) {

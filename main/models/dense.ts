@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Params } from './params.js';
+import { addPerPatient, perExampleOuter, recordingPerPatient } from '../privacy/perExample.js';
 
 export interface DenseWeights {
   w: tf.Variable;
@@ -11,7 +12,7 @@ export function denseParams(p: Params, name: string, inDim: number, outDim: numb
 }
 
 export function dense(d: DenseWeights, x: tf.Tensor2D, activation: 'linear' | 'relu' | 'tanh' | 'sigmoid' = 'linear'): tf.Tensor2D {
-  const y = tf.add(tf.matMul(x, d.w), d.b) as tf.Tensor2D;
+  const y = recordingPerPatient() ? recordedLinear(d, x) : (tf.add(tf.matMul(x, d.w), d.b) as tf.Tensor2D);
   switch (activation) {
     case 'linear':
       return y;
@@ -39,4 +40,22 @@ export function mlp(m: MlpWeights, x: tf.Tensor2D, last: 'linear' | 'sigmoid' | 
   let y = x;
   m.layers.forEach((l, i) => (y = dense(l, y, i + 1 < m.layers.length ? 'relu' : last)));
   return y;
+}
+
+/** x W + b whose backward pass records each patient's gradients of W and b (privacy/perExample.ts): the same values. */
+function recordedLinear(d: DenseWeights, input: tf.Tensor2D): tf.Tensor2D {
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [x, w, b] = args as tf.Tensor2D[];
+    const save = args[3] as (t: tf.Tensor[]) => void;
+    save([x!, w!]);
+    return {
+      value: tf.add(tf.matMul(x!, w!), b!) as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => {
+        addPerPatient(d.w.name, perExampleOuter(sx!, dy));
+        addPerPatient(d.b.name, perExampleOuter(null, dy));
+        return [tf.matMul(dy as tf.Tensor2D, sw as tf.Tensor2D, false, true), tf.matMul(sx as tf.Tensor2D, dy as tf.Tensor2D, true, false), tf.sum(dy, 0)];
+      },
+    };
+  });
+  return op(input, d.w, d.b) as tf.Tensor2D;
 }

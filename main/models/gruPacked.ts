@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { cellForward, cellStepBack, columnSums, k, newCellTape, recordingGradients, savedTape, stackRows, tapeToSave, type CellTape, type Gates, type GruWeights } from './gru.js';
 import { matMulsTransposeA } from './ops.js';
 import { packRows } from './minibatch.js';
+import { addPerPatient as recordPart, perExampleOuter, recordingPerPatient } from '../privacy/perExample.js';
 
 /*
  * The GRU over packed sequences (PyTorch's pack_padded_sequence): for a batch
@@ -38,7 +39,7 @@ export function runGruPacked(w: GruWeights, x: tf.Tensor2D, counts: readonly num
     });
   }
   const rows = counts.reduce((a, b) => a + b, 0);
-  const out = packedSequence(counts, inputGradient, at)(x, h0, w.wz, w.wr, w.wh, w.uz, w.ur, w.uh, w.bz, w.br, w.bh, values) as tf.Tensor2D;
+  const out = packedSequence(counts, inputGradient, at, recordingPerPatient() ? w : null)(x, h0, w.wz, w.wr, w.wh, w.uz, w.ur, w.uh, w.bz, w.br, w.bh, values) as tf.Tensor2D;
   return { packed: tf.slice(out, [0, 0], [rows, w.hidden]), last: tf.slice(out, [rows, 0], [h0.shape[0], w.hidden]) };
 }
 
@@ -182,7 +183,7 @@ function unpackRows(packed: Float32Array, cols: number, batch: number, counts: r
  * after it: its state then is its last state, and the gradient of that last
  * state joins the backward pass there.
  */
-function packedSequence(counts: readonly number[], inputGradient: boolean, at: number): (...args: tf.Tensor[]) => tf.Tensor {
+function packedSequence(counts: readonly number[], inputGradient: boolean, at: number, recordFor: GruWeights | null): (...args: tf.Tensor[]) => tf.Tensor {
   const steps = counts.filter((c) => c > 0).length;
   const rows = counts.reduce((a, b) => a + b, 0);
   // After step t the first next(t) patients go on; rows next(t)..counts[t]-1 end there.
@@ -243,6 +244,7 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, at: n
         const cuts = [swz!, swr!, swh!].map((wg) => cutWeights(wg, at, Dc));
         // A patient's columns reach every one of its steps: their gradients sum its rows' (per gate).
         const perPatient = Dc > 0 ? [DZ, DR, DH].map((G) => tf.tensor2d(sumPerPatient(G.dataSync() as Float32Array, counts, B, H), [B, H])) : null;
+        if (recordFor) recordPerPatient(recordFor, { xs: xs!, prevPacked: prevPacked!, resetPrev: resetPrev!, sp: sp! }, [DZ, DR, DH], perPatient, at);
         const stepGrads = matMulsTransposeA(xs!, [DZ, DR, DH]);
         const patientGrads = perPatient ? matMulsTransposeA(sp!, perPatient) : null;
         const weightGrad = (g: number) => joinWeights(stepGrads[g]!, patientGrads ? patientGrads[g]! : null, at);
@@ -269,4 +271,28 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, at: n
       },
     };
   });
+}
+
+/**
+ * Each patient's gradients of a packed run's weights (privacy/perExample.ts), from what its backward pass
+ * multiplies: the packed inputs, the states before each step and r h, by the gates' pre-activation
+ * gradients [DZ, DR, DH]; a patient's own columns (rows at..at+Dc-1 of the input weights) by `perPatient`.
+ */
+function recordPerPatient(w: GruWeights, saved: { xs: tf.Tensor; prevPacked: tf.Tensor; resetPrev: tf.Tensor; sp: tf.Tensor }, gates: tf.Tensor[], perPatient: tf.Tensor[] | null, at: number): void {
+  const inputs = [w.wz, w.wr, w.wh];
+  gates.forEach((G, g) => {
+    const step = perExampleOuter(saved.xs, G);
+    const patient = perPatient ? perExampleOuter(saved.sp, perPatient[g]!) : null;
+    recordPart(inputs[g]!.name, patient ? joinPerPatient(step, patient, at) : step);
+  });
+  recordPart(w.uz.name, perExampleOuter(saved.prevPacked, gates[0]!));
+  recordPart(w.ur.name, perExampleOuter(saved.prevPacked, gates[1]!));
+  recordPart(w.uh.name, perExampleOuter(saved.resetPrev, gates[2]!));
+  [w.bz, w.br, w.bh].forEach((b, g) => recordPart(b.name, perExampleOuter(null, gates[g]!)));
+}
+
+/** joinWeights per patient: [B, Dx, H] and [B, Dc, H] to [B, Dx + Dc, H], the patient's rows at `at`. */
+function joinPerPatient(step: tf.Tensor3D, patient: tf.Tensor3D, at: number): tf.Tensor {
+  const [B, Dx, H] = step.shape;
+  return tf.concat([...(at > 0 ? [tf.slice(step, [0, 0, 0], [B, at, H])] : []), patient, ...(at < Dx ? [tf.slice(step, [0, at, 0], [B, Dx - at, H])] : [])], 1);
 }

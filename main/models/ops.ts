@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { nativeKernelsInUse } from './nativeKernels.js';
+import { addPerPatient, perExampleOuter } from '../privacy/perExample.js';
 
 /**
  * Sum of scalars or same-shape tensors, in pairs: never `tf.addN` of many
@@ -63,4 +64,22 @@ export function matMulsTransposeA(a: tf.Tensor, bs: tf.Tensor[]): tf.Tensor2D[] 
   if (nativeKernelsInUse()) return bs.map((b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, true, false));
   const aT = tf.transpose(a as tf.Tensor2D);
   return bs.map((b) => tf.matMul(aT, b as tf.Tensor2D));
+}
+
+/**
+ * A weight vector [n] repeated on `rows` rows ([rows, n]), whose backward pass records each patient's
+ * gradient of it (privacy/perExample.ts): what a broadcast of the vector over a batch's rows computes.
+ */
+export function recordedRows(v: tf.Variable, rows: number): tf.Tensor2D {
+  const op = tf.customGrad((...args: unknown[]) => {
+    const x = args[0] as tf.Tensor1D;
+    return {
+      value: tf.tile(tf.reshape(x, [1, -1]), [rows, 1]) as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor) => {
+        addPerPatient(v.name, perExampleOuter(null, dy));
+        return tf.sum(dy, 0);
+      },
+    };
+  });
+  return op(v) as tf.Tensor2D;
 }

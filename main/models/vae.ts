@@ -4,7 +4,8 @@ import { partLoss, lossWeights, disposeWeights, type ChannelSpec, type LossWeigh
 import { readClock } from './clock.js';
 import { lengthLoss } from './heads.js';
 import { withDroppedConditions, type ConditionLayout } from './conditioning.js';
-import { privateStep, type PrivateStepSettings } from '../privacy/dpSgd.js';
+import { onePassPerPatient, privateStep, type PrivateStepSettings } from '../privacy/dpSgd.js';
+import { perPatientGradients, rowOwners, type PerPatientGradients, type RowLayout } from '../privacy/perExample.js';
 import { gaussianOf, posteriorMoments, shrinkToward, type LatentGaussian, type LatentMoments } from './latentPrior.js';
 import type { Model, ModelPhase, ModelState } from './model.js';
 import { adam, optimize, type LossParts } from './optimize.js';
@@ -75,16 +76,23 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditi
   const conditionOf = (batch: MiniBatch) => (K ? tf.tensor2d(batch.conditions ?? new Float32Array(batch.size * K), [batch.size, K]) : null);
   const optimizer = adam(config.learningRate);
 
-  /** The weights of a batch's reconstruction terms (observed values, patterns). */
-  const batchWeights = (packed: NoisyBatch): BatchWeights => ({
-    step: lossWeights(spec.step, packed.x, packed.rows, undefined, packed.previous),
-    statics: lossWeights(spec.statics, packed.batch.statics, packed.batch.size),
-    outcome: lossWeights(spec.outcome, packed.batch.outcomes, packed.batch.size),
-  });
+  /**
+   * The weights of a batch's reconstruction terms (observed values, patterns); with `layout`, each
+   * patient's own means (lossWeights' owners), for the sum of the patients' own losses.
+   */
+  const batchWeights = (packed: NoisyBatch, layout?: RowLayout): BatchWeights => {
+    const B = packed.batch.size;
+    const own = (rows: number) => (layout ? { of: rowOwners(layout, rows), patients: B } : undefined);
+    return {
+      step: lossWeights(spec.step, packed.x, packed.rows, undefined, packed.previous, own(packed.rows)),
+      statics: lossWeights(spec.statics, packed.batch.statics, B, undefined, undefined, own(B)),
+      outcome: lossWeights(spec.outcome, packed.batch.outcomes, B, undefined, undefined, own(B)),
+    };
+  };
 
   /** Per-batch weights of the reconstruction terms, disposed after use. */
-  function withWeights<T>(packed: NoisyBatch, use: (w: BatchWeights) => T): T {
-    const w = batchWeights(packed);
+  function withWeights<T>(packed: NoisyBatch, use: (w: BatchWeights) => T, layout?: RowLayout): T {
+    const w = batchWeights(packed, layout);
     try {
       return use(w);
     } finally {
@@ -96,9 +104,11 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditi
 
   /**
    * The negative ELBO of a batch with posterior noise `eps`: reconstruction of steps, statics,
-   * outcome and length, plus beta times the KL term. Makes tensors: call inside a tidy scope.
+   * outcome and length, plus beta times the KL term; with `sum`, summed over the patients instead
+   * of averaged (the weights then each patient's own means: see batchWeights). Makes tensors:
+   * call inside a tidy scope.
    */
-  function elbo(packed: NoisyBatch, w: BatchWeights): () => LossParts {
+  function elbo(packed: NoisyBatch, w: BatchWeights, sum = false): () => LossParts {
     const { batch, eps } = packed;
     const B = batch.size;
     const x = tf.tensor2d(batch.x, [T * B, C]);
@@ -125,28 +135,44 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditi
       const step = partLoss(spec.step, stepLogits, xPacked, w.step, net.stepLogVar);
       const stat = partLoss(spec.statics, withinLogits(net.staticWithin, net.staticLogits(z), statics), statics, w.statics, net.staticLogVar);
       const outcome = partLoss(spec.outcome, outcomeLogits, outcomes, w.outcome, net.outcomeLogVar);
-      const length = lengthLoss(net.lengthLogits(z), lengthTarget);
-      const kl = tf.mean(tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logVar), tf.square(mu)), tf.exp(logVar)), 1))) as tf.Scalar;
+      const perPatientMean = lengthLoss(net.lengthLogits(z), lengthTarget);
+      const length = sum ? (tf.mul(perPatientMean, B) as tf.Scalar) : perPatientMean;
+      const klEach = tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logVar), tf.square(mu)), tf.exp(logVar)), 1));
+      const kl = (sum ? tf.sum(klEach) : tf.mean(klEach)) as tf.Scalar;
       const total = sumAll([step, stat, outcome, length, tf.mul(kl, config.beta) as tf.Scalar]);
       return { total, parts: { step, statics: stat, outcome, length, kl } };
     };
   }
 
   /**
-   * One patient's negative ELBO, for DP-SGD: a batch of that patient alone, its condition dropped out and
-   * its posterior noise drawn as a training step draws them. Makes tensors: called inside the gradient's scope.
+   * The own gradients of a share of a private step's patients, for DP-SGD: their posterior noise drawn
+   * and their conditions dropped out as a training step draws them, then each patient's negative ELBO
+   * differentiated, all in one batched pass that records each patient's gradients (the default), or
+   * one pass per patient (`onePass`: the exact baseline, the same draws and the same gradients).
    */
-  function patientLoss(data: TrainingData, patient: number): tf.Scalar {
-    const eps = rng.normals(Z);
-    const packed = noisyBatch(withDroppedConditions(batchOf(data, [patient]), conditions, rng), eps);
-    // The weights are made inside the gradient's scope, which disposes them.
-    return elbo(packed, batchWeights(packed))().total;
+  function ownGradients(data: TrainingData, share: number[], method: PrivateStepSettings['method']): PerPatientGradients {
+    const eps = rng.normals(share.length * Z);
+    const drawn = withDroppedConditions(batchOf(data, share), conditions, rng);
+    if (method === 'onePass') {
+      const K = conditions?.width ?? 0;
+      return onePassPerPatient(net.vars, share.map((_, i) => i), (i) => {
+        const one = batchOf(data, [share[i]!]);
+        const packed = noisyBatch(drawn.conditions ? { ...one, conditions: drawn.conditions.slice(i * K, (i + 1) * K) } : one, eps.slice(i * Z, (i + 1) * Z));
+        // The weights are made inside the gradient's scope, which disposes them.
+        return elbo(packed, batchWeights(packed))().total;
+      });
+    }
+    const packed = noisyBatch(drawn, eps);
+    const layout = { patients: share.length, counts: packed.counts };
+    return withWeights(packed, (w) => perPatientGradients(net.vars, layout, () => elbo(packed, w, true)().total), layout);
   }
 
   function privateTrainStep(patients: readonly number[], data: TrainingData, settings: PrivateStepSettings): Record<string, number> {
-    const { norms, losses } = privateStep(optimizer, net.vars, patients, (p) => patientLoss(data, p), settings, (k) => rng.normals(k));
-    const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-    return { total: mean(losses), patients: patients.length, clipped: norms.length ? norms.filter((n) => n > settings.clip).length / norms.length : 0 };
+    // Shares of the step's patients small enough that their gradients, one copy of the weights each, stay under ~128 MiB.
+    const share = Math.max(8, Math.floor(32_000_000 / Math.max(1, p.count())));
+    const shares = Array.from({ length: Math.ceil(patients.length / share) }, (_, i) => patients.slice(i * share, (i + 1) * share));
+    const { norms, lossSum } = privateStep(optimizer, net.vars, shares.map((s) => () => ownGradients(data, s, settings.method)), settings, (k) => rng.normals(k));
+    return { total: patients.length ? lossSum / patients.length : 0, patients: patients.length, clipped: norms.length ? norms.filter((n) => n > settings.clip).length / norms.length : 0 };
   }
 
   /** One step on the negative ELBO. */

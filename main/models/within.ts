@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { withinOrder, type PartSpec } from './channels.js';
 import { readOut } from './ops.js';
 import type { Params } from './params.js';
+import { addPerPatient, perExampleOuter, recordingPerPatient } from '../privacy/perExample.js';
 
 /*
  * Heads autoregressive within a part (architecture 2): a learnt matrix, masked
@@ -24,7 +25,27 @@ export function within(p: Params, name: string, part: PartSpec): Within {
 export function withinLogits(w: Within | null, logits: tf.Tensor2D, target: tf.Tensor2D): tf.Tensor2D {
   if (!w) return logits;
   const [rows, cols] = w.weights.shape as [number, number];
-  return tf.add(logits, tf.matMul(target, tf.mul(w.weights, tf.tensor2d(w.mask, [rows, cols])))) as tf.Tensor2D;
+  const mask = tf.tensor2d(w.mask, [rows, cols]);
+  if (recordingPerPatient()) return tf.add(logits, recordedMaskedProduct(w, target, mask)) as tf.Tensor2D;
+  return tf.add(logits, tf.matMul(target, tf.mul(w.weights, mask))) as tf.Tensor2D;
+}
+
+/** target (W ⊙ mask) whose backward pass records each patient's gradient of W (privacy/perExample.ts); target is data. */
+function recordedMaskedProduct(w: Within, target: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [x, weights] = args as tf.Tensor2D[];
+    const save = args[2] as (t: tf.Tensor[]) => void;
+    const masked = tf.mul(weights!, mask);
+    save([x!, masked, mask]);
+    return {
+      value: tf.matMul(x!, masked),
+      gradFunc: (dy: tf.Tensor, [sx, sMasked, sMask]: tf.Tensor[]) => {
+        addPerPatient(w.weights.name, tf.mul(perExampleOuter(sx!, dy), sMask!));
+        return [tf.matMul(dy as tf.Tensor2D, sMasked as tf.Tensor2D, false, true), tf.mul(tf.matMul(sx as tf.Tensor2D, dy as tf.Tensor2D, true, false), sMask!)];
+      },
+    };
+  });
+  return op(target, w.weights) as tf.Tensor2D;
 }
 
 /** The masked matrix as generation reads it. */

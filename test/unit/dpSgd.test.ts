@@ -7,7 +7,7 @@ import { gruParams, runGru } from '../../main/models/gru.js';
 import { batchOf, type TrainingData } from '../../main/models/minibatch.js';
 import { adam } from '../../main/models/optimize.js';
 import { Params } from '../../main/models/params.js';
-import { poissonSample, privateGradients, privateStep } from '../../main/privacy/dpSgd.js';
+import { onePassPerPatient, poissonSample, privateGradients, privateStep } from '../../main/privacy/dpSgd.js';
 import { selectBackend } from '../../main/training/backend.js';
 import { loadTrainingData } from '../../main/training/engine.js';
 import { cohortDefinition } from '../support/cohorts.js';
@@ -53,23 +53,25 @@ function gradientOf(p: number): Float32Array[] {
 const normOf = (g: Float32Array[]) => Math.sqrt(g.reduce((s, x) => s + x.reduce((a, v) => a + v * v, 0), 0));
 const read = (grads: tf.NamedTensorMap) => vars.map((v) => Float32Array.from(grads[v.name]!.dataSync() as Float32Array));
 const zeros = (k: number) => new Float32Array(k);
+/** The patients' own gradients, one backward pass each (the exact baseline), as the one batch privateGradients reads. */
+const own = (patients: number[]) => [() => onePassPerPatient(vars, patients, lossOf)];
 
 describe('DP-SGD', () => {
   it("clips each patient's gradient to the norm, over all the variables together, and sums them", () => {
     const patients = [0, 1, 2, 3, 4, 5, 6, 7];
-    const own = patients.map(gradientOf);
-    const norms = own.map(normOf);
+    const mine = patients.map(gradientOf);
+    const norms = mine.map(normOf);
     // A clipping norm between the patients' norms: some are clipped, some are not.
     const clip = [...norms].sort((a, b) => a - b)[4]!;
-    const { grads, norms: reported } = privateGradients(vars, patients, lossOf, { clip, sigma: 0, expectedBatch: 1 }, zeros);
+    const { grads, norms: reported } = privateGradients(vars, own(patients), { clip, sigma: 0, expectedBatch: 1 }, zeros);
     reported.forEach((n, i) => expect(n).toBeCloseTo(norms[i]!, 4));
     const got = read(grads);
     tf.dispose(grads);
-    const want = own[0]!.map((x, k) => x.map((_, j) => own.reduce((s, g, i) => s + g[k]![j]! * Math.min(1, clip / norms[i]!), 0)));
+    const want = mine[0]!.map((x, k) => x.map((_, j) => mine.reduce((s, g, i) => s + g[k]![j]! * Math.min(1, clip / norms[i]!), 0)));
     got.forEach((x, k) => x.forEach((v, j) => expect(v).toBeCloseTo(want[k]![j]!, 5)));
     // One patient alone: its clipped gradient has a norm of at most the clip.
     for (const p of patients) {
-      const single = privateGradients(vars, [p], lossOf, { clip, sigma: 0, expectedBatch: 1 }, zeros);
+      const single = privateGradients(vars, own([p]), { clip, sigma: 0, expectedBatch: 1 }, zeros);
       expect(normOf(read(single.grads))).toBeLessThanOrEqual(clip * (1 + 1e-5));
       tf.dispose(single.grads);
     }
@@ -78,9 +80,9 @@ describe('DP-SGD', () => {
   it('adds Gaussian noise of sd sigma x clip to every coordinate, divided by the expected batch', () => {
     const patients = [10, 11, 12];
     const s = { clip: 0.5, sigma: 2, expectedBatch: 4 };
-    const quiet = privateGradients(vars, patients, lossOf, { ...s, sigma: 0 }, zeros);
+    const quiet = privateGradients(vars, own(patients), { ...s, sigma: 0 }, zeros);
     const stream = new Rng(9);
-    const noisy = privateGradients(vars, patients, lossOf, s, (k) => stream.normals(k));
+    const noisy = privateGradients(vars, own(patients), s, (k) => stream.normals(k));
     const a = read(quiet.grads).flatMap((x) => [...x]);
     const b = read(noisy.grads).flatMap((x) => [...x]);
     tf.dispose([quiet.grads, noisy.grads]);
@@ -92,10 +94,10 @@ describe('DP-SGD', () => {
     expect(sd).toBeGreaterThan(0.9);
     expect(sd).toBeLessThan(1.1);
     // An empty Poisson draw still releases noise: the mechanism's output whatever the sample.
-    const none = privateGradients(vars, [], lossOf, s, (k) => stream.normals(k));
+    const none = privateGradients(vars, [], s, (k) => stream.normals(k));
     expect(normOf(read(none.grads))).toBeGreaterThan(0);
     tf.dispose(none.grads);
-    expect(() => privateGradients(vars, [], lossOf, { ...s, clip: 0 }, zeros)).toThrow('clipping norm above 0');
+    expect(() => privateGradients(vars, [], { ...s, clip: 0 }, zeros)).toThrow('clipping norm above 0');
   });
 
   it('draws patients by Poisson sampling at rate q, reproducibly from the seed', () => {
@@ -116,7 +118,7 @@ describe('DP-SGD', () => {
       const start = mean();
       for (let step = 0; step < 25; step++) {
         const patients = poissonSample(data.n, 0.25, () => rng.next());
-        privateStep(optimizer, vars, patients, lossOf, { clip: 1, sigma: 0.5, expectedBatch: 0.25 * data.n }, (k) => rng.normals(k));
+        privateStep(optimizer, vars, own(patients), { clip: 1, sigma: 0.5, expectedBatch: 0.25 * data.n }, (k) => rng.normals(k));
       }
       const end = mean();
       const weights = vars.map((v) => Float32Array.from(v.dataSync() as Float32Array));

@@ -1,0 +1,174 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/*
+ * Per-patient gradients from one batched backward pass (issue 16, item 1), for
+ * DP-SGD: TensorFlow.js has no vmap, and a backward pass per patient costs
+ * about what a whole batch's does (the time is in kernel calls, not
+ * arithmetic). Every weight of the models here reaches a patient's loss
+ * through a product x W (dense layers, the GRU gates, the within-step
+ * matrix) or as a bias or vector added to each row, and no row mixes two
+ * patients. So the gradient of a batch's summed loss for W is a sum over rows
+ * of x_r ⊗ g_r (x the layer's input row, g the gradient reaching its output
+ * row), and the patient's own gradient is that sum over its rows alone. The
+ * ops that use a weight record, while a recorder is active, each patient's
+ * sum over its rows (perExampleOuter); the patient's gradients are then exact,
+ * not estimated. A weight used by an op that does not record would be missed:
+ * perPatientGradients checks that the patients' gradients add up to the
+ * batch's own for every weight, and refuses the step where they do not.
+ */
+
+/** Where a batch's rows come from: `patients` patients sorted by length, longest first, and per step how many have it (packed rows, see packBatch). */
+export interface RowLayout {
+  patients: number;
+  counts: readonly number[];
+}
+
+/** Per patient of a batch, the gradient of its own loss for each weight ([B, weight size], by weight name); and the sum of their losses. */
+export interface PerPatientGradients {
+  patients: number;
+  grads: Map<string, tf.Tensor2D>;
+  lossSum: number;
+}
+
+/**
+ * For a batch's rows of one kind (one per patient, or the packed steps), the row each patient's
+ * k-th row is, padded to the most rows a patient has with `rows` (a row of zeros appended).
+ */
+interface RowOwners {
+  index: Int32Array;
+  perPatient: number;
+}
+
+function ownersOf(layout: RowLayout, rows: number): RowOwners {
+  const B = layout.patients;
+  const packedRows = layout.counts.reduce((a, c) => a + c, 0);
+  // A batch whose every patient has one step has as many packed rows as patients: both layouts then put patient b at row b.
+  if (rows === B) return { index: Int32Array.from({ length: B }, (_, b) => b), perPatient: 1 };
+  if (rows !== packedRows) throw new Error(`A weight's input has ${rows} rows, neither the batch's ${B} patients nor its ${packedRows} packed steps: its per-patient gradient cannot be read.`);
+  const steps = layout.counts.filter((c) => c > 0).length;
+  const index = new Int32Array(B * steps).fill(rows);
+  let first = 0;
+  layout.counts.forEach((count, t) => {
+    // Step t's rows are its first `count` patients, in order.
+    for (let b = 0; b < count; b++) index[b * steps + t] = first + b;
+    first += count;
+  });
+  return { index, perPatient: steps };
+}
+
+/** The patient each of a batch's `rows` rows belongs to (one row per patient, or the packed steps). */
+export function rowOwners(layout: RowLayout, rows: number): Int32Array {
+  const { index } = ownersOf(layout, rows);
+  const owner = new Int32Array(rows);
+  index.forEach((row, k) => {
+    if (row < rows) owner[row] = Math.floor(k / (index.length / layout.patients));
+  });
+  return owner;
+}
+
+/** A [rows, n] tensor as [B, rows a patient has at most, n], each patient's rows in order, zeros after them. */
+function perPatientRows(x: tf.Tensor, owners: RowOwners, B: number): tf.Tensor3D {
+  const n = x.shape[1]!;
+  if (owners.perPatient === 1 && x.shape[0] === B) return tf.reshape(x, [B, 1, n]);
+  const padded = tf.concat([x as tf.Tensor2D, tf.zeros([1, n])], 0);
+  return tf.reshape(tf.gather(padded, tf.tensor1d(owners.index, 'int32')), [B, owners.perPatient, n]);
+}
+
+class Recorder {
+  readonly pieces = new Map<string, tf.Tensor[]>();
+  private readonly owners = new Map<number, RowOwners>();
+
+  constructor(readonly layout: RowLayout) {}
+
+  rowsOf(rows: number): RowOwners {
+    let o = this.owners.get(rows);
+    if (!o) this.owners.set(rows, (o = ownersOf(this.layout, rows)));
+    return o;
+  }
+
+  add(name: string, piece: tf.Tensor): void {
+    const list = this.pieces.get(name) ?? [];
+    list.push(tf.keep(tf.reshape(piece, [this.layout.patients, -1])));
+    this.pieces.set(name, list);
+  }
+
+  dispose(): void {
+    for (const list of this.pieces.values()) tf.dispose(list);
+    this.pieces.clear();
+  }
+}
+
+let active: Recorder | null = null;
+
+/** Whether the ops that use weights are to record per-patient gradients (inside perPatientGradients' backward pass). */
+export const recordingPerPatient = (): boolean => active !== null;
+
+/**
+ * Each patient's sum over its rows of x_r ⊗ g_r, [B, in, out], for a product x W whose output's gradient
+ * is g ([rows, in] and [rows, out]); x null: a bias added to each row ([B, 1, out], the sum of its rows of g).
+ */
+export function perExampleOuter(x: tf.Tensor | null, g: tf.Tensor): tf.Tensor3D {
+  const r = active!;
+  const owners = r.rowsOf(g.shape[0]!);
+  const gp = perPatientRows(g, owners, r.layout.patients);
+  if (x === null) return tf.sum(gp, 1, true) as tf.Tensor3D;
+  return tf.matMul(perPatientRows(x, owners, r.layout.patients), gp, true, false);
+}
+
+/** Adds to weight `name`'s per-patient gradient a part ([B, ...] in the weight's element order): called by an op's backward pass while recording. */
+export function addPerPatient(name: string, piece: tf.Tensor): void {
+  if (!active) throw new Error('addPerPatient called with no recorder active');
+  active.add(name, piece);
+}
+
+/**
+ * The per-patient gradients of `vars` from one backward pass of `loss`, the sum of the batch's
+ * patients' own losses (its rows laid out as `layout`). Refuses (throws) where the patients'
+ * gradients of a weight do not add up to the batch's: an op used that weight without recording.
+ */
+export function perPatientGradients(vars: tf.Variable[], layout: RowLayout, loss: () => tf.Scalar): PerPatientGradients {
+  if (active) throw new Error('per-patient gradients are already being recorded');
+  const recorder = new Recorder(layout);
+  active = recorder;
+  let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+  try {
+    result = tf.variableGrads(loss, vars);
+  } catch (err) {
+    recorder.dispose();
+    throw err;
+  } finally {
+    active = null;
+  }
+  const grads = new Map<string, tf.Tensor2D>();
+  const lossSum = result.value.dataSync()[0]!;
+  try {
+    for (const v of vars) {
+      const pieces = recorder.pieces.get(v.name) ?? [];
+      const whole = result.grads[v.name];
+      // A copy even of a lone part: the recorder's parts are disposed below.
+      const g = tf.tidy(() => (pieces.length ? pieces.slice(1).reduce((a, b) => tf.add(a, b), tf.clone(pieces[0]!)) : tf.zeros([layout.patients, v.size])) as tf.Tensor2D);
+      grads.set(v.name, g);
+      checkAddsUp(v.name, g, whole);
+    }
+  } catch (err) {
+    tf.dispose([...grads.values()]);
+    throw err;
+  } finally {
+    recorder.dispose();
+    tf.dispose(result.value);
+    tf.dispose(Object.values(result.grads));
+  }
+  return { patients: layout.patients, grads, lossSum };
+}
+
+/** Throws unless the patients' gradients of a weight ([B, size]) sum to the batch's (to float32 rounding). */
+function checkAddsUp(name: string, perPatient: tf.Tensor2D, batch: tf.Tensor | undefined): void {
+  const [gap, scale] = tf.tidy(() => {
+    const summed = tf.sum(perPatient, 0);
+    const whole = batch ? tf.reshape(batch, [-1]) : tf.zerosLike(summed);
+    return [tf.max(tf.abs(tf.sub(summed, whole))).dataSync()[0]!, tf.max(tf.abs(whole)).dataSync()[0]!];
+  });
+  if (gap > 1e-3 * Math.max(scale, 1e-3)) {
+    throw new Error(`The patients' own gradients of weight "${name}" do not add up to the batch's (largest difference ${gap.toExponential(2)}): an op uses it without recording per-patient gradients, and a private step cannot clip what it does not see.`);
+  }
+}

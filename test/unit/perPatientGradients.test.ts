@@ -1,0 +1,151 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createCohort } from '../../main/cohort/cohortService.js';
+import { Rng } from '../../main/common/rng.js';
+import { lossWeights, disposeWeights, partLoss, channelSpec } from '../../main/models/channels.js';
+import { dense, denseParams } from '../../main/models/dense.js';
+import { gruParams } from '../../main/models/gru.js';
+import { runGruPacked } from '../../main/models/gruPacked.js';
+import { batchOf, packBatch, type TrainingData } from '../../main/models/minibatch.js';
+import { Params } from '../../main/models/params.js';
+import { within, withinLogits } from '../../main/models/within.js';
+import { onePassPerPatient, poissonSample } from '../../main/privacy/dpSgd.js';
+import { perPatientGradients, rowOwners, type PerPatientGradients } from '../../main/privacy/perExample.js';
+import { selectBackend } from '../../main/training/backend.js';
+import { conditionAttributes, conditionNames as cohortConditions, conditionRow, stackRows } from '../../main/training/conditionInput.js';
+import { defaultConfig } from '../../main/training/config.js';
+import { buildModel, conditionsOf, loadTrainingData, modelView } from '../../main/training/engine.js';
+import type { PatientTimeline } from '../../main/sequence/timeline.js';
+import type { Encoding } from '../../main/sequence/encoding.js';
+import { cohortDefinition } from '../support/cohorts.js';
+import { freshStore, importWorkedExample } from '../support/store.js';
+
+/*
+ * The patients' own gradients from one batched backward pass (privacy/perExample.ts)
+ * against one backward pass per patient, on real Steno-2 batches: the same, for every
+ * weight of every kind of op that records them, and for the whole VAE.
+ */
+let raw: TrainingData;
+let enc: Encoding;
+let rows: Float32Array[];
+let conditionNames: string[];
+
+beforeAll(async () => {
+  await selectBackend('auto');
+  const { db } = freshStore();
+  await importWorkedExample(db, 'steno2');
+  createCohort(db, cohortDefinition('steno2-death'));
+  const timelines: PatientTimeline[] = [];
+  const loaded = loadTrainingData(db, 'steno2_death', (tl) => timelines.push(tl));
+  raw = loaded.data;
+  enc = loaded.cohort.encoding;
+  // Every attribute the cohort has (the default of a new VAE run): sex, arm, age band, outcome status.
+  conditionNames = cohortConditions(enc);
+  expect(conditionNames.length).toBeGreaterThan(2);
+  const given = conditionAttributes(enc, conditionNames);
+  rows = timelines.map((tl) => conditionRow(tl, given));
+}, 60_000);
+
+/** Each weight's per-patient gradients as arrays (and disposed). */
+function read(g: PerPatientGradients): Map<string, Float32Array> {
+  const out = new Map([...g.grads].map(([name, t]) => [name, Float32Array.from(t.dataSync() as Float32Array)]));
+  tf.dispose([...g.grads.values()]);
+  return out;
+}
+
+function expectSame(recorded: Map<string, Float32Array>, baseline: Map<string, Float32Array>): void {
+  expect([...recorded.keys()]).toEqual([...baseline.keys()]);
+  for (const [name, want] of baseline) {
+    const got = recorded.get(name)!;
+    const scale = Math.max(1e-6, ...want.map(Math.abs));
+    let worst = 0;
+    want.forEach((w, i) => (worst = Math.max(worst, Math.abs(got[i]! - w))));
+    expect(worst / scale, name).toBeLessThan(2e-4);
+  }
+}
+
+describe("patients' own gradients from one batched pass", () => {
+  it('are those of one pass per patient for dense layers, a packed GRU with per-patient columns, a within-step matrix and a learned log-variance', () => {
+    const data = raw;
+    const C = data.stepWidth;
+    const S = data.staticWidth;
+    const H = 6;
+    const spec = channelSpec(enc);
+    const p = new Params(new Rng(11));
+    const gru = gruParams(p, 'g', C + S, H);
+    const out = denseParams(p, 'o', H, spec.step.headWidth);
+    const w = within(p, 'w', spec.step);
+    tf.tidy(() => w.weights.assign(tf.randomNormal(w.weights.shape, 0, 0.1, 'float32', 3)));
+    const logVar = p.bias('lv', C);
+    tf.tidy(() => logVar.assign(tf.randomNormal([C], 0, 0.3, 'float32', 4)));
+    const vars = p.of('g', 'o', 'w', 'lv');
+    // The patients' statics enter the GRU as per-patient columns (PatientInput), between nothing and the step.
+    const lossOf = (ids: number[], owners: boolean) => {
+      const packed = packBatch(batchOf(data, ids));
+      const B = ids.length;
+      const layout = { patients: B, counts: packed.counts };
+      const lw = lossWeights(spec.step, packed.x, packed.rows, undefined, packed.previous, owners ? { of: rowOwners(layout, packed.rows), patients: B } : undefined);
+      const loss = () => {
+        const statics = tf.tensor2d(packed.batch.statics, [B, S]);
+        const run = runGruPacked(gru, tf.tensor2d(packed.batch.previous, [data.steps * B, C]), packed.counts, tf.zeros([B, H]), true, { values: statics, at: 0 });
+        const target = tf.tensor2d(packed.x, [packed.rows, C]);
+        return partLoss(spec.step, withinLogits(w, dense(out, run.packed), target), target, lw, logVar as tf.Variable<tf.Rank.R1>);
+      };
+      return { layout, loss, dispose: () => disposeWeights(lw) };
+    };
+    const ids = poissonSample(data.n, 0.2, ((r) => () => r.next())(new Rng(5)));
+    expect(ids.length).toBeGreaterThan(15);
+    const batched = lossOf(ids, true);
+    const recorded = read(perPatientGradients(vars, batched.layout, batched.loss));
+    batched.dispose();
+    const sorted = packBatch(batchOf(data, ids)).order.map((b) => ids[b]!);
+    const baseline = read(
+      onePassPerPatient(vars, sorted, (id) => {
+        const one = lossOf([id], false);
+        return one.loss();
+      }),
+    );
+    expectSame(recorded, baseline);
+    p.dispose();
+  });
+
+  it('are those of one pass per patient for the whole conditional VAE, and so is its private step', () => {
+    const config = { ...defaultConfig('vae', raw.n), hidden: 10, conditions: conditionNames };
+    const view = modelView(config, enc, raw).data;
+    const data = { ...view, conditions: stackRows(rows, conditionsOf(config, enc)!.layout.width) };
+    const ids = poissonSample(data.n, 0.25, ((r) => () => r.next())(new Rng(8)));
+    const step = (method: 'recorded' | 'onePass', clip: number) => {
+      const model = buildModel(config, enc, 3, data);
+      const losses = model.privateStep!(ids, data, { clip, sigma: 0, expectedBatch: ids.length, method });
+      const weights = model.params.vars.size ? [...model.params.vars.values()].map((v) => Float32Array.from(v.dataSync() as Float32Array)) : [];
+      model.dispose();
+      return { losses, weights };
+    };
+    // A clip below every patient's norm (each clipped: the step reads every norm) and one above them all.
+    for (const clip of [0.05, 1e6]) {
+      const a = step('recorded', clip);
+      const b = step('onePass', clip);
+      expect(a.losses.patients).toBe(ids.length);
+      expect(a.losses.clipped).toBe(b.losses.clipped);
+      expect(a.losses.total!).toBeCloseTo(b.losses.total!, 3);
+      a.weights.forEach((w, i) => w.forEach((x, j) => expect(Math.abs(x - b.weights[i]![j]!)).toBeLessThan(2e-5)));
+    }
+  }, 60_000);
+
+  it('refuses a step where a weight is used by an op that does not record it', () => {
+    const p = new Params(new Rng(2));
+    const d = denseParams(p, 'd', raw.staticWidth, 3);
+    const extra = p.matrix('x', raw.staticWidth, 3);
+    const batch = batchOf(raw, [0, 1, 2, 3]);
+    const loss = () => {
+      const statics = tf.tensor2d(batch.statics, [4, raw.staticWidth]);
+      return tf.sum(tf.square(tf.add(dense(d, statics), tf.matMul(statics, extra)))) as tf.Scalar;
+    };
+    expect(() => perPatientGradients(p.of('d', 'x'), { patients: 4, counts: [] }, loss)).toThrow(/weight "x" do not add up to the batch's/);
+    // The same weights all recorded: accepted.
+    const fine = perPatientGradients(p.of('d'), { patients: 4, counts: [] }, () => tf.sum(tf.square(dense(d, tf.tensor2d(batch.statics, [4, raw.staticWidth])))) as tf.Scalar);
+    expect(fine.grads.get('d.w')!.shape).toEqual([4, raw.staticWidth * 3]);
+    tf.dispose([...fine.grads.values()]);
+    p.dispose();
+  });
+});
