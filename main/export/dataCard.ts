@@ -90,7 +90,8 @@ function privacyLines(configuration: unknown): string[] {
   return [
     '',
     `Trained with differential privacy (DP-SGD): (epsilon ${dp.epsilon}, delta ${dp.delta}) over ${dp.steps} steps, each patient in a step's batch with probability ${rounded(dp.sampleRate)}, gradients clipped to ${dp.clip}, noise multiplier ${rounded(dp.sigma)}. ` +
-      "The guarantee covers the training steps; the encoding's fitted transforms (means, ranges, category lists, bins) come from the real data without it.",
+      'The guarantee covers the training steps, and generation reads no training patient beyond the model (latent patients drawn from its prior; under a condition, only the condition\'s own levels told). ' +
+      "Not covered yet: what the encoding and the model's output heads were fitted to before training (means, ranges, category lists, value bins, visit patterns, the observed ranges generated values are kept within) comes from the real data without it.",
   ];
 }
 

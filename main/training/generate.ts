@@ -74,8 +74,10 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   const balanced = req.balance ? balanceParts(req.balance, enc, condition) : null;
   // The whole cohort is generated told nothing (measured: telling each patient a training patient's
   // attributes made the ICU cohort's follow-up and survival worse; see README, Conditional generation).
-  const base = condition ? new ConditionMembers(condition, given) : null;
-  const partMembers = balanced?.map((p) => new ConditionMembers(p.condition, given)) ?? [];
+  // A private model is told the condition's own levels alone, and draws its latent patients from its prior (see below).
+  const privateRun = config.privacy !== undefined;
+  const base = condition ? new ConditionMembers(condition, given, privateRun) : null;
+  const partMembers = balanced?.map((p) => new ConditionMembers(p.condition, given, privateRun)) ?? [];
   const view = modelView(
     config,
     enc,
@@ -117,8 +119,9 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
       newId.set(v.id, id);
     }
     for (const part of parts) {
-      // The VAE draws its latent patients like the training patients who meet the part's condition.
-      model.fitSampler?.(view.data, part.members?.data(view.data));
+      // The VAE draws its latent patients like the training patients who meet the part's condition; a private
+      // VAE from its prior (those patients' latent moments are read from them outside the privacy budget).
+      if (!privateRun) model.fitSampler?.(view.data, part.members?.data(view.data));
       const goal = accepted + part.patients;
       const limit = part.condition ? maxDrafts(part.patients) : part.patients;
       while (accepted < goal) {

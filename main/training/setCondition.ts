@@ -94,18 +94,28 @@ export function describeSetCondition(c: SetCondition): string {
 /** Drafts a request may take before it is refused as too rare to sample: 100 per patient asked for, at least 2,000. */
 export const maxDrafts = (patients: number) => Math.max(2000, 100 * patients);
 
-/** The training patients who meet a condition, as a conditional model is told of them. */
+/**
+ * The training patients who meet a condition, as a conditional model is told of them. A model
+ * trained with differential privacy (`askedOnly`) is told the condition's own levels alone (an
+ * attribute the condition leaves one level of), never a training patient's: its generation
+ * reads nothing of the real patients that its privacy budget does not cover.
+ */
 export class ConditionMembers {
   readonly ids: number[] = [];
   private readonly rows: Float32Array[] = [];
   readonly modelled: string[];
+  private readonly asked: Float32Array | null;
   private index = 0;
 
   constructor(
     readonly condition: Condition,
     private readonly given: ConditionAttributes | null,
+    askedOnly = false,
   ) {
-    this.modelled = given ? [...allowedLevels(condition).keys()].filter((name) => given.attributes.some((a) => a.name === name)) : [];
+    const allowed = allowedLevels(condition);
+    const told = (name: string) => given !== null && given.attributes.some((a) => a.name === name) && (!askedOnly || allowed.get(name)!.length === 1);
+    this.modelled = [...allowed.keys()].filter(told);
+    this.asked = given && askedOnly ? askedRow(given, allowed, this.modelled) : null;
   }
 
   /** Sees the training split's timelines in the training data's order. */
@@ -130,9 +140,19 @@ export class ConditionMembers {
     return this.given ? { ...members, conditions: stackRows(this.rows, this.given.layout.width) } : members;
   }
 
-  /** [n, K]: the condition input of n drafts, each a member's drawn at random; undefined for a model without one. */
+  /** [n, K]: the condition input of n drafts, each a member's drawn at random (or the condition's own levels: see askedOnly); undefined for a model without one. */
   draw(n: number, pick: (members: number) => number): Float32Array | undefined {
     if (!this.given) return undefined;
+    if (this.asked) return stackRows(Array.from({ length: n }, () => this.asked!), this.given.layout.width);
     return stackRows(Array.from({ length: n }, () => this.rows[pick(this.rows.length)]!), this.given.layout.width);
   }
+}
+
+/** [K]: the one level the condition leaves each of the `told` attributes, one-hot; zeros for the others (not told). */
+function askedRow(given: ConditionAttributes, allowed: Map<string, string[]>, told: string[]): Float32Array {
+  const row = new Float32Array(given.layout.width);
+  given.attributes.forEach((a, j) => {
+    if (told.includes(a.name)) row[given.layout.groups[j]!.offset + a.levels.indexOf(allowed.get(a.name)![0]!)] = 1;
+  });
+  return row;
 }
