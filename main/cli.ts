@@ -14,6 +14,7 @@ import { exportCommand } from './cli/commands/export.js';
 import { generateCommand } from './cli/commands/generate.js';
 import { importCommand } from './cli/commands/import.js';
 import { inspectCommand } from './cli/commands/inspect.js';
+import { ledgerCommand } from './cli/commands/ledger.js';
 import { reviewCommand } from './cli/commands/review.js';
 import { runsCommand } from './cli/commands/runs.js';
 import { trainCommand } from './cli/commands/train.js';
@@ -33,6 +34,7 @@ export const COMMANDS: readonly Command<any>[] = [
   generateCommand,
   evaluateCommand,
   exportCommand,
+  ledgerCommand,
   reviewCommand,
   demoCommand,
 ];

@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'backend-unavailable',
   'evaluation-refused',
   'export-refused',
+  /** An export that would pass the privacy budget a steward set for its source dataset. */
+  'budget-refused',
   'export-target',
   'review-refused',
   'review-settings',

@@ -8,6 +8,7 @@ import { ReviewRepository } from '../store/repositories/reviewRepository.js';
 import { reviewResults } from '../review/results.js';
 import { figure, percent, rounded } from '../common/format.js';
 import type { GateEvaluation, GateResult } from './gate.js';
+import { compositionLine, type PlannedRelease } from './ledger.js';
 
 export type ExportFormat = 'csv' | 'fhir' | 'omop';
 
@@ -29,7 +30,17 @@ const roundAll = <T>(x: T): T => (typeof x === 'number' ? (rounded(x) as T) : x 
  * the evaluation it acted on, the review.
  * `override` is the steward's reason, given only when the gate refused.
  */
-export function dataCard(db: Db, setName: string, report: EvaluationReport, gate: GateResult, evaluation: GateEvaluation, override: string | null, format: ExportFormat, files: { name: string; rows: number }[]) {
+export function dataCard(
+  db: Db,
+  setName: string,
+  report: EvaluationReport,
+  gate: GateResult,
+  evaluation: GateEvaluation,
+  override: string | null,
+  format: ExportFormat,
+  files: { name: string; rows: number }[],
+  ledger: { release: PlannedRelease; overBudgetReason: string | null },
+) {
   const cohort = showCohort(db, String(report.cohort.id));
   const run = report.run ? new TrainingRepository(db).run(report.run.id) : undefined;
   const datasets = new DatasetRepository(db);
@@ -67,6 +78,7 @@ export function dataCard(db: Db, setName: string, report: EvaluationReport, gate
       // Only a refused gate has an override: the card never shows "passed" beside "exported under override".
       override: !gate.passed && override ? { reason: override } : null,
     },
+    privacyLedger: ledgerSummary(ledger.release, ledger.overBudgetReason),
     review: reviewSummary(db, report.syntheticSet.id),
     notes: FORMAT_NOTES[format],
   };
@@ -80,6 +92,23 @@ function reviewSummary(db: Db, syntheticSetId: number) {
   return {
     status: `review session ${session}: ${r.reviewers.length} reviewer(s), ${r.pooled.answered} answers; pooled accuracy ${percent(r.pooled.accuracy)} (binomial p ${figure(r.pooled.pValue)}), sensitivity ${percent(r.pooled.sensitivity)}, specificity ${percent(r.pooled.specificity)}${r.fleissKappa === null ? '' : `, Fleiss' kappa ${figure(r.fleissKappa)}`}`,
     results: r,
+  };
+}
+
+/** The release ledger of the set's source dataset, this export included (ledger.ts). */
+function ledgerSummary(r: PlannedRelease, overBudgetReason: string | null) {
+  const model = r.epsilon === null ? 'trained without differential privacy (no bound)' : `epsilon ${r.epsilon}, delta ${r.delta}`;
+  return {
+    sourceDataset: r.ledger.sourceDataset,
+    model: { runId: r.runId, epsilon: r.epsilon, delta: r.delta, releasedBefore: r.modelReleasedBefore },
+    before: { models: r.ledger.models, epsilon: r.ledger.epsilon, delta: r.ledger.delta },
+    after: { models: r.after.models, epsilon: r.after.epsilon, delta: r.after.delta },
+    budget: r.ledger.budget,
+    overBudgetReason: r.withinBudget ? null : overBudgetReason,
+    line:
+      `This set's model (run ${r.runId}): ${model}${r.modelReleasedBefore ? '; a set of it was released before, so this export adds nothing' : ''}. ` +
+      `Released from dataset ${r.ledger.sourceDataset}, this export included: ${compositionLine(r.after)}` +
+      `${r.ledger.budget === null ? '; no budget set' : `; budget epsilon ${r.ledger.budget}${r.withinBudget ? '' : `, passed under override: "${overBudgetReason}"`}`}.`,
   };
 }
 
@@ -132,6 +161,9 @@ export function dataCardMarkdown(card: ReturnType<typeof dataCard>): string {
     '',
     // To the minute: the card's figures keep to 3 significant digits.
     `The gate acted on the evaluation made ${card.privacyAudit.evaluatedAt.slice(0, 16).replace('T', ' ')} UTC.`,
+    '',
+    '## Privacy ledger',
+    card.privacyLedger.line,
     '',
     '## Clinician review',
     card.review.status,

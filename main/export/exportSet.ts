@@ -9,6 +9,8 @@ import { dataCard, dataCardMarkdown, type ExportFormat } from './dataCard.js';
 import { loadExportData } from './exportData.js';
 import { writeFhir } from './fhirExport.js';
 import { privacyGate, type GateEvaluation, type GateResult } from './gate.js';
+import { checkBudget, planRelease, type PlannedRelease } from './ledger.js';
+import { PrivacyLedgerRepository } from '../store/repositories/privacyLedgerRepository.js';
 import { writeOmop } from './omopExport.js';
 import { UserError, type ErrorCode } from '../common/errors.js';
 
@@ -41,6 +43,10 @@ export interface ExportResult {
   evaluation: GateEvaluation;
   overrideReason: string | null;
   auditId: number;
+  /** The release as the ledger entered it: the model's epsilon and the source dataset's ledger before and after. */
+  release: PlannedRelease;
+  /** The reason given for passing the dataset's budget; null when within it (a reason given then is not recorded). */
+  overBudgetReason: string | null;
 }
 
 /**
@@ -53,13 +59,16 @@ export interface ExportResult {
  */
 export async function exportSyntheticSet(
   db: Db,
-  options: { set: string; format: ExportFormat; directory: string; overrideReason?: string; report?: EvaluationReport; progress?: (message: string) => void | Promise<void> },
+  options: { set: string; format: ExportFormat; directory: string; overrideReason?: string; overBudgetReason?: string; report?: EvaluationReport; progress?: (message: string) => void | Promise<void> },
 ): Promise<ExportResult> {
   const set = findSyntheticSet(db, options.set);
   const directory = join(options.directory, `${set.datasetName}.${options.format}`);
   const refusal = { what: 'an export', error: (m: string) => new ExportTargetError(m) };
-  // Before the (slow) evaluation: a folder in the way is said at once.
+  // Before the (slow) evaluation: a folder in the way, or a budget the set would pass, is said at once.
   refuseFolderTarget(directory, refusal);
+  const planned = planRelease(db, set.datasetName);
+  const overBudget = planned.withinBudget ? null : options.overBudgetReason?.trim() || null;
+  checkBudget(planned, overBudget);
   const { report, evaluation } = await gateEvaluation(db, set.datasetName, options.report);
   const gate = privacyGate(report);
   // An override is only ever used (and recorded) when the gate refuses.
@@ -74,14 +83,17 @@ export async function exportSyntheticSet(
       const files = options.format === 'csv' ? (await exportCsv(db, set.datasetName, dir)).files : options.format === 'fhir' ? await writeFhir(data, dir) : await writeOmop(data, dir);
       await options.progress?.(`wrote ${files.length} files; writing the data card`);
       const listed = files.map((f) => ({ name: f.name, rows: f.rows }));
-      const card = dataCard(db, set.datasetName, report, gate, evaluation, reason, options.format, listed);
+      const card = dataCard(db, set.datasetName, report, gate, evaluation, reason, options.format, listed, { release: planned, overBudgetReason: overBudget });
       writeFileSync(join(dir, 'DATA_CARD.json'), JSON.stringify(card, null, 2));
       writeFileSync(join(dir, 'DATA_CARD.md'), dataCardMarkdown(card));
       return listed;
     },
-    // The audit entry and the rename together: a failed rename rolls the entry back.
+    // The audit entry, the ledger's and the rename together: a failed rename rolls the entries back.
     (publish, files) =>
       db.transaction(() => {
+        // Read again inside the transaction: an export made meanwhile (the app and the CLI share a store) counts.
+        const now = planRelease(db, set.datasetName);
+        checkBudget(now, overBudget);
         const id = new ExportAuditRepository(db).add({
           syntheticSetId: set.id,
           format: options.format,
@@ -89,6 +101,17 @@ export async function exportSyntheticSet(
           filesJson: JSON.stringify(files),
           gateJson: JSON.stringify(gate),
           overrideReason: reason,
+        });
+        new PrivacyLedgerRepository(db).addRelease({
+          sourceDatasetId: now.ledger.sourceDatasetId,
+          sourceDataset: now.ledger.sourceDataset,
+          runId: now.runId,
+          syntheticSet: now.syntheticSet,
+          exportAuditId: id,
+          epsilon: now.epsilon,
+          delta: now.delta,
+          budgetEpsilon: now.ledger.budget,
+          overBudgetReason: now.withinBudget ? null : overBudget,
         });
         publish();
         return id;
@@ -102,6 +125,8 @@ export async function exportSyntheticSet(
     evaluation,
     overrideReason: reason,
     auditId,
+    release: planned,
+    overBudgetReason: overBudget,
   };
 }
 

@@ -2,6 +2,8 @@ import type { Db } from '../store/database.js';
 import { CohortRepository } from '../store/repositories/cohortRepository.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { isAlive } from '../common/processAlive.js';
+import { epsilonSpent } from '../privacy/rdpAccountant.js';
+import type { PrivacyConfig } from './privacyConfig.js';
 
 /** Said of a run whose training process ended without saying how (killed, crashed, power cut). */
 export const VANISHED_RUN_MESSAGE = 'The training process ended unexpectedly (killed or crashed); resume from the last checkpoint.';
@@ -17,6 +19,13 @@ export function listRuns(db: Db) {
   for (const r of repo.runs()) if (r.status === 'running' && (r.pid === null || !isAlive(r.pid))) repo.setStatus(r.id, 'failed', VANISHED_RUN_MESSAGE);
   return repo.runs().map((r) => {
     const c = cohorts.find(String(r.cohortId));
-    return { ...r, cohort: c ? `${c.name}@${c.version}` : String(r.cohortId) };
+    return { ...r, cohort: c ? `${c.name}@${c.version}` : String(r.cohortId), privacy: runPrivacy(r.configJson, r.step) };
   });
+}
+
+/** A private run's budget and the epsilon its steps so far have spent; null for a run without differential privacy. */
+export function runPrivacy(configJson: string, step: number): { epsilon: number; delta: number; spent: number } | null {
+  const dp = (JSON.parse(configJson) as { privacy?: PrivacyConfig }).privacy;
+  if (!dp) return null;
+  return { epsilon: dp.epsilon, delta: dp.delta, spent: step > 0 ? epsilonSpent([{ q: dp.sampleRate, sigma: dp.sigma, steps: step }], dp.delta) : 0 };
 }
