@@ -8,9 +8,20 @@ import { exportSyntheticSet } from './exportSet.js';
  */
 export function exportHandlers(db: Db) {
   return {
-    exportTo: async (set: string, format: 'csv' | 'fhir' | 'omop', directory: string, reason?: string) => {
-      const r = await exportSyntheticSet(db, { set, format, directory, overrideReason: reason });
-      return { directory: r.directory, files: r.files.map((f) => ({ name: f.name, rows: f.rows })), gate: r.gate, verdict: r.gate.verdict.line, overrideReason: r.overrideReason, evaluatedAt: r.evaluation.generatedAt, evaluationReused: r.evaluation.reused, dataCard: r.dataCard.markdown };
+    exportTo: async (set: string, format: 'csv' | 'fhir' | 'omop', directory: string, reason?: string, overBudgetReason?: string) => {
+      const r = await exportSyntheticSet(db, { set, format, directory, overrideReason: reason, overBudgetReason });
+      return {
+        directory: r.directory,
+        files: r.files.map((f) => ({ name: f.name, rows: f.rows })),
+        gate: r.gate,
+        verdict: r.gate.verdict.line,
+        overrideReason: r.overrideReason,
+        evaluatedAt: r.evaluation.generatedAt,
+        evaluationReused: r.evaluation.reused,
+        dataCard: r.dataCard.markdown,
+        ledgerLine: r.ledgerLine,
+        overBudgetReason: r.overBudgetReason,
+      };
     },
   };
 }

@@ -47,6 +47,8 @@ export interface ExportResult {
   release: PlannedRelease;
   /** The reason given for passing the dataset's budget; null when within it (a reason given then is not recorded). */
   overBudgetReason: string | null;
+  /** The data card's line on the release (its Privacy ledger section). */
+  ledgerLine: string;
 }
 
 /**
@@ -69,6 +71,7 @@ export async function exportSyntheticSet(
   const planned = planRelease(db, set.datasetName);
   const overBudget = planned.withinBudget ? null : options.overBudgetReason?.trim() || null;
   checkBudget(planned, overBudget);
+  let ledgerLine = '';
   const { report, evaluation } = await gateEvaluation(db, set.datasetName, options.report);
   const gate = privacyGate(report);
   // An override is only ever used (and recorded) when the gate refuses.
@@ -84,6 +87,7 @@ export async function exportSyntheticSet(
       await options.progress?.(`wrote ${files.length} files; writing the data card`);
       const listed = files.map((f) => ({ name: f.name, rows: f.rows }));
       const card = dataCard(db, set.datasetName, report, gate, evaluation, reason, options.format, listed, { release: planned, overBudgetReason: overBudget });
+      ledgerLine = card.privacyLedger.line;
       writeFileSync(join(dir, 'DATA_CARD.json'), JSON.stringify(card, null, 2));
       writeFileSync(join(dir, 'DATA_CARD.md'), dataCardMarkdown(card));
       return listed;
@@ -127,6 +131,7 @@ export async function exportSyntheticSet(
     auditId,
     release: planned,
     overBudgetReason: overBudget,
+    ledgerLine,
   };
 }
 

@@ -64,10 +64,10 @@ export function mainHandlers(s: AppServices) {
       }
       return s.imports.run(mappingPath);
     },
-    exportSynthetic: async (set, format, reason) => {
+    exportSynthetic: async (set, format, reason, overBudgetReason) => {
       const directory = await s.dialogs.chooseExportFolder();
       if (!directory) return { cancelled: true as const };
-      return s.store.callInternal('exportTo', [set, format, directory, reason], exportResult);
+      return s.store.callInternal('exportTo', [set, format, directory, reason, overBudgetReason], exportResult);
     },
   } satisfies Partial<Implementation>;
 }

@@ -3,6 +3,7 @@ import type { Emit } from '../../preload/contract.js';
 import { cohortsHandlers } from '../cohort/cohortsHandlers.js';
 import { evaluationHandlers } from '../evaluation/evaluationHandlers.js';
 import { exportHandlers } from '../export/exportHandlers.js';
+import { ledgerHandlers } from '../export/ledgerHandlers.js';
 import { datasetsHandlers } from '../ingest/datasetsHandlers.js';
 import { reviewHandlers } from '../review/reviewHandlers.js';
 import type { Db } from '../store/database.js';
@@ -20,6 +21,7 @@ export function storeHandlers(db: Db, emit: Emit, reportsDir = join(dirname(db.n
     ...trainingHandlers(db),
     ...evaluationHandlers(db, reportsDir),
     ...reviewHandlers(db),
+    ...ledgerHandlers(db),
   };
 }
 

@@ -39,5 +39,6 @@ function runView(r: ReturnType<typeof listRuns>[number]): RunRowDto {
     error: r.error,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
+    privacy: r.privacy,
   };
 }

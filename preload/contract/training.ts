@@ -16,6 +16,8 @@ export const trainRequest = z.strictObject({
   checkpointEvery: z.number().int().min(1).optional(),
   /** The attributes the run can generate on demand (conditionChoices' attributes); absent: all of them, []: none. */
   conditions: z.array(z.string().min(1).max(200)).max(32).optional(),
+  /** Train with differential privacy (DP-SGD, the VAE): the target epsilon, and delta and the clipping norm unless the defaults do. */
+  privacy: z.strictObject({ epsilon: z.number().positive().max(1000), delta: z.number().positive().lt(1).optional(), clip: z.number().positive().max(1000).optional() }).optional(),
 });
 
 /** What every generated patient is to meet: clauses on statics (NAME=LEVEL, NAME>=NUMBER, ...) and an outcome. */
@@ -73,6 +75,8 @@ export const runRow = z.object({
   error: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** A private run's epsilon budget and what its steps so far have spent; null: trained without differential privacy. */
+  privacy: z.object({ epsilon: z.number(), delta: z.number(), spent: z.number() }).nullable(),
 });
 
 export const lossRow = z.object({ step: z.number(), phase: z.string(), losses: z.record(z.string(), z.number()), ms: z.number() });

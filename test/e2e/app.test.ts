@@ -199,6 +199,26 @@ describe('the app in Chromium', () => {
     await app.screenshot('06-review-results');
   });
 
+  it('Train: a VAE trained with differential privacy shows the epsilon it spends, live and in the run list', async () => {
+    const { page } = app;
+    await page.getByRole('tab', { name: '4. Train' }).click();
+    await page.getByLabel('Cohort', { exact: true }).first().click();
+    await page.getByRole('option', { name: 'steno2_death@1' }).click();
+    await page.getByLabel('Train with differential privacy').check();
+    await page.getByLabel('Epsilon', { exact: true }).fill('5');
+    await page.getByLabel('Steps').fill('20');
+    await page.getByLabel('Hidden units').fill('12');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.getByText('Run 2 completed.').waitFor({ timeout: 60_000 });
+    const text = await page.locator('body').innerText();
+    expect(text).toMatch(/vae: step 20 of 20 · .* · epsilon spent (4\.\d\d|5\.00) · \d+ patients this step, \d+% clipped/);
+    expect(text).toMatch(/ε (4\.\d\d|5\.00) of 5/);
+    await app.screenshot('04b-train-private');
+    await page.getByLabel('Patients to generate').fill('30');
+    await page.getByRole('row', { name: /^2 steno2_death@1/ }).getByRole('button', { name: 'Generate' }).click();
+    await page.getByText(/Generated 30 synthetic patients as "steno2_death_vae_r2_s1"/).waitFor({ timeout: 30_000 });
+  });
+
   it('Export: writes FHIR with its data card past the privacy gate', async () => {
     const { page } = app;
     app.dialog.folder = tempDir();
@@ -211,7 +231,26 @@ describe('the app in Chromium', () => {
     await page.getByRole('button', { name: 'Export…' }).click();
     await page.getByText(/Exported to .*steno2_death_vae_r1_s1\.fhir/).waitFor({ timeout: 60_000 });
     expect(await page.locator('body').innerText()).toMatch(/Patient\.ndjson\s+80 rows/);
+    expect(await page.locator('body').innerText()).toMatch(/Privacy ledger: This set's model \(run 1\): trained without differential privacy \(no bound\)\. Released from dataset steno2, this export included: no bound: steno2_death_vae_r1_s1 came from a model trained without differential privacy; no budget set\./);
     await app.screenshot('07-export');
+  });
+
+  it("Export: shows the dataset's privacy ledger, and asks for a reason to pass the budget set there", async () => {
+    const { page } = app;
+    app.dialog.folder = tempDir();
+    await page.getByLabel('Synthetic set').first().click();
+    await page.getByRole('option', { name: 'steno2_death_vae_r2_s1' }).click();
+    await page.getByText(/This set's model \(run 2\) has ε 5 \(δ 0\.00001\)/).waitFor();
+    expect(await page.getByRole('table', { name: 'privacy ledger releases' }).innerText()).toMatch(/steno2_death_vae_r1_s1\s+1\s+no DP/);
+    await page.getByLabel('Epsilon budget of this dataset').fill('8');
+    await page.getByRole('button', { name: 'Set budget' }).click();
+    // The set released before came from a model without differential privacy: no bound, past any budget.
+    await page.getByText("This export would pass the dataset's budget").waitFor();
+    await page.getByLabel('Reason for passing the budget').fill('approved by the data protection officer');
+    await page.getByRole('button', { name: 'Export…' }).click();
+    await page.getByText(/Exported to .*steno2_death_vae_r2_s1\.fhir/).waitFor({ timeout: 60_000 });
+    expect(await page.locator('body').innerText()).toContain('budget epsilon 8, passed under override: "approved by the data protection officer".');
+    await app.screenshot('07b-export-ledger');
   });
 
   it('refuses a malformed call at the contract, as main does', async () => {

@@ -1,6 +1,8 @@
 import { Alert, Button, Group, Select, Stack, Table, Text, Textarea, Title } from '@mantine/core';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import type { PlannedReleaseDto } from '../../../preload/contract';
 import { api, errorMessage } from '../../api';
+import { LedgerPanel } from './LedgerPanel';
 
 type Result = Exclude<Awaited<ReturnType<ReturnType<typeof api>['exportSynthetic']>>, { cancelled: true }>;
 
@@ -13,16 +15,37 @@ export function ExportStep() {
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<Result>();
   const [error, setError] = useState<string>();
+  const [plan, setPlan] = useState<PlannedReleaseDto>();
+  const [overBudget, setOverBudget] = useState('');
   useEffect(() => {
     void api().listSyntheticSets().then((s) => setSets(s.map((x) => x.dataset)));
   }, []);
+  const readPlan = useCallback(async (which: string | null) => {
+    setPlan(undefined);
+    if (which) setPlan(await api().plannedRelease(which));
+  }, []);
+  useEffect(() => {
+    readPlan(set).catch((err: unknown) => setError(errorMessage(err)));
+  }, [set, readPlan]);
+  const setBudget = async (epsilon: number | null) => {
+    if (!set) return;
+    try {
+      await api().setPrivacyBudget(set, epsilon);
+      await readPlan(set);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
   const run = async () => {
     if (!set || (format !== 'csv' && format !== 'fhir' && format !== 'omop')) return;
     setBusy(true);
     setError(undefined);
     try {
-      const r = await api().exportSynthetic(set, format, reason.trim() || undefined);
-      if (!('cancelled' in r)) setResult(r);
+      const r = await api().exportSynthetic(set, format, reason.trim() || undefined, overBudget.trim() || undefined);
+      if (!('cancelled' in r)) {
+        setResult(r);
+        await readPlan(set);
+      }
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -40,6 +63,7 @@ export function ExportStep() {
         </Button>
       </Group>
       <Textarea label="Override reason" description="Only used when the privacy gate refuses; it goes into the audit log and the data card. The export folder must not exist yet: an export never writes into an existing folder." w={600} value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
+      {plan && <LedgerPanel key={set ?? ''} plan={plan} overBudgetReason={overBudget} onReason={setOverBudget} onBudget={setBudget} />}
       {error && (
         <Alert color="red" title="Not exported" style={{ whiteSpace: 'pre-wrap' }}>
           {error}
@@ -52,6 +76,9 @@ export function ExportStep() {
             Exported to {result.directory}.{' '}
             {result.gate.passed ? 'Privacy gate: passed.' : `The privacy gate refused this set; exported under override: "${result.overrideReason}". Refused for: ${result.gate.failures.join('; ')}.`} The gate acted on the evaluation made {result.evaluatedAt}
             {result.evaluationReused ? ' (stored, reused)' : ' (made for this export)'}. Data card: {result.dataCard}
+            <Text size="sm" mt={4}>
+              Privacy ledger: {result.ledgerLine}
+            </Text>
           </Alert>
           <Table>
             <Table.Tbody>
@@ -64,7 +91,7 @@ export function ExportStep() {
             </Table.Tbody>
           </Table>
           <Text size="xs" c="dimmed">
-            The export is recorded in the audit log.
+            The export is recorded in the audit log and the privacy ledger.
           </Text>
         </Stack>
       )}

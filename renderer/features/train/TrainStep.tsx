@@ -4,7 +4,10 @@ import type { CohortRowDto, ConditionChoicesDto, ConditionRequestDto, RunRowDto,
 import { api, errorMessage } from '../../api';
 import { Plot } from '../../charts/Plot';
 import { ConditionForm } from './ConditionForm';
+import { NO_PRIVACY, PrivacyForm, privacyRequest, type PrivacySetting } from './PrivacyForm';
 
+/** What a private run reports each step beside its losses: shown in the progress line, not plotted. */
+const PRIVACY_FIGURES = ['epsilon', 'patients', 'clipped'];
 
 function eta(seconds: number | null): string {
   if (seconds === null) return 'estimating';
@@ -19,8 +22,13 @@ function progressText(p: TrainingProgressDto): string {
   // Stopping on a validation loss, the run may end before its step budget: the ETA is a bound.
   const s = p.stopping;
   const validation = s?.bestLoss == null ? '' : ` · validation best ${s.bestLoss.toFixed(3)} at step ${s.bestStep.toLocaleString()}, ${s.since}/${s.patience} checks without improvement`;
-  return `${p.phase}: step ${p.step.toLocaleString()} of ${p.totalSteps.toLocaleString()} · ${speed} · ETA ${s && p.etaSeconds !== null ? 'at most ' : ''}${eta(p.etaSeconds)}${validation}`;
+  const l = p.losses;
+  const privacy = l.epsilon === undefined ? '' : ` · epsilon spent ${l.epsilon.toFixed(2)} · ${l.patients ?? 0} patients this step, ${Math.round(100 * (l.clipped ?? 0))}% clipped`;
+  return `${p.phase}: step ${p.step.toLocaleString()} of ${p.totalSteps.toLocaleString()} · ${speed} · ETA ${s && p.etaSeconds !== null ? 'at most ' : ''}${eta(p.etaSeconds)}${validation}${privacy}`;
 }
+
+/** A run's privacy in the run list: the epsilon its steps have spent of its budget. */
+const privacyCell = (r: RunRowDto) => (r.privacy ? `ε ${r.privacy.spent.toFixed(2)} of ${r.privacy.epsilon}` : 'no DP');
 
 /** Step 3: train a generator off the UI thread, watch its losses, stop and resume it, generate patients. */
 export function TrainStep() {
@@ -43,6 +51,7 @@ export function TrainStep() {
   const [condition, setCondition] = useState<ConditionRequestDto>({ where: [] });
   const [balanceOn, setBalanceOn] = useState<string | null>(null);
   const [target, setTarget] = useState('');
+  const [privacy, setPrivacy] = useState<PrivacySetting>(NO_PRIVACY);
   useEffect(() => {
     setChoices(undefined);
     setCondition({ where: [] });
@@ -89,7 +98,8 @@ export function TrainStep() {
     setMessage(undefined);
     try {
       const conditions = choices ? { conditions: trainConditions } : {};
-      const { runId } = await api().startTraining({ cohort, family, ...(steps ? { steps } : {}), ...(hidden ? { hidden } : {}), ...conditions });
+      const dp = family === 'vae' ? privacyRequest(privacy) : {};
+      const { runId } = await api().startTraining({ cohort, family, ...(steps ? { steps } : {}), ...(hidden ? { hidden } : {}), ...conditions, ...dp });
       await watch(runId);
       await refresh();
     } catch (err) {
@@ -120,7 +130,7 @@ export function TrainStep() {
     }
   };
 
-  const lossNames = [...new Set(history.flatMap((h) => Object.keys(h.losses)))];
+  const lossNames = [...new Set(history.flatMap((h) => Object.keys(h.losses)))].filter((name) => !PRIVACY_FIGURES.includes(name));
   const activeRun = runs.find((r) => r.id === active);
   return (
     <Stack>
@@ -134,6 +144,7 @@ export function TrainStep() {
           Start training
         </Button>
       </Group>
+      <PrivacyForm value={privacy} onChange={setPrivacy} family={family} />
       {choices && (
         <MultiSelect
           label="Conditions the model learns"
@@ -195,6 +206,7 @@ export function TrainStep() {
             <Table.Th>Model</Table.Th>
             <Table.Th>Status</Table.Th>
             <Table.Th ta="right">Step</Table.Th>
+            <Table.Th>Privacy</Table.Th>
             <Table.Th>Backend</Table.Th>
             <Table.Th />
           </Table.Tr>
@@ -209,6 +221,7 @@ export function TrainStep() {
               <Table.Td ta="right">
                 {r.step.toLocaleString()} / {r.totalSteps.toLocaleString()}
               </Table.Td>
+              <Table.Td>{privacyCell(r)}</Table.Td>
               <Table.Td>{r.backend}</Table.Td>
               <Table.Td>
                 <Group gap={4}>
