@@ -83,7 +83,8 @@ function printStart(out: Out, info: StartInfo): void {
   if (dp) {
     out(
       `Differential privacy: epsilon ${dp.epsilon} at delta ${dp.delta} over ${num(dp.steps)} steps; each patient in a step's batch with probability ${dp.sampleRate.toPrecision(3)}, ` +
-        `its gradient clipped to ${dp.clip}, noise ${dp.sigma.toPrecision(4)} x that. The guarantee covers the training steps; the encoding's fitted transforms are not private yet (issue 16).`,
+        `its gradient clipped to ${dp.clip}, noise ${dp.sigma.toPrecision(4)} x that. The guarantee covers the training steps and what generation reads; ` +
+          "what the encoding and the output heads were fitted to before training (means, ranges, categories, bins) is not covered yet (the data card says so).",
     );
   }
   if (info.config.stopping) out(`Stopping: ${stoppingRuleText(info.config.stopping, info.trainPatients)}; at most ${num(stepsOf(info.config))} steps`);

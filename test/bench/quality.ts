@@ -6,8 +6,9 @@
 // baseline and the target of issue 12, and writes the figures to .bench/quality/.
 // Asserts nothing; every cell runs in its own process.
 //
-//   npm run bench:quality [-- --cohort steno2,icu] [--family vae,timegan] [--seed 1] [--config JSON]
-// (--config: overrides of the default configuration for every family, e.g. '{"steps":2000}'.)
+//   npm run bench:quality [-- --cohort steno2,icu] [--family vae,timegan] [--seed 1] [--config JSON] [--epsilon 1,3,10]
+// (--config: overrides of the default configuration for every family, e.g. '{"steps":2000}';
+// --epsilon: a VAE trained with differential privacy at each epsilon, a column each beside the families.)
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,8 +26,16 @@ type CohortKey = keyof typeof COHORTS;
 const FAMILIES = ['vae', 'timegan'] as const;
 
 const { values: args } = parseArgs({
-  options: { cohort: { type: 'string', default: 'steno2,icu' }, family: { type: 'string', default: FAMILIES.join(',') }, seed: { type: 'string', default: '1' }, config: { type: 'string', default: '{}' } },
+  options: {
+    cohort: { type: 'string', default: 'steno2,icu' },
+    family: { type: 'string', default: FAMILIES.join(',') },
+    seed: { type: 'string', default: '1' },
+    config: { type: 'string', default: '{}' },
+    epsilon: { type: 'string', default: '' },
+  },
 });
+const epsilons = args.epsilon ? args.epsilon.split(',').map(Number) : [];
+for (const e of epsilons) if (!(e > 0)) throw new Error(`--epsilon takes epsilons above 0, comma-separated, not "${args.epsilon}".`);
 const cohorts = args.cohort.split(',') as CohortKey[];
 const families = args.family.split(',') as (typeof FAMILIES)[number][];
 for (const c of cohorts) if (!(c in COHORTS)) throw new Error(`Unknown cohort "${c}": choose from ${Object.keys(COHORTS).join(', ')}.`);
@@ -52,9 +61,12 @@ async function prepare(key: CohortKey): Promise<{ db: string; name: string }> {
   }
 }
 
-function child(db: string, cohort: string, what: string): Record<string, any> {
-  return JSON.parse(execFileSync(process.execPath, ['--import', tsx, join(import.meta.dirname, 'qualityChild.ts'), db, cohort, what, args.seed, args.config], { encoding: 'utf8', maxBuffer: 1 << 24 }));
+function child(db: string, cohort: string, what: string, config = args.config): Record<string, any> {
+  return JSON.parse(execFileSync(process.execPath, ['--import', tsx, join(import.meta.dirname, 'qualityChild.ts'), db, cohort, what, args.seed, config], { encoding: 'utf8', maxBuffer: 1 << 24 }));
 }
+
+/** A column's name: the family, with its epsilon where it trained privately. */
+const label = (r: Record<string, any>) => (r.privacy ? `${r.family} ε=${r.privacy.epsilon}` : r.family);
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 const p3 = (x: number) => (x < 0.001 ? '< 0.001' : x.toFixed(3));
@@ -88,6 +100,12 @@ const ROWS: Row[] = [
   { metric: 'exact copies of training patients', baseline: () => '0', cell: (r) => String(r.exactCopies) + mark(r.exactCopies === 0), target: '0' },
   { metric: 'training time (default steps)', baseline: () => '', cell: (r) => `${(r.trainSeconds / 60).toFixed(1)} min, ${r.steps} steps`, target: '< 5 min (few hundred patients)' },
   {
+    metric: 'time per step, median (private: noise multiplier, sampling rate)',
+    baseline: () => '',
+    cell: (r) => `${r.msPerStep === null ? '–' : `${r.msPerStep.toFixed(0)} ms`}${r.privacy ? ` (σ ${f3(r.privacy.sigma)}, q ${f3(r.privacy.sampleRate)})` : ''}`,
+    target: 'private ≤ 3× plain',
+  },
+  {
     metric: 'worst subgroup: measure (holdout vs train)',
     baseline: () => '',
     cell: (r) => (r.worstSubgroup ? `${r.worstSubgroup.subgroup}: ${r.worstSubgroup.metric.replace(/\|/g, '\\|')} ${f3(r.worstSubgroup.value)} (${r.worstSubgroup.baseline === null ? '–' : f3(r.worstSubgroup.baseline)}) ${r.worstSubgroup.verdict.toUpperCase()}` : 'none judged'),
@@ -105,9 +123,9 @@ const ROWS: Row[] = [
 function table(title: string, base: Record<string, any>, results: Record<string, any>[]): string {
   const any = results[0]!;
   const lines = [
-    `${title}: ${base.train} training patients, ${base.holdout} holdout; ${results.map((r) => `${r.family} on ${r.backend}`).join(', ')}; seed ${args.seed}${args.config === '{}' ? '' : `; overrides ${args.config}`}`,
+    `${title}: ${base.train} training patients, ${base.holdout} holdout; ${results.map((r) => `${label(r)} on ${r.backend}`).join(', ')}; seed ${args.seed}${args.config === '{}' ? '' : `; overrides ${args.config}`}`,
     '',
-    `| metric | real vs real (holdout vs train) | ${results.map((r) => r.family).join(' | ')} | target |`,
+    `| metric | real vs real (holdout vs train) | ${results.map(label).join(' | ')} | target |`,
     `|---|---|${results.map(() => '---|').join('')}---|`,
     ...ROWS.map((row) => `| ${row.metric} | ${row.baseline(base, any)} | ${results.map((r) => row.cell(r)).join(' | ')} | ${row.target} |`),
   ];
@@ -123,12 +141,13 @@ for (const key of cohorts) {
   console.error(`[bench:quality] ${key}: baseline (holdout vs train) ...`);
   const base = child(db, name, 'baseline');
   const results: Record<string, any>[] = [];
-  for (const family of families) {
-    console.error(`[bench:quality] ${key}: ${family}: train, generate ${base.train} patients, evaluate ...`);
-    const copy = join(dir, `${key}-${family}.db`);
+  const cells = [...families.map((family) => ({ family, tag: family, config: args.config })), ...epsilons.map((e) => ({ family: 'vae' as const, tag: `vae-dp${e}`, config: JSON.stringify({ ...JSON.parse(args.config), privacy: { epsilon: e } }) }))];
+  for (const cell of cells) {
+    console.error(`[bench:quality] ${key}: ${cell.tag}: train, generate ${base.train} patients, evaluate ...`);
+    const copy = join(dir, `${key}-${cell.tag}.db`);
     for (const suffix of ['', '-wal', '-shm']) rmSync(copy + suffix, { force: true });
     copyFileSync(db, copy);
-    results.push(child(copy, name, family));
+    results.push(child(copy, name, cell.family, cell.config));
   }
   all[key] = { baseline: base, results };
   const t = table(COHORTS[key].title, base, results);

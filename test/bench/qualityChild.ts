@@ -14,11 +14,20 @@ import { largestKmGap, logRank } from '../../main/evaluation/survivalCompare.js'
 import { openDatabase } from '../../main/store/database.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
 import { train } from '../../main/training/engine.js';
-import type { Family } from '../../main/training/config.js';
+import { storedConfig, type Family } from '../../main/training/config.js';
+import { TrainingRepository } from '../../main/store/repositories/trainingRepository.js';
 
 const [dbPath, cohortName, what, seedArg, configArg] = process.argv.slice(2) as [string, string, Family | 'baseline', string, string];
 const seed = Number(seedArg ?? 1);
-const overrides = JSON.parse(configArg ?? '{}') as Record<string, number>;
+const overrides = JSON.parse(configArg ?? '{}') as Record<string, unknown>;
+
+/** The median time of a run's steps (ms), and its privacy (epsilon, sigma, rate) where it trained privately. */
+function stepFigures(runId: number) {
+  const repo = new TrainingRepository(db);
+  const ms = repo.losses(runId).map((l) => l.ms).sort((a, b) => a - b);
+  const privacy = storedConfig(repo.run(runId)!.configJson).config.privacy ?? null;
+  return { msPerStep: ms[Math.floor(ms.length / 2)] ?? null, privacy };
+}
 
 /** Follow-up KS, KM gap and log-rank p of a sample against the training patients. */
 function survivalFigures(trainPs: EvalPatient[], other: EvalPatient[]) {
@@ -80,6 +89,7 @@ try {
         family: what,
         steps: trained.steps,
         trainSeconds: trained.seconds,
+        ...stepFigures(trained.runId),
         backend: trained.backend.name,
         forest: { accuracy: h.detectors.forest.accuracy, baseline: h.detectors.forest.baselineAccuracy },
         gruAccuracy: h.detectors.gru.accuracy,

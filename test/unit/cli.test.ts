@@ -140,8 +140,19 @@ describe('synthehr CLI (the package bin)', () => {
     expect(run('cohort', 'create', '--db', db, '--definition', join(ROOT, 'resources/cohorts/steno2-death.cohort.json')).status).toBe(0);
     const trained = run('train', 'steno2_death', '--steps', '4', '--hidden', '8', '--epsilon', '3', '--clip', '0.5', '--db', db);
     expect(trained.status, trained.stderr).toBe(0);
-    expect(trained.stdout).toMatch(/Differential privacy: epsilon 3 at delta 0\.00001 over 4 steps; each patient in a step's batch with probability 0\.504, its gradient clipped to 0\.5, noise [\d.]+ x that\. The guarantee covers the training steps; the encoding's fitted transforms are not private yet/);
+    expect(trained.stdout).toMatch(/Differential privacy: epsilon 3 at delta 0\.00001 over 4 steps; each patient in a step's batch with probability 0\.504, its gradient clipped to 0\.5, noise [\d.]+ x that\. The guarantee covers the training steps and what generation reads; what the encoding and the output heads were fitted to before training \(means, ranges, categories, bins\) is not covered yet/);
     expect(trained.stderr).toMatch(/step 4\/4, .*epsilon 2\.99\d/);
+    expect(run('runs', '--db', db).stdout).toMatch(/4\/4 +epsilon 2\.99 of 3 /);
+    // Generated, exported: the data card carries epsilon and the ledger; the ledger lists the release.
+    expect(run('generate', '1', '--patients', '40', '--db', db).status).toBe(0);
+    const out = tempDir();
+    const exported = run('export', 'steno2_death_vae_r1_s1', '--format', 'csv', '--out', out, '--override', 'a test of the ledger', '--db', db);
+    expect(exported.status, exported.stderr).toBe(0);
+    expect(exported.stdout).toContain('Privacy ledger of steno2: epsilon 3 over 1 model (delta 1.0e-5)');
+    const card = readFileSync(join(out, 'steno2_death_vae_r1_s1.csv', 'DATA_CARD.md'), 'utf8');
+    expect(card).toContain('Trained with differential privacy (DP-SGD): (epsilon 3, delta 0.00001) over 4 steps');
+    expect(card).toContain("## Privacy ledger\nThis set's model (run 1): epsilon 3, delta 0.00001. Released from dataset steno2, this export included: epsilon 3 over 1 model (delta 1.0e-5); no budget set.");
+    expect(run('ledger', '--db', db).stdout).toMatch(/steno2_death_vae_r1_s1 +1 +3 +0\.00001 +1\n/);
     const loose = run('train', 'steno2_death', '--delta', '1e-6', '--db', db);
     expect(loose.status).toBe(2);
     expect(loose.stderr).toContain('--delta and --clip go with --epsilon E');
