@@ -77,6 +77,8 @@ function perPatientRows(x: tf.Tensor, owners: RowOwners, B: number): tf.Tensor3D
 class Recorder {
   readonly pieces = new Map<string, tf.Tensor[]>();
   private readonly owners = new Map<number, RowOwners>();
+  // A backward pass multiplies one tensor by several (a GRU's inputs by its three gates' gradients): each laid out per patient once.
+  private readonly laidOut = new Map<number, tf.Tensor3D>();
 
   constructor(readonly layout: RowLayout) {}
 
@@ -84,6 +86,13 @@ class Recorder {
     let o = this.owners.get(rows);
     if (!o) this.owners.set(rows, (o = ownersOf(this.layout, rows)));
     return o;
+  }
+
+  /** `x` [rows, n] as [B, rows a patient has at most, n] (perPatientRows), made once per tensor of the pass. */
+  perPatient(x: tf.Tensor): tf.Tensor3D {
+    let out = this.laidOut.get(x.id);
+    if (!out) this.laidOut.set(x.id, (out = tf.keep(perPatientRows(x, this.rowsOf(x.shape[0]!), this.layout.patients))));
+    return out;
   }
 
   add(name: string, piece: tf.Tensor): void {
@@ -95,6 +104,8 @@ class Recorder {
   dispose(): void {
     for (const list of this.pieces.values()) tf.dispose(list);
     this.pieces.clear();
+    tf.dispose([...this.laidOut.values()]);
+    this.laidOut.clear();
   }
 }
 
@@ -109,10 +120,10 @@ export const recordingPerPatient = (): boolean => active !== null;
  */
 export function perExampleOuter(x: tf.Tensor | null, g: tf.Tensor): tf.Tensor3D {
   const r = active!;
-  const owners = r.rowsOf(g.shape[0]!);
-  const gp = perPatientRows(g, owners, r.layout.patients);
+  if (x !== null && x.shape[0] !== g.shape[0]) throw new Error(`A product's input has ${x.shape[0]} rows and its gradient ${g.shape[0]}: not one row each.`);
+  const gp = r.perPatient(g);
   if (x === null) return tf.sum(gp, 1, true) as tf.Tensor3D;
-  return tf.matMul(perPatientRows(x, owners, r.layout.patients), gp, true, false);
+  return tf.matMul(r.perPatient(x), gp, true, false);
 }
 
 /** Adds to weight `name`'s per-patient gradient a part ([B, ...] in the weight's element order): called by an op's backward pass while recording. */
@@ -144,12 +155,10 @@ export function perPatientGradients(vars: tf.Variable[], layout: RowLayout, loss
   try {
     for (const v of vars) {
       const pieces = recorder.pieces.get(v.name) ?? [];
-      const whole = result.grads[v.name];
       // A copy even of a lone part: the recorder's parts are disposed below.
-      const g = tf.tidy(() => (pieces.length ? pieces.slice(1).reduce((a, b) => tf.add(a, b), tf.clone(pieces[0]!)) : tf.zeros([layout.patients, v.size])) as tf.Tensor2D);
-      grads.set(v.name, g);
-      checkAddsUp(v.name, g, whole);
+      grads.set(v.name, tf.tidy(() => (pieces.length ? pieces.slice(1).reduce((a, b) => tf.add(a, b), tf.clone(pieces[0]!)) : tf.zeros([layout.patients, v.size])) as tf.Tensor2D));
     }
+    checkAddUp(vars, grads, result.grads);
   } catch (err) {
     tf.dispose([...grads.values()]);
     throw err;
@@ -161,14 +170,23 @@ export function perPatientGradients(vars: tf.Variable[], layout: RowLayout, loss
   return { patients: layout.patients, grads, lossSum };
 }
 
-/** Throws unless the patients' gradients of a weight ([B, size]) sum to the batch's (to float32 rounding). */
-function checkAddsUp(name: string, perPatient: tf.Tensor2D, batch: tf.Tensor | undefined): void {
-  const [gap, scale] = tf.tidy(() => {
-    const summed = tf.sum(perPatient, 0);
-    const whole = batch ? tf.reshape(batch, [-1]) : tf.zerosLike(summed);
-    return [tf.max(tf.abs(tf.sub(summed, whole))).dataSync()[0]!, tf.max(tf.abs(whole)).dataSync()[0]!];
+/** Throws unless, for every weight, the patients' gradients ([B, size]) sum to the batch's (to float32 rounding); one read of all the weights' figures. */
+function checkAddUp(vars: tf.Variable[], perPatient: Map<string, tf.Tensor2D>, batch: tf.NamedTensorMap): void {
+  const figures = tf.tidy(() =>
+    tf
+      .stack(
+        vars.flatMap((v) => {
+          const summed = tf.sum(perPatient.get(v.name)!, 0);
+          const whole = batch[v.name] ? tf.reshape(batch[v.name]!, [-1]) : tf.zerosLike(summed);
+          return [tf.max(tf.abs(tf.sub(summed, whole))), tf.max(tf.abs(whole))];
+        }),
+      )
+      .dataSync(),
+  );
+  vars.forEach((v, i) => {
+    const [gap, scale] = [figures[2 * i]!, figures[2 * i + 1]!];
+    if (gap > 1e-3 * Math.max(scale, 1e-3)) {
+      throw new Error(`The patients' own gradients of weight "${v.name}" do not add up to the batch's (largest difference ${gap.toExponential(2)}): an op uses it without recording per-patient gradients, and a private step cannot clip what it does not see.`);
+    }
   });
-  if (gap > 1e-3 * Math.max(scale, 1e-3)) {
-    throw new Error(`The patients' own gradients of weight "${name}" do not add up to the batch's (largest difference ${gap.toExponential(2)}): an op uses it without recording per-patient gradients, and a private step cannot clip what it does not see.`);
-  }
 }
