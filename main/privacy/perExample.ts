@@ -170,23 +170,21 @@ export function perPatientGradients(vars: tf.Variable[], layout: RowLayout, loss
   return { patients: layout.patients, grads, lossSum };
 }
 
-/** Throws unless, for every weight, the patients' gradients ([B, size]) sum to the batch's (to float32 rounding); one read of all the weights' figures. */
+/** Throws unless, for every weight, the patients' gradients ([B, size]) sum to the batch's (to float32 rounding), compared as read. */
 function checkAddUp(vars: tf.Variable[], perPatient: Map<string, tf.Tensor2D>, batch: tf.NamedTensorMap): void {
-  const figures = tf.tidy(() =>
-    tf
-      .stack(
-        vars.flatMap((v) => {
-          const summed = tf.sum(perPatient.get(v.name)!, 0);
-          const whole = batch[v.name] ? tf.reshape(batch[v.name]!, [-1]) : tf.zerosLike(summed);
-          return [tf.max(tf.abs(tf.sub(summed, whole))), tf.max(tf.abs(whole))];
-        }),
-      )
-      .dataSync(),
-  );
-  vars.forEach((v, i) => {
-    const [gap, scale] = [figures[2 * i]!, figures[2 * i + 1]!];
+  for (const v of vars) {
+    // The sum over patients as a [1, B] x [B, size] product (on wasm, tf.sum over the first axis transposes first).
+    const g = perPatient.get(v.name)!;
+    const summed = tf.tidy(() => tf.matMul(tf.ones([1, g.shape[0]]), g).dataSync() as Float32Array);
+    const whole = batch[v.name] ? (batch[v.name]!.dataSync() as Float32Array) : new Float32Array(v.size);
+    let gap = 0;
+    let scale = 0;
+    for (let i = 0; i < v.size; i++) {
+      gap = Math.max(gap, Math.abs(summed[i]! - whole[i]!));
+      scale = Math.max(scale, Math.abs(whole[i]!));
+    }
     if (gap > 1e-3 * Math.max(scale, 1e-3)) {
       throw new Error(`The patients' own gradients of weight "${v.name}" do not add up to the batch's (largest difference ${gap.toExponential(2)}): an op uses it without recording per-patient gradients, and a private step cannot clip what it does not see.`);
     }
-  });
+  }
 }
