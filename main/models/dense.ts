@@ -42,7 +42,7 @@ export function mlp(m: MlpWeights, x: tf.Tensor2D, last: 'linear' | 'sigmoid' | 
   return y;
 }
 
-/** x W + b whose backward pass records each patient's gradients of W and b (privacy/perExample.ts): the same values. */
+/** x W + b whose backward pass records each patient's gradients of W and b (privacy/perExample.ts) as their gradient: the same values. */
 function recordedLinear(d: DenseWeights, input: tf.Tensor2D): tf.Tensor2D {
   const op = tf.customGrad((...args: unknown[]) => {
     const [x, w, b] = args as tf.Tensor2D[];
@@ -53,7 +53,8 @@ function recordedLinear(d: DenseWeights, input: tf.Tensor2D): tf.Tensor2D {
       gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => {
         addPerPatient(d.w.name, perExampleOuter(sx!, dy));
         addPerPatient(d.b.name, perExampleOuter(null, dy));
-        return [tf.matMul(dy as tf.Tensor2D, sw as tf.Tensor2D, false, true), tf.matMul(sx as tf.Tensor2D, dy as tf.Tensor2D, true, false), tf.sum(dy, 0)];
+        // The patients' parts are W's and b's gradient (see recordingPerPatient): their own is zero.
+        return [tf.matMul(dy as tf.Tensor2D, sw as tf.Tensor2D, false, true), tf.zerosLike(sw!), tf.zeros([sw!.shape[1]!])];
       },
     };
   });

@@ -244,10 +244,6 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, at: n
         const cuts = [swz!, swr!, swh!].map((wg) => cutWeights(wg, at, Dc));
         // A patient's columns reach every one of its steps: their gradients sum its rows' (per gate).
         const perPatient = Dc > 0 ? [DZ, DR, DH].map((G) => tf.tensor2d(sumPerPatient(G.dataSync() as Float32Array, counts, B, H), [B, H])) : null;
-        if (recordFor) recordPerPatient(recordFor, { xs: xs!, prevPacked: prevPacked!, resetPrev: resetPrev!, sp: sp! }, [DZ, DR, DH], perPatient, at);
-        const stepGrads = matMulsTransposeA(xs!, [DZ, DR, DH]);
-        const patientGrads = perPatient ? matMulsTransposeA(sp!, perPatient) : null;
-        const weightGrad = (g: number) => joinWeights(stepGrads[g]!, patientGrads ? patientGrads[g]! : null, at);
         const dx = inputGradient
           ? tf.tensor2d(unpackRows(tf.add(tf.add(tf.matMul(DZ, tf.transpose(cuts[0]!.step)), tf.matMul(DR, tf.transpose(cuts[1]!.step))), tf.matMul(DH, tf.transpose(cuts[2]!.step))).dataSync() as Float32Array, D, B, counts), [counts.length * B, D])
           : tf.zerosLike(x!);
@@ -255,6 +251,14 @@ function packedSequence(counts: readonly number[], inputGradient: boolean, at: n
           inputGradient && perPatient
             ? tf.add(tf.add(tf.matMul(perPatient[0]!, tf.transpose(cuts[0]!.patient!)), tf.matMul(perPatient[1]!, tf.transpose(cuts[1]!.patient!))), tf.matMul(perPatient[2]!, tf.transpose(cuts[2]!.patient!)))
             : tf.zerosLike(sp!);
+        if (recordFor) {
+          // The patients' parts are these weights' gradient (see recordingPerPatient): their own is zero.
+          recordPerPatient(recordFor, { xs: xs!, prevPacked: prevPacked!, resetPrev: resetPrev!, sp: sp! }, [DZ, DR, DH], perPatient, at);
+          return [dx, dh0, ...[wz!, wr!, wh!, uz!, ur!, uh!, bz!, br!, bh!].map((w) => tf.zerosLike(w)), dPatient];
+        }
+        const stepGrads = matMulsTransposeA(xs!, [DZ, DR, DH]);
+        const patientGrads = perPatient ? matMulsTransposeA(sp!, perPatient) : null;
+        const weightGrad = (g: number) => joinWeights(stepGrads[g]!, patientGrads ? patientGrads[g]! : null, at);
         return [
           dx,
           dh0,

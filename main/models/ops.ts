@@ -77,7 +77,8 @@ export function recordedRows(v: tf.Variable, rows: number): tf.Tensor2D {
       value: tf.tile(tf.reshape(x, [1, -1]), [rows, 1]) as tf.Tensor2D,
       gradFunc: (dy: tf.Tensor) => {
         addPerPatient(v.name, perExampleOuter(null, dy));
-        return tf.sum(dy, 0);
+        // The patients' parts are the vector's gradient (see recordingPerPatient): its own is zero.
+        return tf.zerosLike(x);
       },
     };
   });

@@ -168,9 +168,11 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditi
   }
 
   function privateTrainStep(patients: readonly number[], data: TrainingData, settings: PrivateStepSettings): Record<string, number> {
-    // Shares of the step's patients small enough that their gradients, one copy of the weights each, stay under ~128 MiB.
+    // Shares of the step's patients small enough that their gradients, one copy of the weights each, stay under ~128 MiB;
+    // patients with no steps apart (beside longer ones, their rows could not be told from the packed steps: see RowLayout).
     const share = Math.max(8, Math.floor(32_000_000 / Math.max(1, p.count())));
-    const shares = Array.from({ length: Math.ceil(patients.length / share) }, (_, i) => patients.slice(i * share, (i + 1) * share));
+    const chunks = (ids: readonly number[]) => Array.from({ length: Math.ceil(ids.length / share) }, (_, i) => ids.slice(i * share, (i + 1) * share));
+    const shares = [...chunks(patients.filter((id) => data.lengths[id]! > 0)), ...chunks(patients.filter((id) => data.lengths[id]! === 0))];
     const { norms, lossSum } = privateStep(optimizer, net.vars, shares.map((s) => () => ownGradients(data, s, settings.method)), settings, (k) => rng.normals(k));
     return { total: patients.length ? lossSum / patients.length : 0, patients: patients.length, clipped: norms.length ? norms.filter((n) => n > settings.clip).length / norms.length : 0 };
   }

@@ -41,7 +41,8 @@ function recordedMaskedProduct(w: Within, target: tf.Tensor2D, mask: tf.Tensor2D
       value: tf.matMul(x!, masked),
       gradFunc: (dy: tf.Tensor, [sx, sMasked, sMask]: tf.Tensor[]) => {
         addPerPatient(w.weights.name, tf.mul(perExampleOuter(sx!, dy), sMask!));
-        return [tf.matMul(dy as tf.Tensor2D, sMasked as tf.Tensor2D, false, true), tf.mul(tf.matMul(sx as tf.Tensor2D, dy as tf.Tensor2D, true, false), sMask!)];
+        // The patients' parts are W's gradient (see recordingPerPatient): its own is zero.
+        return [tf.matMul(dy as tf.Tensor2D, sMasked as tf.Tensor2D, false, true), tf.zerosLike(sMask!)];
       },
     };
   });

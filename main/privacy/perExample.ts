@@ -12,12 +12,18 @@ import * as tf from '@tensorflow/tfjs-core';
  * row), and the patient's own gradient is that sum over its rows alone. The
  * ops that use a weight record, while a recorder is active, each patient's
  * sum over its rows (perExampleOuter); the patient's gradients are then exact,
- * not estimated. A weight used by an op that does not record would be missed:
- * perPatientGradients checks that the patients' gradients add up to the
- * batch's own for every weight, and refuses the step where they do not.
+ * not estimated, and are the weight's gradient: the recording op gives the
+ * engine zero for it. A weight used by an op that does not record would be
+ * missed, so perPatientGradients refuses a step where the engine still has a
+ * gradient for any weight.
  */
 
-/** Where a batch's rows come from: `patients` patients sorted by length, longest first, and per step how many have it (packed rows, see packBatch). */
+/**
+ * Where a batch's rows come from: `patients` patients sorted by length, longest first, and per step how many have it
+ * (packed rows, see packBatch). A tensor's rows are told apart by their number: one per patient, or one per packed
+ * step; a batch where the two numbers are equal but the layouts differ (patients with no steps beside longer ones)
+ * is refused, and a model gives its patients with no steps a batch of their own.
+ */
 export interface RowLayout {
   patients: number;
   counts: readonly number[];
@@ -42,8 +48,14 @@ interface RowOwners {
 function ownersOf(layout: RowLayout, rows: number): RowOwners {
   const B = layout.patients;
   const packedRows = layout.counts.reduce((a, c) => a + c, 0);
-  // A batch whose every patient has one step has as many packed rows as patients: both layouts then put patient b at row b.
-  if (rows === B) return { index: Int32Array.from({ length: B }, (_, b) => b), perPatient: 1 };
+  if (rows === B) {
+    // As many packed rows as patients: the same layout when every patient has one step; else (some have
+    // none, others more) which layout a tensor has cannot be told by its rows (see RowLayout).
+    if (rows === packedRows && layout.counts.some((c, t) => c !== (t === 0 ? B : 0))) {
+      throw new Error(`A batch of ${B} patients with ${packedRows} steps in all, some patients with none: a tensor of ${rows} rows could be either layout. Give the patients with no steps a batch of their own.`);
+    }
+    return { index: Int32Array.from({ length: B }, (_, b) => b), perPatient: 1 };
+  }
   if (rows !== packedRows) throw new Error(`A weight's input has ${rows} rows, neither the batch's ${B} patients nor its ${packedRows} packed steps: its per-patient gradient cannot be read.`);
   const steps = layout.counts.filter((c) => c > 0).length;
   const index = new Int32Array(B * steps).fill(rows);
@@ -111,7 +123,11 @@ class Recorder {
 
 let active: Recorder | null = null;
 
-/** Whether the ops that use weights are to record per-patient gradients (inside perPatientGradients' backward pass). */
+/**
+ * Whether the ops that use weights are to record per-patient gradients (inside perPatientGradients' backward pass).
+ * An op that records a weight's parts returns zero as that weight's own gradient: the parts are its gradient, and
+ * whatever the engine still sums for a weight came from a use that did not record, which perPatientGradients refuses.
+ */
 export const recordingPerPatient = (): boolean => active !== null;
 
 /**
@@ -134,8 +150,8 @@ export function addPerPatient(name: string, piece: tf.Tensor): void {
 
 /**
  * The per-patient gradients of `vars` from one backward pass of `loss`, the sum of the batch's
- * patients' own losses (its rows laid out as `layout`). Refuses (throws) where the patients'
- * gradients of a weight do not add up to the batch's: an op used that weight without recording.
+ * patients' own losses (its rows laid out as `layout`). Refuses (throws) where the engine has a
+ * gradient of its own for a weight: an op used that weight without recording.
  */
 export function perPatientGradients(vars: tf.Variable[], layout: RowLayout, loss: () => tf.Scalar): PerPatientGradients {
   if (active) throw new Error('per-patient gradients are already being recorded');
@@ -158,7 +174,7 @@ export function perPatientGradients(vars: tf.Variable[], layout: RowLayout, loss
       // A copy even of a lone part: the recorder's parts are disposed below.
       grads.set(v.name, tf.tidy(() => (pieces.length ? pieces.slice(1).reduce((a, b) => tf.add(a, b), tf.clone(pieces[0]!)) : tf.zeros([layout.patients, v.size])) as tf.Tensor2D));
     }
-    checkAddUp(vars, grads, result.grads);
+    checkNothingElse(vars, result.grads);
   } catch (err) {
     tf.dispose([...grads.values()]);
     throw err;
@@ -170,21 +186,16 @@ export function perPatientGradients(vars: tf.Variable[], layout: RowLayout, loss
   return { patients: layout.patients, grads, lossSum };
 }
 
-/** Throws unless, for every weight, the patients' gradients ([B, size]) sum to the batch's (to float32 rounding), compared as read. */
-function checkAddUp(vars: tf.Variable[], perPatient: Map<string, tf.Tensor2D>, batch: tf.NamedTensorMap): void {
+/** Throws unless the engine's own gradient of every weight is zero: no op used it without recording its patients' parts. */
+function checkNothingElse(vars: tf.Variable[], batch: tf.NamedTensorMap): void {
   for (const v of vars) {
-    // The sum over patients as a [1, B] x [B, size] product (on wasm, tf.sum over the first axis transposes first).
-    const g = perPatient.get(v.name)!;
-    const summed = tf.tidy(() => tf.matMul(tf.ones([1, g.shape[0]]), g).dataSync() as Float32Array);
-    const whole = batch[v.name] ? (batch[v.name]!.dataSync() as Float32Array) : new Float32Array(v.size);
-    let gap = 0;
-    let scale = 0;
-    for (let i = 0; i < v.size; i++) {
-      gap = Math.max(gap, Math.abs(summed[i]! - whole[i]!));
-      scale = Math.max(scale, Math.abs(whole[i]!));
-    }
-    if (gap > 1e-3 * Math.max(scale, 1e-3)) {
-      throw new Error(`The patients' own gradients of weight "${v.name}" do not add up to the batch's (largest difference ${gap.toExponential(2)}): an op uses it without recording per-patient gradients, and a private step cannot clip what it does not see.`);
+    const g = batch[v.name];
+    if (!g) continue;
+    const values = g.dataSync() as Float32Array;
+    let largest = 0;
+    for (let i = 0; i < values.length; i++) largest = Math.max(largest, Math.abs(values[i]!));
+    if (largest > 0) {
+      throw new Error(`Weight "${v.name}" reaches the loss through an op that does not record per-patient gradients (a gradient of up to ${largest.toExponential(2)} outside them): a private step cannot clip what it does not see.`);
     }
   }
 }

@@ -66,7 +66,37 @@ function expectSame(recorded: Map<string, Float32Array>, baseline: Map<string, F
 
 describe("patients' own gradients from one batched pass", () => {
   it('are those of one pass per patient for dense layers, a packed GRU with per-patient columns, a within-step matrix and a learned log-variance', () => {
-    const data = raw;
+    opsAgainstOnePass(raw, poissonSample(raw.n, 0.2, ((r) => () => r.next())(new Rng(5))));
+  });
+
+  it('are exact for patients with no steps among longer ones, and a batch whose rows could be either layout is refused', () => {
+    // Three patients of the draw with no steps: their rows must not take the longer patients' steps.
+    const ids = poissonSample(raw.n, 0.2, ((r) => () => r.next())(new Rng(6)));
+    const lengths = Int32Array.from(raw.lengths);
+    for (const id of ids.slice(0, 3)) lengths[id] = 0;
+    opsAgainstOnePass({ ...raw, lengths }, ids);
+    // Lengths 2, 1, 0: three packed rows for three patients.
+    const p = new Params(new Rng(2));
+    const d = denseParams(p, 'd', raw.staticWidth, 3);
+    const statics = batchOf(raw, [0, 1, 2]).statics;
+    expect(() => perPatientGradients(p.of('d'), { patients: 3, counts: [2, 1] }, () => tf.sum(dense(d, tf.tensor2d(statics, [3, raw.staticWidth]))) as tf.Scalar)).toThrow(
+      'A batch of 3 patients with 3 steps in all, some patients with none: a tensor of 3 rows could be either layout.',
+    );
+    p.dispose();
+  });
+
+  it('are those of one pass per patient for the whole conditional VAE, and so is its private step', () => {
+    vaeAgainstOnePass(raw);
+  }, 60_000);
+
+  it('are those of one pass per patient for a VAE step that draws patients with no steps', () => {
+    const lengths = Int32Array.from(raw.lengths);
+    // Every third patient without steps: a step's draw has some, and packed rows equal to patients is avoided by batching them apart.
+    for (let id = 0; id < raw.n; id += 3) lengths[id] = 0;
+    vaeAgainstOnePass({ ...raw, lengths });
+  }, 60_000);
+
+  function opsAgainstOnePass(data: TrainingData, ids: number[]): void {
     const C = data.stepWidth;
     const S = data.staticWidth;
     const H = 6;
@@ -93,7 +123,6 @@ describe("patients' own gradients from one batched pass", () => {
       };
       return { layout, loss, dispose: () => disposeWeights(lw) };
     };
-    const ids = poissonSample(data.n, 0.2, ((r) => () => r.next())(new Rng(5)));
     expect(ids.length).toBeGreaterThan(15);
     const batched = lossOf(ids, true);
     const recorded = read(perPatientGradients(vars, batched.layout, batched.loss));
@@ -107,11 +136,11 @@ describe("patients' own gradients from one batched pass", () => {
     );
     expectSame(recorded, baseline);
     p.dispose();
-  });
+  }
 
-  it('are those of one pass per patient for the whole conditional VAE, and so is its private step', () => {
-    const config = { ...defaultConfig('vae', raw.n), hidden: 10, conditions: conditionNames };
-    const view = modelView(config, enc, raw).data;
+  function vaeAgainstOnePass(training: TrainingData): void {
+    const config = { ...defaultConfig('vae', training.n), hidden: 10, conditions: conditionNames };
+    const view = modelView(config, enc, training).data;
     const data = { ...view, conditions: stackRows(rows, conditionsOf(config, enc)!.layout.width) };
     const ids = poissonSample(data.n, 0.25, ((r) => () => r.next())(new Rng(8)));
     const step = (method: 'recorded' | 'onePass', clip: number) => {
@@ -130,7 +159,7 @@ describe("patients' own gradients from one batched pass", () => {
       expect(a.losses.total!).toBeCloseTo(b.losses.total!, 3);
       a.weights.forEach((w, i) => w.forEach((x, j) => expect(Math.abs(x - b.weights[i]![j]!)).toBeLessThan(2e-5)));
     }
-  }, 60_000);
+  }
 
   it('refuses a step where a weight is used by an op that does not record it', () => {
     const p = new Params(new Rng(2));
@@ -141,7 +170,7 @@ describe("patients' own gradients from one batched pass", () => {
       const statics = tf.tensor2d(batch.statics, [4, raw.staticWidth]);
       return tf.sum(tf.square(tf.add(dense(d, statics), tf.matMul(statics, extra)))) as tf.Scalar;
     };
-    expect(() => perPatientGradients(p.of('d', 'x'), { patients: 4, counts: [] }, loss)).toThrow(/weight "x" do not add up to the batch's/);
+    expect(() => perPatientGradients(p.of('d', 'x'), { patients: 4, counts: [] }, loss)).toThrow(/Weight "x" reaches the loss through an op that does not record per-patient gradients/);
     // The same weights all recorded: accepted.
     const fine = perPatientGradients(p.of('d'), { patients: 4, counts: [] }, () => tf.sum(tf.square(dense(d, tf.tensor2d(batch.statics, [4, raw.staticWidth])))) as tf.Scalar);
     expect(fine.grads.get('d.w')!.shape).toEqual([4, raw.staticWidth * 3]);
