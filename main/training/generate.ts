@@ -74,17 +74,15 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   const balanced = req.balance ? balanceParts(req.balance, enc, condition) : null;
   // The whole cohort is generated told nothing (measured: telling each patient a training patient's
   // attributes made the ICU cohort's follow-up and survival worse; see README, Conditional generation).
-  // A private model is told the condition's own levels alone, and draws its latent patients from its prior (see below).
+  // A private model is told the condition's own levels alone, draws its latent patients from its prior (see below),
+  // and its training patients who meet the condition are not counted: no refusal, omission or figure comes of them.
   const privateRun = config.privacy !== undefined;
   const base = condition ? new ConditionMembers(condition, given, privateRun) : null;
   const partMembers = balanced?.map((p) => new ConditionMembers(p.condition, given, privateRun)) ?? [];
-  const view = modelView(
-    config,
-    enc,
-    loadTrainingData(db, String(run.cohortId), base || balanced ? (tl) => [base, ...partMembers].forEach((m) => m?.see(tl)) : undefined).data,
-  );
-  base?.checkEnough(cohort.name);
-  const planned = planParts(req.patients, condition, base, balanced, partMembers, cohort.name);
+  const counting = !privateRun && (base || balanced);
+  const view = modelView(config, enc, loadTrainingData(db, String(run.cohortId), counting ? (tl) => [base, ...partMembers].forEach((m) => m?.see(tl)) : undefined).data);
+  if (!privateRun) base?.checkEnough(cohort.name);
+  const planned = planParts(req.patients, condition, base, balanced, partMembers, cohort.name, !privateRun);
   const parts = planned.parts;
   const model = buildModel(config, enc, run.seed, view.data);
   model.params.load(unpackTensors(checkpoint.weights));
@@ -151,7 +149,7 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
         req.onProgress?.(accepted, req.patients);
       }
     }
-    const setCondition = describeParts(req, condition, base, planned, view.data.n);
+    const setCondition = describeParts(req, condition, base, planned, privateRun ? null : view.data.n);
     const syntheticSetId = new SyntheticRepository(db).insert({
       datasetId,
       runId: run.id,

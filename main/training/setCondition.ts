@@ -26,8 +26,8 @@ export interface SetCondition {
   clauses: string[];
   /** The attributes the run's model was told; the other clauses were met only by discarding the drafts that missed them. */
   modelled: string[];
-  /** Training patients who meet the condition (never fewer than MIN_CELL: fewer are refused). */
-  trainingPatients: number;
+  /** Training patients who meet the condition (never fewer than MIN_CELL: fewer are refused); null for a private model's set (not counted). */
+  trainingPatients: number | null;
   drafts: number;
   accepted: number;
   /** A set balanced on an attribute: each level's target share, patients and drafts. */
@@ -47,13 +47,14 @@ export interface Part {
 /**
  * The parts of a request: the whole of it, or a balanced set's levels with their patients
  * (apportioned to the target; an equal target leaves out, and lists, levels fewer than MIN_CELL
- * training patients have; a level given a share must have them).
+ * training patients have; a level given a share must have them). Without `counted` (a private
+ * model's set), every level is kept and none is checked: its training patients were not counted.
  */
-export function planParts(total: number, condition: Condition | null, base: ConditionMembers | null, balanced: BalancePart[] | null, members: ConditionMembers[], cohort: string): { parts: Part[]; omitted: string[] } {
+export function planParts(total: number, condition: Condition | null, base: ConditionMembers | null, balanced: BalancePart[] | null, members: ConditionMembers[], cohort: string, counted = true): { parts: Part[]; omitted: string[] } {
   if (!balanced) return { parts: [{ condition, members: base, patients: total, drafts: 0 }], omitted: [] };
   const explicit = balanced.some((p) => p.target !== null);
-  if (explicit) members.forEach((m) => m.checkEnough(cohort));
-  const kept = balanced.map((p, i) => ({ ...p, members: members[i]! })).filter((p) => explicit || p.members.ids.length >= MIN_CELL);
+  if (explicit && counted) members.forEach((m) => m.checkEnough(cohort));
+  const kept = balanced.map((p, i) => ({ ...p, members: members[i]! })).filter((p) => explicit || !counted || p.members.ids.length >= MIN_CELL);
   const omitted = balanced.filter((p) => !kept.some((k) => k.level === p.level)).map((p) => p.level);
   if (kept.length === 0) throw new TrainingError(`No level of the balanced attribute has ${MIN_CELL} or more training patients${condition ? ` who meet ${condition.text}` : ''}: there is no one to learn them from.`);
   const targets = kept.map((p) => p.target ?? 1 / kept.length);
@@ -62,7 +63,7 @@ export function planParts(total: number, condition: Condition | null, base: Cond
 }
 
 /** What is stored and shown of a set's condition and balance; null for a set of the whole cohort. */
-export function describeParts(request: { condition?: ConditionRequest; balance?: BalanceRequest }, condition: Condition | null, base: ConditionMembers | null, planned: { parts: Part[]; omitted: string[] }, trainPatients: number): SetCondition | null {
+export function describeParts(request: { condition?: ConditionRequest; balance?: BalanceRequest }, condition: Condition | null, base: ConditionMembers | null, planned: { parts: Part[]; omitted: string[] }, trainPatients: number | null): SetCondition | null {
   const { parts, omitted } = planned;
   if (!condition && !request.balance) return null;
   const asked = request.condition;
@@ -72,7 +73,7 @@ export function describeParts(request: { condition?: ConditionRequest; balance?:
     text: condition?.text ?? '',
     clauses: condition?.clauses.map((c) => c.text) ?? [],
     modelled: [...new Set(parts.flatMap((p) => p.members?.modelled ?? []))],
-    trainingPatients: base ? base.ids.length : trainPatients,
+    trainingPatients: trainPatients === null ? null : base ? base.ids.length : trainPatients,
     drafts: parts.reduce((a, p) => a + p.drafts, 0),
     accepted: parts.reduce((a, p) => a + p.patients, 0),
     ...(attribute ? { balance: { attribute, levels: parts.map((p) => ({ level: p.level!, target: p.target!, patients: p.patients, drafts: p.drafts })), omitted } } : {}),
@@ -87,7 +88,7 @@ export function describeSetCondition(c: SetCondition): string {
   const balance = b
     ? `Balanced on ${b.attribute}: ${b.levels.map((l) => `${l.level} ${l.patients} (target ${(100 * l.target).toFixed(1)}%)`).join(', ')}${b.omitted.length ? `; left out, fewer than ${MIN_CELL} training patients: ${b.omitted.join(', ')}` : ''}. `
     : '';
-  const meets = c.text ? `Every patient meets ${c.text} (${c.trainingPatients} training patients do). ` : '';
+  const meets = c.text ? `Every patient meets ${c.text} (${c.trainingPatients === null ? 'a private model: its training patients who do were not counted' : `${c.trainingPatients} training patients do`}). ` : '';
   return `${balance}${meets}Kept ${c.accepted} of ${c.drafts} drafts (${pct}%; ${told}); the others missed their condition and were discarded.`;
 }
 

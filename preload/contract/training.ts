@@ -54,7 +54,7 @@ export const setCondition = z.object({
   text: z.string(),
   clauses: z.array(z.string()),
   modelled: z.array(z.string()),
-  trainingPatients: z.number(),
+  trainingPatients: z.number().nullable(),
   drafts: z.number(),
   accepted: z.number(),
   balance: z

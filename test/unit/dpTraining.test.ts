@@ -9,6 +9,7 @@ import { selectBackend } from '../../main/training/backend.js';
 import { storedConfig } from '../../main/training/config.js';
 import { resume, train } from '../../main/training/engine.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
+import { describeSetCondition } from '../../main/training/setCondition.js';
 import { TrainingRepository } from '../../main/store/repositories/trainingRepository.js';
 import type { Db } from '../../main/store/database.js';
 import { cohortDefinition } from '../support/cohorts.js';
@@ -50,6 +51,12 @@ describe('a VAE run trained with differential privacy', () => {
     // age >= 60 leaves several age bands, so it is met by discarding drafts, and nothing is told of it.
     const women = await generateSyntheticSet(db, { runId: run.runId, patients: 20, condition: { where: ['sex=F', 'age>=60'] } });
     expect(women.condition).toMatchObject({ modelled: ['sex'], accepted: 20 });
+    // Nor are its training patients who meet a condition counted: no figure of them is stored or shown.
+    expect(women.condition!.trainingPatients).toBeNull();
+    expect(describeSetCondition(women.condition!)).toContain('Every patient meets sex = F and age at index >= 60 (a private model: its training patients who do were not counted).');
+    const bySex = await generateSyntheticSet(db, { runId: run.runId, patients: 30, balance: { attribute: 'sex' } });
+    expect(bySex.condition!.balance!.levels.map((l) => l.patients)).toEqual([15, 15]);
+    expect(bySex.condition!.trainingPatients).toBeNull();
     // Its data card says what the guarantee is, and what it does not cover.
     const report = await evaluate(db, set.dataset, { posthocSteps: 10 });
     const exported = await exportSyntheticSet(db, { set: set.dataset, format: 'csv', directory: tempDir(), report, overrideReason: privacyGate(report).passed ? undefined : 'test' });
