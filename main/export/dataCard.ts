@@ -106,7 +106,7 @@ function ledgerSummary(r: PlannedRelease, overBudgetReason: string | null) {
     budget: r.ledger.budget,
     overBudgetReason: r.withinBudget ? null : overBudgetReason,
     line:
-      `This set's model (run ${r.runId}): ${model}${r.modelReleasedBefore ? '; a set of it was released before, so this export adds nothing' : ''}. ` +
+      `${r.ownRunId === r.runId ? `This set's model (run ${r.runId})` : `This set's model (run ${r.ownRunId}) learnt from synthetic patients; the model that read the real ones (run ${r.runId})`}: ${model}${r.modelReleasedBefore ? '; a set of it was released before, so this export adds nothing' : ''}. ` +
       `Released from dataset ${r.ledger.sourceDataset}, this export included: ${compositionLine(r.after)}` +
       `${r.ledger.budget === null ? '; no budget set' : `; budget epsilon ${r.ledger.budget}${r.withinBudget ? '' : `, passed under override: "${overBudgetReason}"`}`}.`,
   };

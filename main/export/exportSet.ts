@@ -9,7 +9,7 @@ import { dataCard, dataCardMarkdown, type ExportFormat } from './dataCard.js';
 import { loadExportData } from './exportData.js';
 import { writeFhir } from './fhirExport.js';
 import { privacyGate, type GateEvaluation, type GateResult } from './gate.js';
-import { checkBudget, planRelease, type PlannedRelease } from './ledger.js';
+import { BudgetRefusedError, checkBudget, planRelease, type PlannedRelease } from './ledger.js';
 import { PrivacyLedgerRepository } from '../store/repositories/privacyLedgerRepository.js';
 import { writeOmop } from './omopExport.js';
 import { UserError, type ErrorCode } from '../common/errors.js';
@@ -95,9 +95,13 @@ export async function exportSyntheticSet(
     // The audit entry, the ledger's and the rename together: a failed rename rolls the entries back.
     (publish, files) =>
       db.transaction(() => {
-        // Read again inside the transaction: an export made meanwhile (the app and the CLI share a store) counts.
+        // Read again inside the transaction: an export made meanwhile (the app and the CLI share a store) counts,
+        // and the data card, written from the first reading, must say what is committed.
         const now = planRelease(db, set.datasetName);
         checkBudget(now, overBudget);
+        if (JSON.stringify(now.after) !== JSON.stringify(planned.after) || now.ledger.budget !== planned.ledger.budget) {
+          throw new BudgetRefusedError(`The privacy ledger of ${now.ledger.sourceDataset} changed while this set was being exported (another export, or a new budget): nothing was written. Export it again.`);
+        }
         const id = new ExportAuditRepository(db).add({
           syntheticSetId: set.id,
           format: options.format,
@@ -119,7 +123,7 @@ export async function exportSyntheticSet(
         });
         publish();
         return id;
-      })(),
+      }).immediate(),
   );
   return {
     directory,

@@ -41,7 +41,10 @@ export interface Ledger extends Composition {
 /** The export of a set, before it is made: its model's privacy, and the dataset's ledger before and after. */
 export interface PlannedRelease {
   ledger: Ledger;
+  /** The run that read the real patients: the set's own, or, for a model trained on synthetic patients, the one that made them. */
   runId: number;
+  /** The set's own run. */
+  ownRunId: number;
   syntheticSet: string;
   epsilon: number | null;
   delta: number | null;
@@ -100,20 +103,39 @@ export function setBudget(db: Db, datasetRef: string, epsilon: number | null): L
   return ledgerOf(db, source.id);
 }
 
+/**
+ * The real dataset a set comes from and the run that read its patients: the set's own run, or, for a set
+ * made by a model trained on a cohort of another synthetic set, that set's (and so on back): a model
+ * trained on synthetic patients is post-processing of the model that made them.
+ */
+function realSource(db: Db, set: { datasetName: string; runId: number; cohortId: number }): { datasetId: number; runId: number } {
+  const sets = new SyntheticRepository(db).list();
+  const cohorts = new CohortRepository(db);
+  let at = set;
+  for (let depth = 0; depth <= sets.length; depth++) {
+    const cohort = cohorts.find(String(at.cohortId));
+    if (!cohort) throw new BudgetRefusedError(`The cohort of synthetic set "${at.datasetName}" is no longer in this store: its ledger cannot be read.`);
+    const upstream = sets.find((s) => s.datasetId === cohort.datasetId);
+    if (!upstream) return { datasetId: cohort.datasetId, runId: at.runId };
+    at = upstream;
+  }
+  throw new BudgetRefusedError(`Synthetic set "${set.datasetName}" leads back to itself through its cohorts: its real dataset cannot be found.`);
+}
+
 /** What exporting a set would add to its source dataset's ledger. */
 export function planRelease(db: Db, setRef: string): PlannedRelease {
   const set = findSyntheticSet(db, setRef);
-  const cohort = new CohortRepository(db).find(String(set.cohortId));
-  if (!cohort) throw new BudgetRefusedError(`The cohort of synthetic set "${set.datasetName}" is no longer in this store: its ledger cannot be read.`);
-  const ledger = ledgerOf(db, cohort.datasetId);
-  const run = new TrainingRepository(db).run(set.runId);
+  const source = realSource(db, set);
+  const ledger = ledgerOf(db, source.datasetId);
+  const run = new TrainingRepository(db).run(source.runId);
   const privacy = run ? (JSON.parse(run.configJson) as { privacy?: { epsilon: number; delta: number } }).privacy : undefined;
-  const release = { runId: set.runId, syntheticSet: set.datasetName, epsilon: privacy?.epsilon ?? null, delta: privacy?.delta ?? null };
+  const release = { runId: source.runId, syntheticSet: set.datasetName, epsilon: privacy?.epsilon ?? null, delta: privacy?.delta ?? null };
   const after = compose([...ledger.releases, release]);
   return {
     ledger,
     ...release,
-    modelReleasedBefore: ledger.releases.some((r) => r.runId === set.runId),
+    ownRunId: set.runId,
+    modelReleasedBefore: ledger.releases.some((r) => r.runId === source.runId),
     after,
     withinBudget: ledger.budget === null || (after.epsilon !== null && after.epsilon <= ledger.budget * (1 + 1e-12)),
   };

@@ -113,6 +113,17 @@ describe('the release ledger', () => {
     expect(runs.text).toMatch(/no DP/);
   }, 60_000);
 
+  it("charges a set made by a model trained on synthetic patients to the real dataset, at the epsilon of the model that read the real patients", async () => {
+    const runs = await import('../../main/training/runs.js');
+    const first = runs.listRuns(db).find((r) => r.privacy?.epsilon === 1)!;
+    const upstream = (await generateSyntheticSet(db, { runId: first.id, patients: 120 })).dataset;
+    createCohort(db, { ...cohortDefinition('steno2-death'), name: 'from_synthetic', dataset: upstream });
+    const downstream = await train(db, { cohort: 'from_synthetic', family: 'vae', seed: 4, config: { hidden: 8, steps: 4, batchSize: 32 } });
+    const set = (await generateSyntheticSet(db, { runId: downstream.runId, patients: 20 })).dataset;
+    // Its own run trained without DP on synthetic patients: post-processing of run 1, whose epsilon is what it costs steno2.
+    expect(planRelease(db, set)).toMatchObject({ runId: first.id, epsilon: 1, modelReleasedBefore: true, ledger: { sourceDataset: 'steno2' } });
+  }, 60_000);
+
   it('enters exports made before it from the export audit log, with their run\'s epsilon', () => {
     const copy = openDatabase(path);
     const wanted = copy.prepare('SELECT run_id, synthetic_set, epsilon, delta, export_audit_id FROM privacy_releases ORDER BY id').all();
