@@ -6,6 +6,7 @@ import { DatasetRepository } from '../store/repositories/datasetRepository.js';
 import { PrivacyLedgerRepository, type ReleaseRow } from '../store/repositories/privacyLedgerRepository.js';
 import { SyntheticRepository } from '../store/repositories/syntheticRepository.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
+import { storedConfig } from '../training/config.js';
 
 /*
  * The release ledger (issue 16, item 4). Every export of a synthetic set is a
@@ -128,7 +129,7 @@ export function planRelease(db: Db, setRef: string): PlannedRelease {
   const source = realSource(db, set);
   const ledger = ledgerOf(db, source.datasetId);
   const run = new TrainingRepository(db).run(source.runId);
-  const privacy = run ? (JSON.parse(run.configJson) as { privacy?: { epsilon: number; delta: number } }).privacy : undefined;
+  const privacy = run ? storedConfig(run.configJson).config.privacy : undefined;
   const release = { runId: source.runId, syntheticSet: set.datasetName, epsilon: privacy?.epsilon ?? null, delta: privacy?.delta ?? null };
   const after = compose([...ledger.releases, release]);
   return {

@@ -135,8 +135,8 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditi
       const step = partLoss(spec.step, stepLogits, xPacked, w.step, net.stepLogVar);
       const stat = partLoss(spec.statics, withinLogits(net.staticWithin, net.staticLogits(z), statics), statics, w.statics, net.staticLogVar);
       const outcome = partLoss(spec.outcome, outcomeLogits, outcomes, w.outcome, net.outcomeLogVar);
-      const perPatientMean = lengthLoss(net.lengthLogits(z), lengthTarget);
-      const length = sum ? (tf.mul(perPatientMean, B) as tf.Scalar) : perPatientMean;
+      const meanLength = lengthLoss(net.lengthLogits(z), lengthTarget);
+      const length = sum ? (tf.mul(meanLength, B) as tf.Scalar) : meanLength;
       const klEach = tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logVar), tf.square(mu)), tf.exp(logVar)), 1));
       const kl = (sum ? tf.sum(klEach) : tf.mean(klEach)) as tf.Scalar;
       const total = sumAll([step, stat, outcome, length, tf.mul(kl, config.beta) as tf.Scalar]);

@@ -38,7 +38,7 @@ export interface PerPatientGradients {
 
 /**
  * For a batch's rows of one kind (one per patient, or the packed steps), the row each patient's
- * k-th row is, padded to the most rows a patient has with `rows` (a row of zeros appended).
+ * k-th row is, padded to the most rows a patient has with `rows` (past the last row: none, zeros).
  */
 interface RowOwners {
   index: Int32Array;

@@ -3,7 +3,7 @@ import { CohortRepository } from '../store/repositories/cohortRepository.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { isAlive } from '../common/processAlive.js';
 import { epsilonSpent } from '../privacy/rdpAccountant.js';
-import type { PrivacyConfig } from './privacyConfig.js';
+import { storedConfig } from './config.js';
 
 /** Said of a run whose training process ended without saying how (killed, crashed, power cut). */
 export const VANISHED_RUN_MESSAGE = 'The training process ended unexpectedly (killed or crashed); resume from the last checkpoint.';
@@ -25,7 +25,7 @@ export function listRuns(db: Db) {
 
 /** A private run's budget and the epsilon its steps so far have spent; null for a run without differential privacy. */
 export function runPrivacy(configJson: string, step: number): { epsilon: number; delta: number; spent: number } | null {
-  const dp = (JSON.parse(configJson) as { privacy?: PrivacyConfig }).privacy;
+  const dp = storedConfig(configJson).config.privacy;
   if (!dp) return null;
   return { epsilon: dp.epsilon, delta: dp.delta, spent: step > 0 ? epsilonSpent([{ q: dp.sampleRate, sigma: dp.sigma, steps: step }], dp.delta) : 0 };
 }
