@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createCohort } from '../../main/cohort/cohortService.js';
 import { Rng } from '../../main/common/rng.js';
 import { dense, denseParams } from '../../main/models/dense.js';
 import { gruParams, runGru } from '../../main/models/gru.js';
@@ -8,10 +7,8 @@ import { batchOf, type TrainingData } from '../../main/models/minibatch.js';
 import { adam } from '../../main/models/optimize.js';
 import { Params } from '../../main/models/params.js';
 import { onePassPerPatient, poissonSample, privateGradients, privateStep } from '../../main/privacy/dpSgd.js';
-import { selectBackend } from '../../main/training/backend.js';
 import { loadTrainingData } from '../../main/training/engine.js';
-import { cohortDefinition } from '../support/cohorts.js';
-import { freshStore, importWorkedExample } from '../support/store.js';
+import { steno2CohortStore } from '../support/cohorts.js';
 
 /*
  * DP-SGD on real batches: a small GRU predicting each Steno-2 training patient's
@@ -23,10 +20,7 @@ let vars: tf.Variable[];
 let lossOf: (patient: number) => tf.Scalar;
 
 beforeAll(async () => {
-  await selectBackend('auto');
-  const { db } = freshStore();
-  await importWorkedExample(db, 'steno2');
-  createCohort(db, cohortDefinition('steno2-death'));
+  const { db } = await steno2CohortStore();
   data = loadTrainingData(db, 'steno2_death').data;
   params = new Params(new Rng(4));
   const C = data.stepWidth;

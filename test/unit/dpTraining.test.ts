@@ -3,24 +3,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../../main/evaluation/evaluate.js';
 import { exportSyntheticSet } from '../../main/export/exportSet.js';
 import { privacyGate } from '../../main/export/gate.js';
-import { createCohort } from '../../main/cohort/cohortService.js';
 import { epsilonSpent } from '../../main/privacy/rdpAccountant.js';
-import { selectBackend } from '../../main/training/backend.js';
 import { storedConfig } from '../../main/training/config.js';
 import { resume, train } from '../../main/training/engine.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
 import { describeSetCondition } from '../../main/training/setCondition.js';
 import { TrainingRepository } from '../../main/store/repositories/trainingRepository.js';
 import type { Db } from '../../main/store/database.js';
-import { cohortDefinition } from '../support/cohorts.js';
-import { freshStore, importWorkedExample, tempDir } from '../support/store.js';
+import { steno2CohortStore } from '../support/cohorts.js';
+import { tempDir } from '../support/store.js';
 
 let db: Db;
 beforeAll(async () => {
-  await selectBackend('auto');
-  db = freshStore().db;
-  await importWorkedExample(db, 'steno2');
-  createCohort(db, cohortDefinition('steno2-death'));
+  db = (await steno2CohortStore()).db;
 }, 60_000);
 
 const request = { cohort: 'steno2_death', family: 'vae' as const, seed: 7, config: { hidden: 12, steps: 24, batchSize: 32, privacy: { epsilon: 3 } }, checkpointEvery: 8 };

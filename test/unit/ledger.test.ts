@@ -8,11 +8,10 @@ import { exportSyntheticSet } from '../../main/export/exportSet.js';
 import { privacyGate } from '../../main/export/gate.js';
 import { BudgetRefusedError, compose, planRelease, setBudget } from '../../main/export/ledger.js';
 import { openDatabase, type Db } from '../../main/store/database.js';
-import { selectBackend } from '../../main/training/backend.js';
 import { train } from '../../main/training/engine.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
-import { cohortDefinition } from '../support/cohorts.js';
-import { freshStore, importWorkedExample, storeDigest, tempDir } from '../support/store.js';
+import { cohortDefinition, steno2CohortStore } from '../support/cohorts.js';
+import { storeDigest, tempDir } from '../support/store.js';
 
 /*
  * The release ledger on Steno-2: two private VAE runs (epsilon 1 and 2) and one
@@ -25,10 +24,7 @@ const sets: Record<'a1' | 'a2' | 'b' | 'plain', string> = { a1: '', a2: '', b: '
 const tiny = (epsilon?: number) => ({ cohort: 'steno2_death', family: 'vae' as const, seed: 3, config: { hidden: 8, steps: 6, batchSize: 32, ...(epsilon ? { privacy: { epsilon } } : {}) } });
 
 beforeAll(async () => {
-  await selectBackend('auto');
-  ({ db, path } = freshStore());
-  await importWorkedExample(db, 'steno2');
-  createCohort(db, cohortDefinition('steno2-death'));
+  ({ db, path } = await steno2CohortStore());
   const a = await train(db, tiny(1));
   const b = await train(db, tiny(2));
   const plain = await train(db, tiny());

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createCohort } from '../../main/cohort/cohortService.js';
 import { channelSpec, lossWeights, disposeWeights, partLoss, sampleOutputs, withinOrder, type PartSpec } from '../../main/models/channels.js';
 import { Params } from '../../main/models/params.js';
 import { within, withinLogits, withinWeights } from '../../main/models/within.js';
@@ -9,22 +8,17 @@ import { aggregatePosterior, cholesky, drawLatent } from '../../main/models/late
 import { binOf, fitBins } from '../../main/models/outputBins.js';
 import { Rng } from '../../main/common/rng.js';
 import { fitPatterns, patternOf } from '../../main/models/stepPatterns.js';
-import { selectBackend } from '../../main/training/backend.js';
 import { defaultConfig } from '../../main/training/config.js';
 import { loadTrainingData, train } from '../../main/training/engine.js';
 import { followUpShare, tailsFromShares } from '../../main/training/followUpShare.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
 import { observedRanges, snapToCommon } from '../../main/training/plausibility.js';
 import type { Db } from '../../main/store/database.js';
-import { cohortDefinition } from '../support/cohorts.js';
-import { freshStore, importWorkedExample } from '../support/store.js';
+import { steno2CohortStore } from '../support/cohorts.js';
 
 let db: Db;
 beforeAll(async () => {
-  await selectBackend('auto');
-  db = freshStore().db;
-  await importWorkedExample(db, 'steno2');
-  createCohort(db, cohortDefinition('steno2-death'));
+  db = (await steno2CohortStore()).db;
 });
 
 /** A seeded sample of n values from a lognormal, rounded to whole days. */

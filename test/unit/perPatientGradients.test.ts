@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createCohort } from '../../main/cohort/cohortService.js';
 import { Rng } from '../../main/common/rng.js';
 import { lossWeights, disposeWeights, partLoss, channelSpec } from '../../main/models/channels.js';
 import { dense, denseParams } from '../../main/models/dense.js';
@@ -11,14 +10,12 @@ import { Params } from '../../main/models/params.js';
 import { within, withinLogits } from '../../main/models/within.js';
 import { onePassPerPatient, poissonSample } from '../../main/privacy/dpSgd.js';
 import { perPatientGradients, rowOwners, type PerPatientGradients } from '../../main/privacy/perExample.js';
-import { selectBackend } from '../../main/training/backend.js';
 import { conditionAttributes, conditionNames as cohortConditions, conditionRow, stackRows } from '../../main/training/conditionInput.js';
 import { defaultConfig } from '../../main/training/config.js';
 import { buildModel, conditionsOf, loadTrainingData, modelView } from '../../main/training/engine.js';
 import type { PatientTimeline } from '../../main/sequence/timeline.js';
 import type { Encoding } from '../../main/sequence/encoding.js';
-import { cohortDefinition } from '../support/cohorts.js';
-import { freshStore, importWorkedExample } from '../support/store.js';
+import { steno2CohortStore } from '../support/cohorts.js';
 
 /*
  * The patients' own gradients from one batched backward pass (privacy/perExample.ts)
@@ -31,10 +28,7 @@ let rows: Float32Array[];
 let conditionNames: string[];
 
 beforeAll(async () => {
-  await selectBackend('auto');
-  const { db } = freshStore();
-  await importWorkedExample(db, 'steno2');
-  createCohort(db, cohortDefinition('steno2-death'));
+  const { db } = await steno2CohortStore();
   const timelines: PatientTimeline[] = [];
   const loaded = loadTrainingData(db, 'steno2_death', (tl) => timelines.push(tl));
   raw = loaded.data;
