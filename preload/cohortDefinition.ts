@@ -5,6 +5,7 @@
  * (the app sends definitions) and main (which applies them). Pure zod: no Node.
  * Documented with a worked example in the README ("Cohorts").
  */
+import { publicFactsSchema } from './publicFacts.js';
 import { z } from 'zod';
 
 /** Days relative to the patient's index date; both ends inclusive, open when left out. */
@@ -129,6 +130,8 @@ export const cohortDefinitionSchema = z.strictObject({
   /** Per numeric variable: `auto` picks log for right-skewed values (skewness > 1), else standard. */
   transforms: z.record(z.string(), z.enum(TRANSFORMS)).default({}),
   split: z.strictObject({ holdout: z.number().min(0).max(0.9).default(0.2), seed: z.number().int().default(1) }).default({ holdout: 0.2, seed: 1 }),
+  /** Facts about the values the steward declares public (ranges, decimals, levels), for private runs: taken at no cost to their budget (see publicFacts.ts). */
+  public: publicFactsSchema.optional(),
 });
 export type CohortDefinition = z.infer<typeof cohortDefinitionSchema>;
 export type CohortDefinitionInput = z.input<typeof cohortDefinitionSchema>;

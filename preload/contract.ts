@@ -11,7 +11,7 @@ import { datasetsEvents, datasetsMethods, type datasetRow, type datasetSummary, 
 import { evaluationEvents, evaluationMethods, type evaluationView } from './contract/evaluation.js';
 import { exportSetEvents, exportSetMethods, type plannedRelease } from './contract/export.js';
 import { reviewEvents, reviewMethods, type reviewCase, type reviewResults } from './contract/review.js';
-import { trainingEvents, trainingMethods, type balanceForm, type conditionChoices, type conditionRequest, type runRow, type trainingProgress, type trainingState, type trainRequest } from './contract/training.js';
+import { trainingEvents, trainingMethods, type balanceForm, type chosenPublicFacts, type conditionChoices, type conditionRequest, type privateFactsPlan, type runRow, type trainingProgress, type trainingState, type trainRequest } from './contract/training.js';
 import type { ErrorWire } from './errors.js';
 
 export const contract = { ...datasetsMethods, ...cohortsMethods, ...trainingMethods, ...evaluationMethods, ...reviewMethods, ...exportSetMethods } as const;
@@ -73,6 +73,8 @@ export type CohortProgressDto = z.output<typeof cohortProgress>;
 export type TrainRequestDto = z.output<typeof trainRequest>;
 export type RunRowDto = z.output<typeof runRow>;
 export type ConditionChoicesDto = z.output<typeof conditionChoices>;
+export type PrivateFactsPlanDto = z.output<typeof privateFactsPlan>;
+export type ChosenPublicFactsDto = z.output<typeof chosenPublicFacts>;
 export type ConditionRequestDto = z.output<typeof conditionRequest>;
 export type BalanceFormDto = z.output<typeof balanceForm>;
 export type EvaluationViewDto = z.output<typeof evaluationView>;

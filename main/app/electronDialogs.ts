@@ -12,5 +12,6 @@ export function electronDialogs(window: () => BrowserWindow | undefined): Dialog
     chooseMappingFile: async () => (await open({ title: 'Choose an import mapping', filters: [{ name: 'Import mapping', extensions: ['json'] }], properties: ['openFile'] }))[0] ?? null,
     chooseCsvFiles: () => open({ title: 'Choose the CSV files of a dataset', filters: [{ name: 'CSV files', extensions: ['csv'] }], properties: ['openFile', 'multiSelections'] }),
     chooseExportFolder: async () => (await open({ title: 'Choose a folder for the export', properties: ['openDirectory', 'createDirectory'] }))[0] ?? null,
+    choosePublicFactsFile: async () => (await open({ title: 'Choose the public facts of a private run', filters: [{ name: 'Public facts', extensions: ['json'] }], properties: ['openFile'] }))[0] ?? null,
   };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../common/readJsonFile.js';
 import { CohortDefinitionError } from '../common/errors.js';
 import { cohortDefinitionSchema, type CohortDefinition, type Criterion, type DayWindow } from '../../preload/cohortDefinition.js';
 
@@ -16,19 +16,10 @@ export function parseDefinition(input: unknown, source = 'cohort definition'): C
 }
 
 export function loadDefinition(path: string): CohortDefinition {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new CohortDefinitionError(`Cannot read the cohort definition ${path}: ${(err as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new CohortDefinitionError(`${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  return parseDefinition(json, path);
+  return parseDefinition(
+    readJsonFile(path, 'cohort definition', (m) => new CohortDefinitionError(m)),
+    path,
+  );
 }
 
 /** A short description of a criterion for the attrition table. */

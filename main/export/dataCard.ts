@@ -9,6 +9,9 @@ import { reviewResults } from '../review/results.js';
 import { figure, percent, rounded } from '../common/format.js';
 import type { GateEvaluation, GateResult } from './gate.js';
 import { compositionLine, type PlannedRelease } from './ledger.js';
+import type { PrivacyConfig } from '../training/privacyConfig.js';
+import { guaranteeText } from '../training/runFacts.js';
+import type { FactsRelease } from '../privacy/facts/release.js';
 
 export type ExportFormat = 'csv' | 'fhir' | 'omop';
 
@@ -112,15 +115,30 @@ function ledgerSummary(r: PlannedRelease, overBudgetReason: string | null) {
   };
 }
 
-/** What a model trained with differential privacy guarantees, and what it does not cover yet. */
+/** What a model trained with differential privacy guarantees, and where its encoding's facts came from. */
 function privacyLines(configuration: unknown): string[] {
-  const dp = (configuration as { privacy?: { epsilon: number; delta: number; clip: number; sigma: number; sampleRate: number; steps: number } } | undefined)?.privacy;
+  const dp = (configuration as { privacy?: PrivacyConfig } | undefined)?.privacy;
   if (!dp) return ['', 'Trained without differential privacy: the privacy audit below is the evidence.'];
+  const release = dp.facts?.release;
   return [
     '',
     `Trained with differential privacy (DP-SGD): (epsilon ${dp.epsilon}, delta ${dp.delta}) over ${dp.steps} steps, each patient in a step's batch with probability ${rounded(dp.sampleRate)}, gradients clipped to ${dp.clip}, noise multiplier ${rounded(dp.sigma)}. ` +
-      'The guarantee covers the training steps, and generation reads no training patient beyond the model (latent patients drawn from its prior; under a condition, only the condition\'s own levels told). ' +
-      "Not covered yet: what the encoding and the model's output heads were fitted to before training (means, ranges, category lists, value bins, visit patterns, the observed ranges generated values are kept within) comes from the real data without it.",
+      `${guaranteeText(dp)} Generation reads no training patient beyond the model (latent patients drawn from its prior; under a condition, only the condition's own levels told).`,
+    ...(release ? ['', '| fact | value | from |', '|---|---|---|', ...factRows(release).map((r) => `| ${r.join(' | ')} |`)] : []),
+  ];
+}
+
+const shown = (x: number) => Number(x.toPrecision(5));
+
+const SOURCE_WORDS = { declared: 'declared public', dataset: "the dataset's data dictionary, declared public", definition: 'the cohort definition', estimated: 'estimated privately' } as const;
+
+/** One row per fact of a private run's encoding: what it is, and where it came from. */
+function factRows(r: FactsRelease): string[][] {
+  return [
+    ...r.ranges.map((f) => [`${f.name} range`, `${shown(f.range[0])} to ${shown(f.range[1])}`, SOURCE_WORDS[f.rangeSource]]),
+    ...r.ranges.filter((f) => f.decimalsSource).map((f) => [`${f.name} decimals`, f.decimals === null ? 'not rounded' : String(f.decimals), SOURCE_WORDS[f.decimalsSource!]]),
+    ...r.levels.map((f) => [f.name === 'events' ? 'event types' : `${f.name} levels`, f.levels.join(', ') || 'none', SOURCE_WORDS[f.source]]),
+    ['time decimals', r.timeDecimals === null ? 'not rounded' : String(r.timeDecimals), SOURCE_WORDS[r.timeDecimalsSource]],
   ];
 }
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { contract, type Implementation, type MethodName } from '../../preload/contract.js';
 import { exportResult } from '../../preload/contract/export.js';
 import { previewCsvFile } from '../ingest/filePreview.js';
+import { loadPublicFacts } from '../privacy/facts/loadPublicFacts.js';
 import { writeWizardMapping } from '../ingest/wizardMapping.js';
 import type { ImportRunner } from './importRunner.js';
 import type { StoreClient } from './storeClient.js';
@@ -18,6 +19,8 @@ export interface Dialogs {
   chooseCsvFiles(): Promise<string[]>;
   /** A folder to export into, or null when cancelled. */
   chooseExportFolder(): Promise<string | null>;
+  /** A public facts file (JSON) for a private run, or null when cancelled. */
+  choosePublicFactsFile(): Promise<string | null>;
 }
 
 /** What main's own handlers work with. */
@@ -63,6 +66,10 @@ export function mainHandlers(s: AppServices) {
         return { status: 'failed' as const, message: (err as Error).message };
       }
       return s.imports.run(mappingPath);
+    },
+    choosePublicFacts: async () => {
+      const path = await s.dialogs.choosePublicFactsFile();
+      return path ? { file: basename(path), facts: loadPublicFacts(path) } : null;
     },
     exportSynthetic: async (set, format, reason, overBudgetReason) => {
       const directory = await s.dialogs.chooseExportFolder();

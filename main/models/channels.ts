@@ -80,6 +80,11 @@ export interface OutputFit {
   stepPatterns: boolean;
 }
 
+/** Output heads made without reading patients (a private run's: privacy/facts/privateEncoding.ts): bins per real channel by part and offset, and the clock. */
+export interface PrivateFit {
+  heads: { statics: Map<number, OutputBins>; step: Map<number, OutputBins>; outcome: Map<number, OutputBins>; clock: Clock | null };
+}
+
 /**
  * The output layout of an encoding. With `fitted`, every real channel of width 1
  * becomes a choice among up to `bins` bins fitted to its observed training values,
@@ -88,7 +93,33 @@ export interface OutputFit {
  * without, real channels are single outputs and binary ones independent (the
  * layout of earlier runs).
  */
-export function channelSpec(enc: Encoding, fitted?: OutputFit): ChannelSpec {
+export function channelSpec(enc: Encoding, fitted?: OutputFit | PrivateFit): ChannelSpec {
+  if (fitted && 'heads' in fitted) return privateSpec(enc, fitted.heads);
+  const { statics, step, outcome } = groupShapes(enc);
+  const d = fitted?.data;
+  const rowsOf = (values: Float32Array, width: number, rows: number, keep?: (row: number) => boolean) => (g: GroupShape) => {
+    const xs: number[] = [];
+    for (let r = 0; r < rows; r++) {
+      if (keep && !keep(r)) continue;
+      if (g.maskOffset === null || values[r * width + g.maskOffset] === 1) xs.push(values[r * width + g.offset]!);
+    }
+    return xs;
+  };
+  const fit = (values: ((g: GroupShape) => number[]) | undefined) => (values && fitted ? (g: GroupShape) => fitBins(values(g), fitted.bins) : undefined);
+  const validStep = d ? (r: number) => r % d.steps < d.lengths[Math.floor(r / d.steps)]! : () => false;
+  const binaries = step.filter((g) => g.kind === 'binary').map((g) => g.offset);
+  const patterns = d && fitted?.stepPatterns && binaries.length > 1 ? fitPatterns(d.sequences, d.stepWidth, d.n * d.steps, binaries, validStep) : null;
+  return {
+    statics: layout(enc.staticWidth, statics, fit(d && rowsOf(d.statics, d.staticWidth, d.n))),
+    step: layout(enc.stepWidth, step, fit(d && rowsOf(d.sequences, d.stepWidth, d.n * d.steps, validStep)), patterns, undefined, (g) => g.maskOffset !== null),
+    outcome: layout(enc.outcomeWidth, outcome, fit(d && rowsOf(d.outcomes, d.outcomeWidth, d.n)), null, outcomePairOf(enc)),
+    maxLength: enc.maxLength,
+    clock: d ? fitClock(enc, d) : null,
+  };
+}
+
+/** Each part's channel groups, in layout order. */
+function groupShapes(enc: Encoding): { statics: GroupShape[]; step: GroupShape[]; outcome: GroupShape[] } {
   const statics: GroupShape[] = [];
   for (const f of enc.statics) {
     const kind = f.codec.type === 'numeric' ? 'real' : f.codec.type === 'binary' ? 'binary' : 'categorical';
@@ -109,26 +140,25 @@ export function channelSpec(enc: Encoding, fitted?: OutputFit): ChannelSpec {
     { offset: enc.outcome.tailOffset, width: 1, kind: 'real', maskOffset: null },
     { offset: enc.outcome.levelOffset, width: enc.outcome.levels.length, kind: 'categorical', maskOffset: null },
   ];
-  const outcomePair = { levelOffset: enc.outcome.levelOffset, valueOffset: enc.outcome.tailOffset };
-  const d = fitted?.data;
-  const rowsOf = (values: Float32Array, width: number, rows: number, keep?: (row: number) => boolean) => (g: GroupShape) => {
-    const xs: number[] = [];
-    for (let r = 0; r < rows; r++) {
-      if (keep && !keep(r)) continue;
-      if (g.maskOffset === null || values[r * width + g.maskOffset] === 1) xs.push(values[r * width + g.offset]!);
-    }
-    return xs;
+  return { statics, step, outcome };
+}
+
+const outcomePairOf = (enc: Encoding) => ({ levelOffset: enc.outcome.levelOffset, valueOffset: enc.outcome.tailOffset });
+
+/** A private run's layout: the same groups, binned by the heads it was given; no step patterns (which patterns real steps have is not released). */
+function privateSpec(enc: Encoding, heads: PrivateFit['heads']): ChannelSpec {
+  const { statics, step, outcome } = groupShapes(enc);
+  const from = (bins: Map<number, OutputBins>) => (g: GroupShape) => {
+    const b = bins.get(g.offset);
+    if (!b) throw new Error(`No private bins for the real channel at ${g.offset}.`);
+    return b;
   };
-  const fit = (values: ((g: GroupShape) => number[]) | undefined) => (values && fitted ? (g: GroupShape) => fitBins(values(g), fitted.bins) : undefined);
-  const validStep = d ? (r: number) => r % d.steps < d.lengths[Math.floor(r / d.steps)]! : () => false;
-  const binaries = step.filter((g) => g.kind === 'binary').map((g) => g.offset);
-  const patterns = d && fitted?.stepPatterns && binaries.length > 1 ? fitPatterns(d.sequences, d.stepWidth, d.n * d.steps, binaries, validStep) : null;
   return {
-    statics: layout(enc.staticWidth, statics, fit(d && rowsOf(d.statics, d.staticWidth, d.n))),
-    step: layout(enc.stepWidth, step, fit(d && rowsOf(d.sequences, d.stepWidth, d.n * d.steps, validStep)), patterns, undefined, (g) => g.maskOffset !== null),
-    outcome: layout(enc.outcomeWidth, outcome, fit(d && rowsOf(d.outcomes, d.outcomeWidth, d.n)), null, outcomePair),
+    statics: layout(enc.staticWidth, statics, from(heads.statics)),
+    step: layout(enc.stepWidth, step, from(heads.step), null, undefined, (g) => g.maskOffset !== null),
+    outcome: layout(enc.outcomeWidth, outcome, from(heads.outcome), null, outcomePairOf(enc)),
     maxLength: enc.maxLength,
-    clock: d ? fitClock(enc, d) : null,
+    clock: heads.clock,
   };
 }
 

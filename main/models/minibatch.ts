@@ -30,6 +30,11 @@ export function trainingData(batch: EncodedBatch, enc: Encoding): TrainingData {
   };
 }
 
+/** A training set of no patients in an encoding's layout (what a model made without reading patients is built on). */
+export function emptyTrainingData(enc: Encoding): TrainingData {
+  return { n: 0, steps: enc.maxLength, stepWidth: enc.stepWidth, staticWidth: enc.staticWidth, outcomeWidth: enc.outcomeWidth, statics: new Float32Array(0), sequences: new Float32Array(0), lengths: new Int32Array(0), outcomes: new Float32Array(0) };
+}
+
 /** Patients `ids` of a training set (indices into it), in that order. */
 export function subsetOf(data: TrainingData, ids: readonly number[]): TrainingData {
   const seq = data.steps * data.stepWidth;

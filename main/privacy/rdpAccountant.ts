@@ -151,20 +151,21 @@ export function epsilonSpent(history: readonly MechanismSteps[], delta: number, 
 /**
  * The noise multiplier that keeps `steps` steps of sampling rate q within (epsilon, delta): the
  * smallest found by bisection (from 0 to a doubling upper bound) whose epsilon is below the target
- * and within `tolerance` of it. Refused when no noise below 1e6 reaches it.
+ * and within `tolerance` of it, after the mechanisms `before` (composed with it). Refused when no
+ * noise below 1e6 reaches it.
  */
-export function noiseForBudget(target: { epsilon: number; delta: number }, q: number, steps: number, tolerance = 0.01): number {
+export function noiseForBudget(target: { epsilon: number; delta: number }, q: number, steps: number, tolerance = 0.01, before: readonly MechanismSteps[] = []): number {
   let low = 0;
   let high = 10;
   let epsHigh = Infinity;
   while (epsHigh > target.epsilon) {
     high *= 2;
-    epsHigh = epsilonSpent([{ q, sigma: high, steps }], target.delta);
+    epsHigh = epsilonSpent([...before, { q, sigma: high, steps }], target.delta);
     if (high > 1e6) throw new RangeError(`No noise reaches epsilon ${target.epsilon} at delta ${target.delta} over ${steps} steps at sampling rate ${q}: the budget is too small.`);
   }
   while (target.epsilon - epsHigh > tolerance) {
     const sigma = (low + high) / 2;
-    const eps = epsilonSpent([{ q, sigma, steps }], target.delta);
+    const eps = epsilonSpent([...before, { q, sigma, steps }], target.delta);
     if (eps < target.epsilon) {
       high = sigma;
       epsHigh = eps;
@@ -173,21 +174,24 @@ export function noiseForBudget(target: { epsilon: number; delta: number }, q: nu
   return high;
 }
 
-/** The epsilon of a run of one mechanism after any number of its steps (its RDP per step computed once). */
+/** The epsilon of a run of one mechanism after any number of its steps, and the mechanisms `before` it (RDP per step and before computed once). */
 export class RunAccountant {
   private readonly perStep: number[];
+  private readonly spentBefore: number[];
   constructor(
     readonly q: number,
     readonly sigma: number,
     private readonly orders: readonly number[] = DEFAULT_ORDERS,
+    before: readonly MechanismSteps[] = [],
   ) {
     this.perStep = composeRdp([{ q, sigma, steps: 1 }], orders);
+    this.spentBefore = composeRdp(before, orders);
   }
 
   epsilonAfter(steps: number, delta: number): number {
     return epsilonFromRdp(
       this.orders,
-      this.perStep.map((r) => r * steps),
+      this.perStep.map((r, k) => r * steps + this.spentBefore[k]!),
       delta,
     ).epsilon;
   }

@@ -65,8 +65,8 @@ export interface Encoding {
   staticWidth: number;
   stepWidth: number;
   outcomeWidth: number;
-  /** Which patients the scalers were fitted on. */
-  fittedOn: 'train';
+  /** What the codecs were fitted to: the training split, or a private release of facts about it and facts declared public (privacy/facts). */
+  fittedOn: 'train' | 'private';
 }
 
 /** A cohort, or a batch of it, as model-ready arrays (row-major). */

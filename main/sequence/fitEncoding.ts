@@ -13,7 +13,8 @@ import {
   type Scaler,
   type ValueCodec,
 } from './codecs.js';
-import type { Encoding, EventField, MeasurementField, OutcomeLevel, StaticField } from './encoding.js';
+import type { Encoding } from './encoding.js';
+import { layoutEncoding } from './layoutEncoding.js';
 import { stepsOf, type GridOptions } from './steps.js';
 import type { PatientTimeline, StoredValue } from './timeline.js';
 
@@ -156,73 +157,24 @@ export function fitEncoding(input: FitInput): Encoding {
     tail.all.add(tl.outcome.days - prev);
   }
 
-  // Layout.
-  let offset = 0;
-  const staticFields: StaticField[] = [];
-  const indexCodec = numericCodec(index, 'standard', times.decimals);
-  staticFields.push({ name: 'index_date', variableId: null, kind: 'index', unit: 'days', codec: indexCodec, offset, maskOffset: null });
-  offset += 1;
-  for (const v of staticVars) {
-    const s = statics.get(v.id)!;
-    const codec = valueCodec(v, s.stats, s.levels, staticChoice.get(v.id), v.kind === 'date' ? times.decimals : undefined);
-    const hasMask = s.missing;
-    staticFields.push({ name: v.name, variableId: v.id, kind: v.kind, unit: v.unit, codec, offset, maskOffset: hasMask ? offset + codecWidth(codec) : null });
-    offset += codecWidth(codec) + (hasMask ? 1 : 0);
-  }
-  const staticWidth = offset;
-
-  offset = 0;
-  let gapField: Encoding['gap'] = null;
-  if (ts.mode === 'irregular') {
-    gapField = { ...numericCodec(gap, 'log', times.decimals), offset: 0 };
-    offset = 1;
-  }
-  const measurementFields: MeasurementField[] = [];
-  for (const v of measVars) {
-    const m = meas.get(v.id)!;
-    const codec = valueCodec(v, m.stats, m.levels, measChoice.get(v.id), v.kind === 'date' ? times.decimals : undefined);
-    const width = codecWidth(codec);
-    const since = ts.mode === 'grid' && ts.carryForward;
-    measurementFields.push({
-      name: v.name,
-      variableId: v.id,
-      kind: v.kind,
-      unit: v.unit,
-      codec,
-      aggregate: aggregateOf(v.id),
-      offset,
-      maskOffset: offset + width,
-      sinceOffset: since ? offset + width + 1 : null,
-    });
-    offset += width + 1 + (since ? 1 : 0);
-  }
-  const eventFields: EventField[] = [...eventTypes].sort().map((type) => ({ type, offset: offset++ }));
-  const stepWidth = offset;
-
-  const levels: OutcomeLevel[] = [
-    { status: 0, eventType: null, label: 'censored' },
-    ...def.outcome.events.map((t) => ({ status: 1 as const, eventType: t, label: t })),
-    ...def.outcome.competing.map((t) => ({ status: 2 as const, eventType: t, label: `${t} (competing)` })),
-  ];
-  return {
-    version: 1,
-    mode: ts.mode,
-    binDays: ts.mode === 'grid' ? ts.binDays! : null,
-    carryForward: ts.mode === 'grid' && ts.carryForward,
-    maxLength,
-    fromDays: def.window.fromDays,
+  return layoutEncoding({
+    def,
     timeBasis: input.timeBasis,
+    staticVars,
+    measVars,
+    aggregateOf,
+    index: numericCodec(index, 'standard', times.decimals),
+    staticCodec: (v) => valueCodec(v, statics.get(v.id)!.stats, statics.get(v.id)!.levels, staticChoice.get(v.id), v.kind === 'date' ? times.decimals : undefined),
+    staticMasked: (v) => statics.get(v.id)!.missing,
+    gap: ts.mode === 'irregular' ? numericCodec(gap, 'log', times.decimals) : null,
+    measurementCodec: (v) => valueCodec(v, meas.get(v.id)!.stats, meas.get(v.id)!.levels, measChoice.get(v.id), v.kind === 'date' ? times.decimals : undefined),
+    eventTypes: [...eventTypes],
+    tail: numericCodec(tail, 'log', times.decimals),
+    maxLength,
     timeDecimals: times.decimals,
-    gap: gapField,
-    statics: staticFields,
-    measurements: measurementFields,
-    events: eventFields,
-    outcome: { tail: numericCodec(tail, 'log', times.decimals), tailOffset: 0, levels, levelOffset: 1 },
-    staticWidth,
-    stepWidth,
-    outcomeWidth: 1 + levels.length,
     fittedOn: 'train',
-  };
+    timesteps: ts,
+  });
 }
 
 function add(s: NumericStats, x: number, train: boolean): void {

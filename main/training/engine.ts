@@ -22,6 +22,7 @@ import { defaultConfig, stepsOf, storedConfig, type ConfigOverrides, type Family
 import { followUpShare } from './followUpShare.js';
 import { FRESH_STOPPING, holdOutValidation } from './earlyStopping.js';
 import { privateTraining } from './privacyConfig.js';
+import { cohortSchema, factsPlan, releaseRunFacts, runEncoding, runHeads } from './runFacts.js';
 import { TrainingError } from './trainingError.js';
 import { trainLoop, type LoopResult, type Prepared, type RunContext } from './trainLoop.js';
 
@@ -74,9 +75,24 @@ export function buildModel(config: TimeGanConfig, enc: Encoding, seed: number, d
 export function buildModel(config: ModelConfig, enc: Encoding, seed: number, data: TrainingData): Model<ModelPhaseName>;
 export function buildModel(config: ModelConfig, enc: Encoding, seed: number, data: TrainingData): Model<ModelPhaseName> {
   const rng = new Rng(seed);
-  const spec = channelSpec(enc, config.architecture === 2 ? { data, bins: config.bins ?? DEFAULT_BINS, stepPatterns: true } : undefined);
+  // A private run's heads come from its released facts, never from the data.
+  const heads = runHeads(config, enc);
+  const spec = channelSpec(enc, heads ? { heads } : config.architecture === 2 ? { data, bins: config.bins ?? DEFAULT_BINS, stepPatterns: true } : undefined);
   const layout = conditionsOf(config, enc)?.layout;
   return config.family === 'vae' ? buildVae(config, spec, rng, layout) : buildTimeGan(config, spec, rng, layout);
+}
+
+/** A private request with its public facts (its own, else its cohort definition's) and the release of the rest planned (see runFacts). */
+function planned(db: Db, cohort: CohortReport, overrides?: ConfigOverrides): ConfigOverrides | undefined {
+  if (!overrides?.privacy) return overrides;
+  const declared = overrides.privacy.public ?? cohort.definition.public;
+  return { ...overrides, privacy: { ...overrides.privacy, ...(declared ? { public: declared } : {}), plan: factsPlan(cohortSchema(db, cohort), declared) } };
+}
+
+/** A new run's configuration with its private facts released (a private run) and its conditions named on the encoding it will use. */
+function withFacts(db: Db, cohort: CohortReport, config: ModelConfig, seed: number): ModelConfig {
+  const released = config.privacy ? { ...config, privacy: releaseRunFacts(db, cohort, config.privacy, seed) } : config;
+  return withConditions(released, runEncoding(released, cohort));
 }
 
 /**
@@ -95,13 +111,13 @@ export function conditionsOf(config: ModelConfig, enc: Encoding): ConditionAttri
   return config.conditions?.length ? conditionAttributes(enc, config.conditions) : null;
 }
 
-/** The cohort's training split, encoded (the holdout is never read); `each` sees every timeline as it is encoded, in the data's order. */
-export function loadTrainingData(db: Db, cohortRef: string, each?: (tl: PatientTimeline) => void) {
+/** The cohort's training split, encoded (by `enc`, else the cohort's encoding; the holdout is never read); `each` sees every timeline as it is encoded, in the data's order. */
+export function loadTrainingData(db: Db, cohortRef: string, each?: (tl: PatientTimeline) => void, enc?: Encoding) {
   const cohort = showCohort(db, cohortRef);
-  return { cohort, data: encodeTrainingSplit(db, cohort, each) };
+  return { cohort, data: encodeTrainingSplit(db, cohort, each, enc) };
 }
 
-function encodeTrainingSplit(db: Db, cohort: CohortReport, each?: (tl: PatientTimeline) => void): TrainingData {
+function encodeTrainingSplit(db: Db, cohort: CohortReport, each?: (tl: PatientTimeline) => void, enc: Encoding = cohort.encoding): TrainingData {
   const timelines = iterateTimelines(db, { cohortId: cohort.id, fromDays: cohort.definition.window.fromDays, split: 'train' });
   const seen = each
     ? (function* () {
@@ -111,13 +127,13 @@ function encodeTrainingSplit(db: Db, cohort: CohortReport, each?: (tl: PatientTi
         }
       })()
     : timelines;
-  return trainingData(encodeBatch(seen, cohort.encoding), cohort.encoding);
+  return trainingData(encodeBatch(seen, enc), enc);
 }
 
-/** What a model of `config` trains on: architecture 2 reads follow-up as a share of the window left (see followUpShare). */
+/** What a model of `config` trains on: architecture 2 reads follow-up as a share of the window left (see followUpShare; a private run's window ends where its facts say). */
 export function modelView(config: ModelConfig, enc: Encoding, data: TrainingData): { data: TrainingData; followUpEnd: number | null } {
   if (config.architecture !== 2) return { data, followUpEnd: null };
-  const share = followUpShare(data, enc);
+  const share = followUpShare(data, enc, runHeads(config, enc)?.followUpEnd);
   return { data: share.data, followUpEnd: share.end };
 }
 
@@ -127,7 +143,7 @@ export async function train(db: Db, req: TrainRequest, hooks: TrainHooks = {}): 
   const cohort = showCohort(db, req.cohort);
   const seed = req.seed ?? 1;
   // Sized to the training split as counted when the cohort was made, so that the run starts (and says so) before the split is read.
-  const config = withConditions(defaultConfig(req.family, cohort.split.train, req.config), cohort.encoding);
+  const config = withFacts(db, cohort, defaultConfig(req.family, cohort.split.train, planned(db, cohort, req.config)), seed);
   const checkpointEvery = req.checkpointEvery ?? 100;
   const repo = new TrainingRepository(db);
   const runId = repo.createRun({
@@ -198,13 +214,14 @@ type Loading = (activity: string) => Promise<void>;
 async function prepare(db: Db, cohort: CohortReport, config: ModelConfig, seed: number, loading: Loading) {
   await loading(`reading and encoding ${num(cohort.split.train)} training patients`);
   // A conditional model trains on each patient's own condition input (dropped out batch by batch; see conditioning.ts).
-  const conditions = conditionsOf(config, cohort.encoding);
+  const enc = runEncoding(config, cohort);
+  const conditions = conditionsOf(config, enc);
   const rows: Float32Array[] = [];
-  const raw = encodeTrainingSplit(db, cohort, conditions ? (tl) => rows.push(conditionRow(tl, conditions)) : undefined);
-  await loading(config.architecture === 2 ? 'fitting the output heads to the training split and building the model' : 'building the model');
-  const view = modelView(config, cohort.encoding, raw).data;
+  const raw = encodeTrainingSplit(db, cohort, conditions ? (tl) => rows.push(conditionRow(tl, conditions)) : undefined, enc);
+  await loading(config.architecture === 2 && !config.privacy ? 'fitting the output heads to the training split and building the model' : 'building the model');
+  const view = modelView(config, enc, raw).data;
   const data = conditions ? { ...view, conditions: stackRows(rows, conditions.layout.width) } : view;
-  const model = buildModel(config, cohort.encoding, seed, data);
+  const model = buildModel(config, enc, seed, data);
   const split = config.stopping && model.validationLoss ? holdOutValidation(data, config.stopping, seed) : null;
   if (config.privacy && !model.privateStep) throw new TrainingError(`A ${config.family} run cannot train with differential privacy yet.`);
   const privacy = config.privacy ? privateTraining(config.privacy, data.n) : null;

@@ -27,13 +27,13 @@ function timesOf(enc: Encoding, statics: Float32Array, staticBase: number, seque
 
 const tailDays = (enc: Encoding, encoded: number) => Math.max(0, unscale(enc.outcome.tail.scaler, encoded));
 
-/** The training data with the tail as a share of the window left, and the window's end (the latest end in training). */
-export function followUpShare(data: TrainingData, enc: Encoding): { data: TrainingData; end: number } {
+/** The training data with the tail as a share of the window left, and the window's end (the latest end in training, unless `given`: a private run's, from its facts). */
+export function followUpShare(data: TrainingData, enc: Encoding, given?: number): { data: TrainingData; end: number } {
   const { n, steps, stepWidth: C, staticWidth: S, outcomeWidth: O } = data;
   const times = Array.from({ length: n }, (_, p) => timesOf(enc, data.statics, p * S, data.sequences, p * steps * C, data.lengths[p]!));
   const tails = Array.from({ length: n }, (_, p) => tailDays(enc, data.outcomes[p * O + enc.outcome.tailOffset]!));
-  let end = -Infinity;
-  for (let p = 0; p < n; p++) end = Math.max(end, times[p]!.index + times[p]!.last + tails[p]!);
+  let end = given ?? -Infinity;
+  if (given === undefined) for (let p = 0; p < n; p++) end = Math.max(end, times[p]!.index + times[p]!.last + tails[p]!);
   const outcomes = Float32Array.from(data.outcomes);
   for (let p = 0; p < n; p++) {
     const left = end - times[p]!.index - times[p]!.last;

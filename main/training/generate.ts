@@ -19,6 +19,8 @@ import { describeParts, maxDrafts, planParts, ConditionMembers, type SetConditio
 import { tailsFromShares } from './followUpShare.js';
 import { enforceIncreasingTimes, noViolations, observedRanges, repair, snapToCommon, type ObservedRanges, type ViolationCounts } from './plausibility.js';
 import type { GeneratedBatch } from '../models/model.js';
+import { emptyTrainingData } from '../models/minibatch.js';
+import { privateRanges, runEncoding, runHeads, runRelease } from './runFacts.js';
 
 export interface GenerateRequest {
   runId: number;
@@ -66,8 +68,9 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   if (req.seed !== undefined && !(Number.isSafeInteger(req.seed) && req.seed >= 0)) throw new TrainingError(`The seed is a whole number of 0 or more, not ${req.seed}.`);
   await selectBackend(req.backend ?? 'auto');
   const cohort = showCohort(db, String(run.cohortId));
-  const enc = cohort.encoding;
   const { config } = storedConfig(run.configJson);
+  const enc = runEncoding(config, cohort);
+  const release = runRelease(config);
   const condition = isEmptyCondition(req.condition) ? null : parseCondition(req.condition!, enc, cohort.definition);
   const given = conditionsOf(config, enc);
   // The set's parts: the whole request, or one per level of the attribute it is balanced on.
@@ -80,13 +83,16 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   const base = condition ? new ConditionMembers(condition, given, privateRun) : null;
   const partMembers = balanced?.map((p) => new ConditionMembers(p.condition, given, privateRun)) ?? [];
   const counting = !privateRun && (base || balanced);
-  const view = modelView(config, enc, loadTrainingData(db, String(run.cohortId), counting ? (tl) => [base, ...partMembers].forEach((m) => m?.see(tl)) : undefined).data);
+  // A private run with private facts reads no patient here: its model is made of its facts and weights alone.
+  const view = release
+    ? { data: emptyTrainingData(enc), followUpEnd: config.architecture === 2 ? runHeads(config, enc)!.followUpEnd : null }
+    : modelView(config, enc, loadTrainingData(db, String(run.cohortId), counting ? (tl) => [base, ...partMembers].forEach((m) => m?.see(tl)) : undefined, enc).data);
   if (!privateRun) base?.checkEnough(cohort.name);
   const planned = planParts(req.patients, condition, base, balanced, partMembers, cohort.name, !privateRun);
   const parts = planned.parts;
   const model = buildModel(config, enc, run.seed, view.data);
   model.params.load(unpackTensors(checkpoint.weights));
-  const ranges = observedRanges(iterateTimelines(db, { cohortId: cohort.id, fromDays: enc.fromDays, split: 'train' }), enc);
+  const ranges = release ? privateRanges(enc, release) : observedRanges(iterateTimelines(db, { cohortId: cohort.id, fromDays: enc.fromDays, split: 'train' }), enc);
   const seed = req.seed ?? run.seed + 1000 * (new SyntheticRepository(db).countForRun(run.id) + 1);
   const sampler = new Rng(seed);
   const violations = noViolations();
@@ -113,7 +119,9 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
     const newId = new Map<number, number>();
     for (const v of variables) {
       const id = writer.insertVariable(datasetId, { name: v.name, role: v.role, kind: v.kind, unit: v.unit, sourceFile: 'synthetic', sourceColumn: v.name });
-      if (v.categories) writer.setVariableCategories(id, v.categories);
+      // A private run's sets list the levels its facts hold, never the real dataset's own lists (a rare level names a patient).
+      const levels = release ? codecLevels(enc, v.id) : v.categories;
+      if (levels) writer.setVariableCategories(id, levels);
       newId.set(v.id, id);
     }
     for (const part of parts) {
@@ -168,6 +176,12 @@ export async function generateSyntheticSet(db: Db, req: GenerateRequest): Promis
   } finally {
     model.dispose();
   }
+}
+
+/** The levels an encoding's codec of a variable holds, or null (a numeric or date variable). */
+function codecLevels(enc: Encoding, variableId: number): string[] | null {
+  const codec = [...enc.statics, ...enc.measurements].find((f) => f.variableId === variableId)?.codec;
+  return codec && codec.type !== 'numeric' ? codec.levels : null;
 }
 
 /** What decoding a draft reads: the encoding, the run's architecture, the training ranges, the outcome's events. */

@@ -1,5 +1,8 @@
 import type { PrivateStepSettings } from '../privacy/dpSgd.js';
-import { noiseForBudget, RunAccountant } from '../privacy/rdpAccountant.js';
+import { composeRdp, DEFAULT_ORDERS, epsilonFromRdp, noiseForBudget, RunAccountant, type MechanismSteps } from '../privacy/rdpAccountant.js';
+import { NO_PUBLIC_FACTS, type PublicFacts } from '../../preload/publicFacts.js';
+import type { FactsRelease } from '../privacy/facts/release.js';
+import type { Encoding } from '../sequence/encoding.js';
 import { TrainingError } from './trainingError.js';
 
 /*
@@ -14,6 +17,29 @@ export interface PrivacyRequest {
   epsilon: number;
   delta?: number;
   clip?: number;
+  /** Facts declared public (privacy/facts); the rest is estimated by a private release. */
+  public?: PublicFacts;
+  /** What the facts' release will be, known from the schema and the declaration (set by the engine; see factsPlan). */
+  plan?: FactsPlan;
+}
+
+/** The private release of an encoding's facts a run will make: how many Gaussian releases, and whether levels seen in the data are selected. */
+export interface FactsPlan {
+  releases: number;
+  selecting: boolean;
+}
+
+/** A private run's encoding facts: how they were released, what was found and declared, and the encoding made of them. */
+export interface FactsConfig {
+  /** Noise multiplier of each Gaussian release (0: none was needed). */
+  sigma: number;
+  releases: number;
+  /** The part of delta spent on levels seen in the data. */
+  selectionDelta: number;
+  declared: PublicFacts;
+  /** Set once the release is made (before the first step). */
+  release?: FactsRelease;
+  encoding?: Encoding;
 }
 
 export interface PrivacyConfig {
@@ -26,6 +52,32 @@ export interface PrivacyConfig {
   /** Each patient's chance to be in a step's batch (Poisson sampling). */
   sampleRate: number;
   steps: number;
+  /** The encoding's facts (runs from before they were private have none: their encoding was fitted to the training split). */
+  facts?: FactsConfig;
+}
+
+/** The share of the budget a run gives its encoding's facts when some are not declared (see factsNoise). */
+export const FACTS_SHARE = 0.1;
+/** The share of delta a run gives the levels seen in the data (their threshold) when some are not declared. */
+export const SELECTION_SHARE = 0.1;
+
+/** What a private run's DP-SGD steps and facts composed spend: the facts' releases first (none for runs without). */
+export const factsMechanisms = (c: PrivacyConfig): MechanismSteps[] => (c.facts?.releases ? [{ q: 1, sigma: c.facts.sigma, steps: c.facts.releases }] : []);
+
+/** The delta the accountant turns RDP into epsilon at: the run's, less what the levels' threshold spent. */
+export const accountedDelta = (c: PrivacyConfig) => c.delta - (c.facts?.selectionDelta ?? 0);
+
+/**
+ * The noise of a run's facts releases: they take FACTS_SHARE of the Renyi divergence the steps
+ * alone would spend at the order that gives the run its epsilon (a Gaussian release's divergence
+ * grows with the order, a step's faster, so a share of epsilon alone would ask orders past those
+ * the accountant uses at small epsilon); the steps' noise is then solved with them composed.
+ */
+export function factsNoise(target: { epsilon: number; delta: number }, q: number, steps: number, releases: number): number {
+  const alone = composeRdp([{ q, sigma: noiseForBudget(target, q, steps), steps }]);
+  const { order } = epsilonFromRdp(DEFAULT_ORDERS, alone, target.delta);
+  const share = FACTS_SHARE * alone[DEFAULT_ORDERS.indexOf(order)]!;
+  return Math.sqrt((releases * order) / (2 * share));
 }
 
 /** The clipping norm unless told: the per-patient gradients of the default VAE are mostly around it on the shared cohorts. */
@@ -44,13 +96,19 @@ export function privacyConfig(request: PrivacyRequest, batchSize: number, steps:
   if (delta >= 1 / patients) throw new TrainingError(`delta ${delta} is not below 1/${patients}, one patient's share: such a guarantee allows a patient's record to be released whole. Use ${defaultDelta(patients)} (the default) or less.`);
   if (!(clip > 0 && Number.isFinite(clip))) throw new TrainingError(`The clipping norm is a number above 0, not ${clip}.`);
   const sampleRate = Math.min(1, batchSize / patients);
+  const plan = request.plan ?? { releases: 0, selecting: false };
+  const selectionDelta = plan.selecting ? SELECTION_SHARE * delta : 0;
+  const target = { epsilon, delta: delta - selectionDelta };
   let sigma: number;
+  let facts: FactsConfig;
   try {
-    sigma = noiseForBudget({ epsilon, delta }, sampleRate, steps);
+    const factsSigma = plan.releases ? factsNoise(target, sampleRate, steps, plan.releases) : 0;
+    facts = { sigma: factsSigma, releases: plan.releases, selectionDelta, declared: request.public ?? NO_PUBLIC_FACTS };
+    sigma = noiseForBudget(target, sampleRate, steps, 0.01, factsMechanisms({ facts } as PrivacyConfig));
   } catch (err) {
     throw new TrainingError(`${(err as Error).message} Raise epsilon, or train fewer steps or smaller batches.`);
   }
-  return { epsilon, delta, clip, sigma, sampleRate, steps };
+  return { epsilon, delta, clip, sigma, sampleRate, steps, facts };
 }
 
 /** What the training loop needs of a private run: the step settings and its accountant. */
@@ -61,5 +119,5 @@ export interface PrivateTraining {
 }
 
 export function privateTraining(config: PrivacyConfig, patients: number): PrivateTraining {
-  return { config, settings: { clip: config.clip, sigma: config.sigma, expectedBatch: config.sampleRate * patients }, accountant: new RunAccountant(config.sampleRate, config.sigma) };
+  return { config, settings: { clip: config.clip, sigma: config.sigma, expectedBatch: config.sampleRate * patients }, accountant: new RunAccountant(config.sampleRate, config.sigma, undefined, factsMechanisms(config)) };
 }

@@ -4,6 +4,7 @@ import { TrainingRepository } from '../store/repositories/trainingRepository.js'
 import { isAlive } from '../common/processAlive.js';
 import { epsilonSpent } from '../privacy/rdpAccountant.js';
 import { storedConfig } from './config.js';
+import { accountedDelta, factsMechanisms } from './privacyConfig.js';
 
 /** Said of a run whose training process ended without saying how (killed, crashed, power cut). */
 export const VANISHED_RUN_MESSAGE = 'The training process ended unexpectedly (killed or crashed); resume from the last checkpoint.';
@@ -27,5 +28,5 @@ export function listRuns(db: Db) {
 export function runPrivacy(configJson: string, step: number): { epsilon: number; delta: number; spent: number } | null {
   const dp = storedConfig(configJson).config.privacy;
   if (!dp) return null;
-  return { epsilon: dp.epsilon, delta: dp.delta, spent: step > 0 ? epsilonSpent([{ q: dp.sampleRate, sigma: dp.sigma, steps: step }], dp.delta) : 0 };
+  return { epsilon: dp.epsilon, delta: dp.delta, spent: step > 0 ? epsilonSpent([...factsMechanisms(dp), { q: dp.sampleRate, sigma: dp.sigma, steps: step }], accountedDelta(dp)) : 0 };
 }

@@ -9,7 +9,7 @@ import type { BackendChoice } from './backend.js';
 import { packTensors, saveOptimizers, stateJson } from './checkpoint.js';
 import { observe, patienceRunOut, type StoppingRule, type StoppingState } from './earlyStopping.js';
 import { poissonSample } from '../privacy/dpSgd.js';
-import type { PrivateTraining } from './privacyConfig.js';
+import { accountedDelta, type PrivateTraining } from './privacyConfig.js';
 import { StepTimer } from './stepTimes.js';
 import { TrainingError } from './trainingError.js';
 
@@ -100,7 +100,7 @@ export async function trainLoop(run: RunContext, { model, data, dataRng, start, 
       }
       const t0 = clock();
       const losses = privacy
-        ? { ...model.privateStep!(poissonSample(data.n, privacy.config.sampleRate, () => dataRng.next()), data, privacy.settings), epsilon: privacy.accountant.epsilonAfter(step + 1, privacy.config.delta) }
+        ? { ...model.privateStep!(poissonSample(data.n, privacy.config.sampleRate, () => dataRng.next()), data, privacy.settings), epsilon: privacy.accountant.epsilonAfter(step + 1, accountedDelta(privacy.config)) }
         : model.trainStep(phase.name, sampleBatch(data, Math.min(run.batchSize, data.n), dataRng));
       const ms = clock() - t0;
       for (const [name, v] of Object.entries(losses)) {

@@ -6,6 +6,7 @@ import { parseTarget } from './balance.js';
 import { conditionChoices } from './conditions.js';
 import { generateSyntheticSet } from './generate.js';
 import { listRuns } from './runs.js';
+import { privateFactsPlan } from './runFacts.js';
 
 /** The training slice of the contract answered from the store (runs themselves train in processes of their own: main/ipc/appHandlers.ts). */
 export function trainingHandlers(db: Db) {
@@ -21,6 +22,7 @@ export function trainingHandlers(db: Db) {
         ...(balance ? { balance: { attribute: balance.attribute, ...(balance.target?.trim() ? { target: parseTarget(balance.target) } : {}) } } : {}),
       }),
     conditionChoices: (cohort) => conditionChoices(showCohort(db, cohort)),
+    privateFactsPlan: (cohort, epsilon, declared) => privateFactsPlan(db, showCohort(db, cohort), epsilon, declared),
   } satisfies Partial<Implementation>;
 }
 

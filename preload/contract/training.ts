@@ -1,5 +1,6 @@
 // Training: runs in their own process (start, resume, cancel), their losses, and generating a synthetic set from one.
 import { z } from 'zod';
+import { publicFactsSchema } from '../publicFacts.js';
 import { cohortRef, method } from './shared.js';
 
 export const BACKEND_NAMES = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -17,7 +18,15 @@ export const trainRequest = z.strictObject({
   /** The attributes the run can generate on demand (conditionChoices' attributes); absent: all of them, []: none. */
   conditions: z.array(z.string().min(1).max(200)).max(32).optional(),
   /** Train with differential privacy (DP-SGD, the VAE): the target epsilon, and delta and the clipping norm unless the defaults do. */
-  privacy: z.strictObject({ epsilon: z.number().positive().max(1000), delta: z.number().positive().lt(1).optional(), clip: z.number().positive().max(1000).optional() }).optional(),
+  privacy: z
+    .strictObject({
+      epsilon: z.number().positive().max(1000),
+      delta: z.number().positive().lt(1).optional(),
+      clip: z.number().positive().max(1000).optional(),
+      /** Facts about the values declared public (ranges, decimals, levels), taken at no cost to the budget; the rest is estimated privately. */
+      public: publicFactsSchema.optional(),
+    })
+    .optional(),
 });
 
 /** What every generated patient is to meet: clauses on statics (NAME=LEVEL, NAME>=NUMBER, ...) and an outcome. */
@@ -118,6 +127,22 @@ export const generateResult = z.object({
   seconds: z.number(),
 });
 
+/** What a private run of a cohort would do with its encoding's facts (see privateFactsPlan). */
+export const privateFactsPlan = z.object({
+  /** Where the declared facts come from (their own words), or null: none declared. */
+  source: z.string().nullable(),
+  /** Declared by the cohort definition, by a file the steward chose, or nothing. */
+  from: z.enum(['definition', 'file', 'none']),
+  /** How many of the encoding's facts are declared public, and which are left to the private release. */
+  declared: z.number(),
+  estimated: z.array(z.string()),
+  /** Why such a run would be refused before it starts (declarations that do not fit, noise that drowns the patients), or null. */
+  refusal: z.string().nullable(),
+});
+
+/** Facts declared in a file the steward chose: its name (not its path) and what it declares. */
+export const chosenPublicFacts = z.object({ file: z.string(), facts: publicFactsSchema });
+
 export const trainingMethods = {
   listRuns: method('training:list-runs', z.tuple([]), z.array(runRow)),
   trainingLosses: method('training:losses', z.tuple([z.number().int().min(1)]), z.array(lossRow)),
@@ -133,6 +158,10 @@ export const trainingMethods = {
     generateResult,
   ),
   conditionChoices: method('training:condition-choices', z.tuple([cohortRef]), conditionChoices),
+  /** A private VAE run's encoding facts for a cohort at an epsilon: declared (the file's facts, else the definition's) and to be estimated, and any refusal. */
+  privateFactsPlan: method('training:private-facts-plan', z.tuple([cohortRef, z.number().positive().max(1000), publicFactsSchema.nullable()]), privateFactsPlan),
+  /** Shows a file dialog for a public facts file (JSON) and reads it; null when cancelled. */
+  choosePublicFacts: method('training:choose-public-facts', z.tuple([]), chosenPublicFacts.nullable()),
 } as const;
 
 export const trainingEvents = {

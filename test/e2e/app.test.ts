@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../main/app/csp.js';
@@ -206,6 +206,17 @@ describe('the app in Chromium', () => {
     await page.getByRole('option', { name: 'steno2_death@1' }).click();
     await page.getByLabel('Train with differential privacy').check();
     await page.getByLabel('Epsilon', { exact: true }).fill('5');
+    // The cohort built in the app declares no public facts: at 127 patients, estimating them all would drown them in noise.
+    await page.getByText('This run would be refused').waitFor();
+    expect(await page.locator('body').innerText()).toMatch(/estimating the encoding's 21 undeclared facts privately adds noise of \d+ patients to every count/);
+    // The steward declares them from a file (the facts the bundled definition declares).
+    const facts = join(tempDir(), 'steno2-facts.json');
+    writeFileSync(facts, JSON.stringify(JSON.parse(readFileSync(join(ROOT, 'resources/cohorts/steno2-death.cohort.json'), 'utf8')).public));
+    app.dialog.publicFacts = facts;
+    await page.getByRole('button', { name: 'Public facts from a file…' }).click();
+    await page.getByText(/21 of the encoding's facts declared public in steno2-facts\.json \(the Steno-2 protocol as published/).waitFor();
+    expect(await page.getByTestId('facts-plan').innerText()).toContain('None estimated: the whole budget goes to training.');
+    expect(await page.getByText('This run would be refused').count()).toBe(0);
     await page.getByLabel('Steps').fill('20');
     await page.getByLabel('Hidden units').fill('12');
     await page.getByRole('button', { name: 'Start training' }).click();

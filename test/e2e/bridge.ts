@@ -61,7 +61,7 @@ export interface AppUnderTest {
   page: Page;
   db: Db;
   /** What the main-process file dialogs "choose" next: a mapping path (or null: cancel), CSV files. */
-  dialog: { next: string | null; files: string[]; folder: string | null };
+  dialog: { next: string | null; files: string[]; folder: string | null; publicFacts: string | null };
   /** Every Content-Security-Policy violation the page has reported so far (console and securitypolicyviolation events). */
   cspViolations(): Promise<string[]>;
   screenshot(name: string): Promise<string>;
@@ -78,7 +78,7 @@ export async function launchApp(dbPath: string): Promise<AppUnderTest> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-  const dialog = { next: null as string | null, files: [] as string[], folder: null as string | null };
+  const dialog = { next: null as string | null, files: [] as string[], folder: null as string | null, publicFacts: null as string | null };
   const emit: Emit = (event, payload) => {
     void page.evaluate(([e, p]) => (globalThis as unknown as { __synthehrEmit: (e: string, p: unknown) => void }).__synthehrEmit(e as string, p), [event, payload] as const).catch(() => {});
   };
@@ -90,6 +90,7 @@ export async function launchApp(dbPath: string): Promise<AppUnderTest> {
     chooseMappingFile: async () => dialog.next,
     chooseCsvFiles: async () => dialog.files,
     chooseExportFolder: async () => dialog.folder,
+    choosePublicFactsFile: async () => dialog.publicFacts,
   };
   const handlers = appHandlers({ store, training, imports, dialogs, tempDir: tmpdir() });
 

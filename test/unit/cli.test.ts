@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../main/store/database.js';
@@ -140,7 +140,9 @@ describe('synthehr CLI (the package bin)', () => {
     expect(run('cohort', 'create', '--db', db, '--definition', join(ROOT, 'resources/cohorts/steno2-death.cohort.json')).status).toBe(0);
     const trained = run('train', 'steno2_death', '--steps', '4', '--hidden', '8', '--epsilon', '3', '--clip', '0.5', '--db', db);
     expect(trained.status, trained.stderr).toBe(0);
-    expect(trained.stdout).toMatch(/Differential privacy: epsilon 3 at delta 0\.00001 over 4 steps; each patient in a step's batch with probability 0\.504, its gradient clipped to 0\.5, noise [\d.]+ x that\. The guarantee covers the training steps and what generation reads; what the encoding and the output heads were fitted to before training \(means, ranges, categories, bins\) is not covered yet/);
+    expect(trained.stdout).toMatch(
+      /Differential privacy: epsilon 3 at delta 0\.00001 over 4 steps; each patient in a step's batch with probability 0\.504, its gradient clipped to 0\.5, noise [\d.]+ x that\. The guarantee covers the training steps, the encoding and output heads, and what generation reads: of the encoding's 21 facts, 21 declared public \(the Steno-2 protocol/,
+    );
     expect(trained.stderr).toMatch(/step 4\/4, .*epsilon 2\.99\d/);
     expect(run('runs', '--db', db).stdout).toMatch(/4\/4 +epsilon 2\.99 of 3 /);
     // Generated, exported: the data card carries epsilon and the ledger; the ledger lists the release.
@@ -155,7 +157,18 @@ describe('synthehr CLI (the package bin)', () => {
     expect(run('ledger', '--db', db).stdout).toMatch(/steno2_death_vae_r1_s1 +1 +3 +0\.00001 +1\n/);
     const loose = run('train', 'steno2_death', '--delta', '1e-6', '--db', db);
     expect(loose.status).toBe(2);
-    expect(loose.stderr).toContain('--delta and --clip go with --epsilon E');
+    expect(loose.stderr).toContain('--delta, --clip and --public go with --epsilon E');
+    // Facts declared in a file replace the definition's: too few for 127 patients at epsilon 3 is refused before a run is made, naming what to declare.
+    const facts = join(tempDir(), 'facts.json');
+    writeFileSync(facts, JSON.stringify({ source: 'a test', values: { a1c: { range: [20, 200] } } }));
+    const few = run('train', 'steno2_death', '--epsilon', '3', '--public', facts, '--db', db);
+    expect(few.status).toBe(1);
+    expect(few.stderr).toMatch(/estimating the encoding's 20 undeclared facts privately adds noise of \d+ patients to every count, and 127 training patients need it below 13\. Declare them public \(synthehr train --public FILE; see README, "Public facts"\): index_date \(range\), birth_date \(range\)/);
+    writeFileSync(facts, JSON.stringify({ source: 'a test', values: { a1cc: { range: [20, 200] } } }));
+    const typo = run('train', 'steno2_death', '--epsilon', '3', '--public', facts, '--db', db);
+    expect(typo.status).toBe(1);
+    expect(typo.stderr).toContain('values.a1cc: the cohort has no numeric or date variable (or index_date, gap, follow_up, end, length) of that name; it has index_date, birth_date');
+    expect(run('runs', '--db', db).stdout.match(/^ *\d+ +steno2_death/gm)).toHaveLength(1);
   }, 120_000);
 
   it.skipIf(!existsSync('/usr/bin/chromium'))('the report draws every chart in Chromium, offline (needs Debian\'s Chromium)', () => {

@@ -52,12 +52,17 @@ describe('a VAE run trained with differential privacy', () => {
     const bySex = await generateSyntheticSet(db, { runId: run.runId, patients: 30, balance: { attribute: 'sex' } });
     expect(bySex.condition!.balance!.levels.map((l) => l.patients)).toEqual([15, 15]);
     expect(bySex.condition!.trainingPatients).toBeNull();
-    // Its data card says what the guarantee is, and what it does not cover.
+    // Its data card says what the guarantee is, what it covers, and where each of the encoding's facts came from
+    // (the cohort definition declares them all public, so none was estimated and the budget is the steps').
     const report = await evaluate(db, set.dataset, { posthocSteps: 10 });
     const exported = await exportSyntheticSet(db, { set: set.dataset, format: 'csv', directory: tempDir(), report, overrideReason: privacyGate(report).passed ? undefined : 'test' });
-    expect(readFileSync(exported.dataCard.markdown, 'utf8')).toMatch(
-      /Trained with differential privacy \(DP-SGD\): \(epsilon 3, delta 0\.00001\) over 24 steps, each patient in a step's batch with probability 0\.252, gradients clipped to 1, noise multiplier [\d.]+\. The guarantee covers the training steps, and generation reads no training patient beyond the model \(latent patients drawn from its prior; under a condition, only the condition's own levels told\)\. Not covered yet: what the encoding and the model's output heads were fitted to before training \(means, ranges, category lists, value bins, visit patterns, the observed ranges generated values are kept within\) comes from the real data without it\./,
+    const card = readFileSync(exported.dataCard.markdown, 'utf8');
+    expect(card).toMatch(
+      /Trained with differential privacy \(DP-SGD\): \(epsilon 3, delta 0\.00001\) over 24 steps, each patient in a step's batch with probability 0\.252, gradients clipped to 1, noise multiplier [\d.]+\. The guarantee covers the training steps, the encoding and output heads, and what generation reads: of the encoding's 21 facts, 21 declared public \(the Steno-2 protocol as published .*\), none estimated; no patient is read outside the budget\./,
     );
+    expect(card).toContain('| a1c range | 20 to 200 | declared public |');
+    expect(card).toContain('| albuminuria levels | Norm, Mic, Mac | declared public |');
+    expect(card).toContain('| time decimals | 0 | declared public |');
   }, 120_000);
 
   it('is reproducible from its seed and resumes exactly where it stopped', async () => {

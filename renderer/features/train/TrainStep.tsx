@@ -144,7 +144,7 @@ export function TrainStep() {
           Start training
         </Button>
       </Group>
-      <PrivacyForm value={privacy} onChange={setPrivacy} family={family} />
+      <PrivacyForm value={privacy} onChange={setPrivacy} family={family} cohort={cohort} />
       {choices && (
         <MultiSelect
           label="Conditions the model learns"

@@ -1,0 +1,164 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { NO_PUBLIC_FACTS, type PublicFacts } from '../../preload/publicFacts.js';
+import { showCohort, type CohortReport } from '../../main/cohort/cohortService.js';
+import { Rng } from '../../main/common/rng.js';
+import { channelSpec } from '../../main/models/channels.js';
+import { privateHeads } from '../../main/models/privateHeads.js';
+import { cellNoise, levelThreshold, noisyCounts } from '../../main/privacy/facts/gaussian.js';
+import { checkDeclared } from '../../main/privacy/facts/loadPublicFacts.js';
+import { privateEncoding } from '../../main/privacy/facts/privateEncoding.js';
+import { contributionOf, gridOptions, type CohortSchema, type Contribution } from '../../main/privacy/facts/quantities.js';
+import { checkReliable, FactsError, firstStage, releaseFacts, sumHistograms, undeclared } from '../../main/privacy/facts/release.js';
+import { epsilonSpent, logErfc } from '../../main/privacy/rdpAccountant.js';
+import { unscale } from '../../main/sequence/codecs.js';
+import { iterateTimelines, type PatientTimeline } from '../../main/sequence/timeline.js';
+import type { Db } from '../../main/store/database.js';
+import { DatasetRepository } from '../../main/store/repositories/datasetRepository.js';
+import { TrainingRepository } from '../../main/store/repositories/trainingRepository.js';
+import { storedConfig } from '../../main/training/config.js';
+import { train } from '../../main/training/engine.js';
+import { generateSyntheticSet } from '../../main/training/generate.js';
+import { factsNoise, FACTS_SHARE, privacyConfig } from '../../main/training/privacyConfig.js';
+import { cohortSchema } from '../../main/training/runFacts.js';
+import { steno2CohortStore } from '../support/cohorts.js';
+
+let db: Db;
+let cohort: CohortReport;
+let schema: CohortSchema;
+let timelines: PatientTimeline[];
+beforeAll(async () => {
+  db = (await steno2CohortStore()).db;
+  cohort = showCohort(db, 'steno2_death');
+  schema = cohortSchema(db, cohort);
+  timelines = [...iterateTimelines(db, { cohortId: cohort.id, fromDays: cohort.definition.window.fromDays, split: 'train' })];
+}, 60_000);
+
+const contributions = (declared: PublicFacts): Contribution[] => {
+  const u = undeclared(schema, declared);
+  return timelines.map((tl) => contributionOf(tl, u.quantities, schema, gridOptions(schema)));
+};
+const l2 = (a: Float64Array[], b: Float64Array[]) => Math.sqrt(a.reduce((s, h, i) => s + h.reduce((t, c, j) => t + (c - b[i]![j]!) ** 2, 0), 0));
+/** The definition's public facts without their decimals: what a steward who knows ranges and levels but not how values are written declares. */
+const withoutDecimals = (): PublicFacts => {
+  const declared = cohort.definition.public!;
+  return { ...declared, values: Object.fromEntries(Object.entries(declared.values).map(([k, v]) => [k, { range: v.range }])), timeDecimals: undefined };
+};
+
+describe("a private release of an encoding's facts", () => {
+  it('counts each patient once: removing any training patient moves the histograms by at most the sensitivity the noise is sized for', () => {
+    const all = contributions(NO_PUBLIC_FACTS);
+    const { parts } = firstStage(undeclared(schema, NO_PUBLIC_FACTS), all);
+    // Ranges of 11 values, decimals of 3, levels of 5 variables and the event types, time decimals: 21 histograms.
+    expect(parts).toHaveLength(21);
+    const sums = sumHistograms(all, parts);
+    let largest = 0;
+    for (let p = 0; p < all.length; p++) largest = Math.max(largest, l2(sums, sumHistograms([...all.slice(0, p), ...all.slice(p + 1)], parts)));
+    // Each histogram of a patient sums to 1 (L2 at most 1): at most sqrt(21) in patients, which 1 / sqrt(21) scales to 1.
+    expect(largest).toBeLessThanOrEqual(Math.sqrt(parts.length) + 1e-9);
+    expect(largest).toBeGreaterThan(1);
+    // The patients' own histograms: every patient counts 1 in the length histogram of the wide grid.
+    const length = sums[undeclared(schema, NO_PUBLIC_FACTS).ranges.findIndex((q) => q.name === 'length')]!;
+    expect(length.reduce((a, b) => a + b, 0)).toBeCloseTo(all.length, 9);
+  });
+
+  it('adds the noise it accounts for, the same from the same seed', () => {
+    const sums = [Float64Array.of(3, 0, 5)];
+    expect(Array.from(noisyCounts(sums, 4, 2.5, () => 1)[0]!)).toEqual([3 + 5, 5, 5 + 5]);
+    expect(cellNoise(2.5, 4)).toBe(5);
+    const draw = (seed: number) => {
+      const rng = new Rng(seed);
+      return releaseFacts(schema, timelines, NO_PUBLIC_FACTS, 1.5, 1e-6, () => rng.normal());
+    };
+    expect(draw(3)).toEqual(draw(3));
+    expect(draw(3)).not.toEqual(draw(4));
+    expect(draw(3)).toMatchObject({ sigma: 1.5, releases: 2, histograms: [21, 11], patients: 127, selectionDelta: 1e-6 });
+  });
+
+  it("finds the cohort's facts when the noise is small, and keeps a level only one patient holds out", () => {
+    const rare: PatientTimeline = { ...timelines[0]!, patientId: -1, measurements: timelines[0]!.measurements.map((m) => (m.txt === 'Norm' ? { ...m, txt: 'Rare' } : m)) };
+    expect(rare.measurements.some((m) => m.txt === 'Rare')).toBe(true);
+    const rng = new Rng(1);
+    const sigma = 0.05;
+    const r = releaseFacts(schema, [...timelines, rare], NO_PUBLIC_FACTS, sigma, 1e-6, () => rng.normal());
+    const levels = Object.fromEntries(r.levels.map((l) => [l.name, l.levels]));
+    expect(levels).toMatchObject({ arm: ['Conv', 'Int'], sex: ['F', 'M'], albuminuria: ['Mac', 'Mic', 'Norm'], events: ['CVD', 'death', 'ESRD'] });
+    // The values' ranges hold the patients' values, and are narrow where the values are (not the wide grid's decades).
+    for (const name of ['a1c', 'chol', 'crea', 'birth_date', 'follow_up']) {
+      const fact = r.ranges.find((f) => f.name === name)!;
+      const values = timelines.flatMap((tl) => contributionOf(tl, undeclared(schema, NO_PUBLIC_FACTS).quantities, schema, null).real.get(name) ?? []);
+      const inside = values.filter((x) => x >= fact.range[0] && x <= fact.range[1]).length;
+      expect(inside / values.length, name).toBeGreaterThan(0.97);
+      expect(fact.range[1] - fact.range[0], name).toBeLessThan(3 * (Math.max(...values) - Math.min(...values)));
+      expect(fact.rangeSource).toBe('estimated');
+    }
+    expect(Object.fromEntries(r.ranges.filter((f) => f.decimalsSource).map((f) => [f.name, f.decimals]))).toEqual({ a1c: 1, chol: 1, crea: 0 });
+    expect(r.timeDecimals).toBe(0);
+    // The threshold: a level of one patient (1 in patients) passes it with probability delta over the cells one patient can add.
+    const t = levelThreshold(sigma, 21, 133, 1e-6);
+    const tail = 0.5 * Math.exp(logErfc((t - 1) / cellNoise(sigma, 21) / Math.SQRT2));
+    expect(tail * 133).toBeCloseTo(1e-6, 10);
+  });
+
+  it('is refused on public grounds alone when its noise would drown the patients, naming what to declare', () => {
+    const { sigma } = privacyConfig({ epsilon: 3, plan: { releases: 2, selecting: true } }, 64, 500, 127).facts!;
+    expect(() => checkReliable(schema, NO_PUBLIC_FACTS, sigma, 127, 3)).toThrow(FactsError);
+    expect(() => checkReliable(schema, NO_PUBLIC_FACTS, sigma, 127, 3)).toThrow(/21 undeclared facts .* Declare them public .*: index_date \(range\), .* albuminuria \(levels\), events \(levels\), time decimals; or raise epsilon\./);
+    // Declared, nothing is estimated: nothing to refuse, whatever the noise.
+    expect(() => checkReliable(schema, cohort.definition.public!, 1e6, 127, 3)).not.toThrow();
+    expect(undeclared(schema, cohort.definition.public!).first).toBe(0);
+    expect(() => checkDeclared(schema, { ...NO_PUBLIC_FACTS, values: { hba1c: { range: [20, 200] } } })).toThrow(/values\.hba1c: the cohort has no numeric or date variable .*; it has index_date, birth_date, diabetes_date, entry_date, a1c, chol, crea, gap, follow_up, length, end/);
+    expect(() => checkDeclared(schema, { ...NO_PUBLIC_FACTS, levels: { arm: ['Conv', 'Conv'] }, eventTypes: ['CVD'] })).toThrow(/levels\.arm: a level is listed twice\n {2}eventTypes: the outcome's event types \(death\) must be among them/);
+  });
+
+  it('makes an encoding and output heads of the facts alone: each value scaled by its range, equal bins across it', () => {
+    const r = releaseFacts(schema, timelines, cohort.definition.public!, 0, 0, () => 0);
+    const enc = privateEncoding(schema, r);
+    expect(enc.fittedOn).toBe('private');
+    const codec = (name: string) => enc.measurements.find((f) => f.name === name)!.codec;
+    // a1c 20-200 spans a factor of 10: standard; creatinine 20-2000: log; both map their range to [-2, 2].
+    expect(codec('a1c')).toEqual({ type: 'numeric', scaler: { kind: 'standard', mean: 110, sd: 45 }, decimals: 1 });
+    const crea = codec('crea');
+    expect(crea.type === 'numeric' && crea.scaler.kind).toBe('log');
+    if (crea.type === 'numeric') [-2, 2].forEach((y, i) => expect(unscale(crea.scaler, y)).toBeCloseTo([20, 2000][i]!, 6));
+    expect(enc.maxLength).toBe(20);
+    expect(enc.statics.every((f) => f.variableId === null || f.maskOffset !== null)).toBe(true);
+    const heads = privateHeads(enc, r, 32);
+    const spec = channelSpec(enc, { heads });
+    const a1c = spec.step.groups.find((g) => g.offset === enc.measurements[0]!.offset)!;
+    expect(a1c.bins!.lo[0]).toBeCloseTo(-2, 9);
+    expect(a1c.bins!.hi[31]).toBeCloseTo(2, 9);
+    expect(spec.step.patterns).toBeNull();
+    expect(heads.followUpEnd).toBe(17166);
+  });
+});
+
+describe('a private run whose facts are partly estimated', () => {
+  it('composes their release with its steps within the budget, and generates inside its ranges', async () => {
+    const run = await train(db, { cohort: 'steno2_death', family: 'vae', seed: 5, config: { hidden: 12, steps: 20, batchSize: 32, privacy: { epsilon: 10, public: withoutDecimals() } } });
+    const repo = new TrainingRepository(db);
+    const dp = storedConfig(repo.run(run.runId)!.configJson).config.privacy!;
+    // Only the decimals are left: one release of four histograms, at the noise that takes its share of the budget.
+    expect(dp.facts).toMatchObject({ releases: 1, selectionDelta: 0 });
+    expect(dp.facts!.sigma).toBeCloseTo(factsNoise({ epsilon: 10, delta: 1e-5 }, 32 / 127, 20, 1), 9);
+    expect(dp.facts!.release!.histograms).toEqual([4]);
+    expect(Object.fromEntries(dp.facts!.release!.ranges.filter((f) => f.decimalsSource).map((f) => [f.name, f.decimalsSource]))).toEqual({ a1c: 'estimated', chol: 'estimated', crea: 'estimated' });
+    const spent = repo.losses(run.runId).at(-1)!.losses.epsilon!;
+    const composed = epsilonSpent([{ q: 1, sigma: dp.facts!.sigma, steps: 1 }, { q: dp.sampleRate, sigma: dp.sigma, steps: 20 }], 1e-5);
+    expect(spent).toBeCloseTo(composed, 9);
+    expect(spent).toBeLessThanOrEqual(10);
+    expect(spent).toBeGreaterThan(9.99);
+    expect(epsilonSpent([{ q: dp.sampleRate, sigma: dp.sigma, steps: 20 }], 1e-5)).toBeLessThan(spent);
+    expect(FACTS_SHARE).toBe(0.1);
+    const set = await generateSyntheticSet(db, { runId: run.runId, patients: 40, margin: 0 });
+    const a1c = db
+      .prepare("SELECT m.num AS v FROM measurements m JOIN variables v ON v.id = m.variable_id JOIN patients p ON p.id = m.patient_id JOIN datasets d ON d.id = p.dataset_id WHERE d.name = ? AND v.name = 'a1c'")
+      .all(set.dataset) as { v: number }[];
+    expect(a1c.length).toBeGreaterThan(0);
+    expect(a1c.every((r) => r.v >= 20 && r.v <= 200)).toBe(true);
+    // The set lists the levels its facts hold (as declared), not the real dataset's own list.
+    const datasets = new DatasetRepository(db);
+    const levelsIn = (dataset: string) => datasets.variables(datasets.find(dataset)!.id).find((v) => v.name === 'albuminuria')!.categories;
+    expect(levelsIn('steno2')).toEqual(['Mac', 'Mic', 'Norm']);
+    expect(levelsIn(set.dataset)).toEqual(['Norm', 'Mic', 'Mac']);
+  }, 120_000);
+});
