@@ -1,13 +1,14 @@
 import type { Encoding } from '../sequence/encoding.js';
 import { scale, type NumericCodec } from '../sequence/codecs.js';
-import type { FactsRelease } from '../privacy/facts/release.js';
+import type { FactsRelease, RangeFact } from '../privacy/facts/release.js';
 import type { Clock } from './clock.js';
 import type { OutputBins } from './outputBins.js';
 
 /*
  * A private run's output heads, made from its released and declared facts
- * (privacy/facts): each real channel picks one of `bins` equal bins across its
- * range, encoded (the model learns how full each one is, privately); the
+ * (privacy/facts): each real channel picks one of its points (values it holds
+ * exactly) or one of equal bins across its range, encoded (the model learns how
+ * full each one is, privately); the
  * follow-up share's bins run from 0 to 1 with both ends exact; the clock's
  * horizon and span are the latest end of follow-up and the longest follow-up.
  */
@@ -26,13 +27,13 @@ export interface PrivateHeads {
 
 export function privateHeads(enc: Encoding, facts: FactsRelease, bins: number): PrivateHeads {
   const rangeOf = (name: string) => facts.ranges.find((r) => r.name === name)!;
-  const across = (codec: NumericCodec, r: [number, number]) => equalBins(scale(codec.scaler, r[0]), scale(codec.scaler, r[1]), bins);
+  const across = (codec: NumericCodec, fact: RangeFact) => withPoints(codec, fact, bins);
   const statics = new Map<number, OutputBins>();
-  for (const f of enc.statics) if (f.codec.type === 'numeric') statics.set(f.offset, f.variableId === null ? (enc.timeBasis === 'calendar' ? across(f.codec, rangeOf('index_date').range) : equalBins(0, 0, 1)) : across(f.codec, rangeOf(f.name).range));
+  for (const f of enc.statics) if (f.codec.type === 'numeric') statics.set(f.offset, f.variableId === null ? (enc.timeBasis === 'calendar' ? across(f.codec, rangeOf('index_date')) : equalBins(0, 0, 1)) : across(f.codec, rangeOf(f.name)));
   const step = new Map<number, OutputBins>();
-  if (enc.gap) step.set(enc.gap.offset, across(enc.gap, rangeOf('gap').range));
+  if (enc.gap) step.set(enc.gap.offset, across(enc.gap, rangeOf('gap')));
   for (const f of enc.measurements) {
-    if (f.codec.type === 'numeric') step.set(f.offset, across(f.codec, rangeOf(f.name).range));
+    if (f.codec.type === 'numeric') step.set(f.offset, across(f.codec, rangeOf(f.name)));
     if (f.sinceOffset !== null) step.set(f.sinceOffset, equalBins(0, (enc.maxLength * enc.binDays!) / DAYS_PER_YEAR, bins));
   }
   // The follow-up share (architecture 2): from 0 to 1, both ends exact (follow-up ending at the last step, or at the window's end).
@@ -52,6 +53,18 @@ export function privateHeads(enc: Encoding, facts: FactsRelease, bins: number): 
       }
     : null;
   return { statics, step, outcome, clock, followUpEnd: end };
+}
+
+/**
+ * A value's bins, encoded: its points (point masses), and equal bins across its range for the rest
+ * (none when the points are every value the range holds as written).
+ */
+function withPoints(codec: NumericCodec, fact: RangeFact, bins: number): OutputBins {
+  // As the training data holds them (float32), so that a value at a point is read as that point, exactly (binOf).
+  const points = fact.points.map((x) => Math.fround(scale(codec.scaler, x)));
+  const rest = fact.pointsSource === 'lattice' ? { lo: new Float64Array(0), hi: new Float64Array(0) } : equalBins(scale(codec.scaler, fact.range[0]), scale(codec.scaler, fact.range[1]), bins - points.length);
+  const all = [...points.map((p) => ({ lo: p, hi: p })), ...Array.from(rest.lo, (lo, i) => ({ lo, hi: rest.hi[i]! }))].sort((a, b) => a.lo - b.lo || a.hi - b.hi);
+  return { lo: Float64Array.from(all, (b) => b.lo), hi: Float64Array.from(all, (b) => b.hi) };
 }
 
 /** k equal bins from lo to hi (one point when they meet). */

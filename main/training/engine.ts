@@ -91,7 +91,7 @@ function planned(db: Db, cohort: CohortReport, overrides?: ConfigOverrides): Con
 
 /** A new run's configuration with its private facts released (a private run) and its conditions named on the encoding it will use. */
 function withFacts(db: Db, cohort: CohortReport, config: ModelConfig, seed: number): ModelConfig {
-  const released = config.privacy ? { ...config, privacy: releaseRunFacts(db, cohort, config.privacy, seed) } : config;
+  const released = config.privacy ? { ...config, privacy: releaseRunFacts(db, cohort, config.privacy, seed, config.bins ?? DEFAULT_BINS) } : config;
   return withConditions(released, runEncoding(released, cohort));
 }
 

@@ -35,19 +35,20 @@ export function cohortSchema(db: Db, cohort: CohortReport): CohortSchema {
 export function factsPlan(schema: CohortSchema, declared: PublicFacts = NO_PUBLIC_FACTS): FactsPlan {
   checkDeclared(schema, declared);
   const u = undeclared(schema, declared);
-  return { releases: (u.first ? 1 : 0) + (u.second ? 1 : 0), selecting: u.levels.length > 0 };
+  // The third release (lattice points) is planned whatever the facts: whether a value needs it can depend on estimated decimals.
+  return { releases: (u.first ? 1 : 0) + (u.second ? 1 : 0) + 1, selecting: u.levels.length > 0 };
 }
 
 const FACTS_SEED = 0xfac75;
 
 /** Releases a private run's facts and makes its encoding of them (refused first, on public grounds alone, when the noise would drown them). */
-export function releaseRunFacts(db: Db, cohort: CohortReport, privacy: PrivacyConfig, seed: number): PrivacyConfig {
+export function releaseRunFacts(db: Db, cohort: CohortReport, privacy: PrivacyConfig, seed: number, bins: number): PrivacyConfig {
   const facts = privacy.facts!;
   const schema = cohortSchema(db, cohort);
   checkReliable(schema, facts.declared, facts.sigma, cohort.split.train, privacy.epsilon);
   const rng = new Rng(seed ^ FACTS_SEED);
   const timelines = iterateTimelines(db, { cohortId: cohort.id, fromDays: cohort.definition.window.fromDays, split: 'train' });
-  const release = releaseFacts(schema, timelines, facts.declared, facts.sigma, facts.selectionDelta, () => rng.normal());
+  const release = releaseFacts(schema, timelines, facts.declared, facts.sigma, facts.selectionDelta, () => rng.normal(), bins);
   return { ...privacy, facts: { ...facts, release, encoding: privateEncoding(schema, release) } };
 }
 
@@ -87,10 +88,12 @@ export function guaranteeText(privacy: PrivacyConfig): string {
   const count = (s: string) => all.filter((x) => x === s).length;
   const declared = count('declared') + count('dataset') + count('definition');
   const estimated = count('estimated');
+  const points = r.ranges.filter((f) => f.pointsSource === 'estimated').length;
+  const what = [...(estimated ? [`${estimated} of the facts`] : []), ...(points ? [`the values ${points} output heads hold exactly`] : [])].join(' and ');
   const release = r.releases
-    ? `${estimated} estimated by ${r.releases} Gaussian release${r.releases > 1 ? 's' : ''} (noise ${facts.sigma.toPrecision(4)}, ${Math.round(FACTS_SHARE * 100)}% of epsilon${r.selectionDelta ? `, levels seen in the data kept above a threshold spending delta ${r.selectionDelta.toExponential(1)}` : ''})`
-    : 'none estimated';
-  return `The guarantee covers the training steps, the encoding and output heads, and what generation reads: of the encoding's ${all.length} facts, ${declared} declared public (${r.declaredSource}), ${release}; no patient is read outside the budget.`;
+    ? `estimated privately: ${what}, by ${r.releases} Gaussian release${r.releases > 1 ? 's' : ''} (noise ${facts.sigma.toPrecision(4)}, a tenth of the budget${r.selectionDelta ? `; levels seen in the data kept above a threshold spending delta ${r.selectionDelta.toExponential(1)}` : ''})`
+    : 'nothing estimated';
+  return `The guarantee covers the training steps, the encoding and output heads, and what generation reads: of the encoding's ${all.length} facts, ${declared} declared public (${r.declaredSource}); ${release}; no patient is read outside the budget.`;
 }
 
 /**

@@ -215,7 +215,7 @@ describe('the app in Chromium', () => {
     app.dialog.publicFacts = facts;
     await page.getByRole('button', { name: 'Public facts from a file…' }).click();
     await page.getByText(/21 of the encoding's facts declared public in steno2-facts\.json \(the Steno-2 protocol as published/).waitFor();
-    expect(await page.getByTestId('facts-plan').innerText()).toContain('None estimated: the whole budget goes to training.');
+    expect(await page.getByTestId('facts-plan').innerText()).toContain('Estimated privately from a tenth of the budget: only the values the output heads hold exactly.');
     expect(await page.getByText('This run would be refused').count()).toBe(0);
     await page.getByLabel('Steps').fill('20');
     await page.getByLabel('Hidden units').fill('12');

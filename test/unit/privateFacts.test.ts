@@ -1,16 +1,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NO_PUBLIC_FACTS, type PublicFacts } from '../../preload/publicFacts.js';
-import { showCohort, type CohortReport } from '../../main/cohort/cohortService.js';
+import { createCohort, showCohort, type CohortReport } from '../../main/cohort/cohortService.js';
 import { Rng } from '../../main/common/rng.js';
 import { channelSpec } from '../../main/models/channels.js';
 import { privateHeads } from '../../main/models/privateHeads.js';
 import { cellNoise, levelThreshold, noisyCounts } from '../../main/privacy/facts/gaussian.js';
 import { checkDeclared } from '../../main/privacy/facts/loadPublicFacts.js';
+import { latticeCell, latticeOf } from '../../main/privacy/facts/points.js';
 import { privateEncoding } from '../../main/privacy/facts/privateEncoding.js';
 import { contributionOf, gridOptions, type CohortSchema, type Contribution } from '../../main/privacy/facts/quantities.js';
-import { checkReliable, FactsError, firstStage, releaseFacts, sumHistograms, undeclared } from '../../main/privacy/facts/release.js';
+import { checkReliable, FactsError, firstStage, releaseFacts, sumHistograms, undeclared, type FactsRelease } from '../../main/privacy/facts/release.js';
 import { epsilonSpent, logErfc } from '../../main/privacy/rdpAccountant.js';
 import { unscale } from '../../main/sequence/codecs.js';
+import { encodeBatch } from '../../main/sequence/encode.js';
+import { trainingData } from '../../main/models/minibatch.js';
+import { binOf } from '../../main/models/outputBins.js';
 import { iterateTimelines, type PatientTimeline } from '../../main/sequence/timeline.js';
 import type { Db } from '../../main/store/database.js';
 import { DatasetRepository } from '../../main/store/repositories/datasetRepository.js';
@@ -20,7 +24,8 @@ import { train } from '../../main/training/engine.js';
 import { generateSyntheticSet } from '../../main/training/generate.js';
 import { factsNoise, FACTS_SHARE, privacyConfig } from '../../main/training/privacyConfig.js';
 import { cohortSchema } from '../../main/training/runFacts.js';
-import { steno2CohortStore } from '../support/cohorts.js';
+import { cohortDefinition, steno2CohortStore } from '../support/cohorts.js';
+import { importWorkedExample } from '../support/store.js';
 
 let db: Db;
 let cohort: CohortReport;
@@ -67,11 +72,13 @@ describe("a private release of an encoding's facts", () => {
     expect(cellNoise(2.5, 4)).toBe(5);
     const draw = (seed: number) => {
       const rng = new Rng(seed);
-      return releaseFacts(schema, timelines, NO_PUBLIC_FACTS, 1.5, 1e-6, () => rng.normal());
+      return releaseFacts(schema, timelines, NO_PUBLIC_FACTS, 1.5, 1e-6, () => rng.normal(), 32);
     };
     expect(draw(3)).toEqual(draw(3));
     expect(draw(3)).not.toEqual(draw(4));
-    expect(draw(3)).toMatchObject({ sigma: 1.5, releases: 2, histograms: [21, 11], patients: 127, selectionDelta: 1e-6 });
+    // The wide ranges, decimals and levels; the fine ranges; the lattice points of the values whose heads have more than 32.
+    expect(draw(3)).toMatchObject({ sigma: 1.5, releases: 3, patients: 127, selectionDelta: 1e-6 });
+    expect(draw(3).histograms.slice(0, 2)).toEqual([21, 11]);
   });
 
   it("finds the cohort's facts when the noise is small, and keeps a level only one patient holds out", () => {
@@ -79,7 +86,7 @@ describe("a private release of an encoding's facts", () => {
     expect(rare.measurements.some((m) => m.txt === 'Rare')).toBe(true);
     const rng = new Rng(1);
     const sigma = 0.05;
-    const r = releaseFacts(schema, [...timelines, rare], NO_PUBLIC_FACTS, sigma, 1e-6, () => rng.normal());
+    const r = releaseFacts(schema, [...timelines, rare], NO_PUBLIC_FACTS, sigma, 1e-6, () => rng.normal(), 32);
     const levels = Object.fromEntries(r.levels.map((l) => [l.name, l.levels]));
     expect(levels).toMatchObject({ arm: ['Conv', 'Int'], sex: ['F', 'M'], albuminuria: ['Mac', 'Mic', 'Norm'], events: ['CVD', 'death', 'ESRD'] });
     // The values' ranges hold the patients' values, and are narrow where the values are (not the wide grid's decades).
@@ -111,7 +118,7 @@ describe("a private release of an encoding's facts", () => {
   });
 
   it('makes an encoding and output heads of the facts alone: each value scaled by its range, equal bins across it', () => {
-    const r = releaseFacts(schema, timelines, cohort.definition.public!, 0, 0, () => 0);
+    const r = releaseFacts(schema, timelines, cohort.definition.public!, 0, 0, () => 0, 32);
     const enc = privateEncoding(schema, r);
     expect(enc.fittedOn).toBe('private');
     const codec = (name: string) => enc.measurements.find((f) => f.name === name)!.codec;
@@ -125,11 +132,57 @@ describe("a private release of an encoding's facts", () => {
     const heads = privateHeads(enc, r, 32);
     const spec = channelSpec(enc, { heads });
     const a1c = spec.step.groups.find((g) => g.offset === enc.measurements[0]!.offset)!;
-    expect(a1c.bins!.lo[0]).toBeCloseTo(-2, 9);
-    expect(a1c.bins!.hi[31]).toBeCloseTo(2, 9);
+    expect(Math.min(...a1c.bins!.lo)).toBeCloseTo(-2, 9);
+    expect(Math.max(...a1c.bins!.hi)).toBeCloseTo(2, 9);
+    // Its points (values held exactly) and equal bins for the rest: 32 in all.
+    const points = r.ranges.find((f) => f.name === 'a1c')!.points;
+    expect(a1c.bins!.lo.length).toBe(32);
+    expect(a1c.bins!.lo.filter((lo, i) => lo === a1c.bins!.hi[i]).length).toBe(points.length);
     expect(spec.step.patterns).toBeNull();
     expect(heads.followUpEnd).toBe(17166);
   });
+});
+
+describe('the points of a private encoding (values its heads hold exactly)', () => {
+  it('are every value a range holds as written when there are few, else the lattice values many patients share, counted privately', async () => {
+    const steno = releaseFacts(schema, timelines, cohort.definition.public!, 0, 0, () => 0, 32);
+    const fact = (r: FactsRelease, name: string) => r.ranges.find((f) => f.name === name)!;
+    // entry_date is the index date itself: declared -1 to 1 in whole days, three values, all public.
+    expect(fact(steno, 'entry_date')).toMatchObject({ points: [-1, 0, 1], pointsSource: 'lattice' });
+    // A gap of 0 to 9,000 whole days has too many lattice values to count: no points, equal bins alone.
+    expect(fact(steno, 'gap')).toMatchObject({ points: [], pointsSource: null });
+    expect(latticeOf([0, 9000], 0)).toBeNull();
+    // ICU: daily steps (gaps of exactly one day), APACHE II scores from 0 to 71 in whole numbers.
+    await importWorkedExample(db, 'icu');
+    const icu = showCohort(db, createCohort(db, cohortDefinition('icu-death')).name);
+    const icuSchema = cohortSchema(db, icu);
+    const icuTimelines = [...iterateTimelines(db, { cohortId: icu.id, fromDays: 0, split: 'train' })];
+    const rng = new Rng(2);
+    const r = releaseFacts(icuSchema, icuTimelines, icu.definition.public!, 0.5, 1e-6, () => rng.normal(), 32);
+    expect(fact(r, 'gap')).toMatchObject({ range: [0, 12], pointsSource: 'estimated' });
+    expect(fact(r, 'gap').points).toContain(1);
+    const apache = fact(r, 'apache_ii');
+    expect(apache).toMatchObject({ decimals: 0, pointsSource: 'estimated' });
+    expect(apache.points.length).toBeGreaterThan(8);
+    expect(apache.points.length).toBeLessThanOrEqual(16);
+    expect(apache.points.every((p) => Number.isInteger(p) && p >= 0 && p <= 71)).toBe(true);
+    // Values outside the lattice are not piled onto its ends.
+    expect(latticeCell(latticeOf([0, 200], 0)!, 250)).toBeNull();
+    // A gap at its point, encoded as the training data holds it (float32), is read as that point, not as the bin around it.
+    const enc = privateEncoding(icuSchema, r);
+    const bins = channelSpec(enc, { heads: privateHeads(enc, r, 32) }).step.groups.find((g) => g.offset === enc.gap!.offset)!.bins!;
+    const train = trainingData(encodeBatch(icuTimelines, enc), enc);
+    let ones = 0;
+    for (let p = 0; p < train.n; p++)
+      for (let t = 0; t < train.lengths[p]!; t++) {
+        const v = train.sequences[(p * train.steps + t) * enc.stepWidth + enc.gap!.offset]!;
+        if (Math.abs(unscale(enc.gap!.scaler, v) - 1) > 1e-6) continue;
+        ones++;
+        const bin = binOf(bins, v);
+        expect(bins.lo[bin]).toBe(bins.hi[bin]);
+      }
+    expect(ones).toBeGreaterThan(10_000);
+  }, 60_000);
 });
 
 describe('a private run whose facts are partly estimated', () => {
@@ -137,13 +190,13 @@ describe('a private run whose facts are partly estimated', () => {
     const run = await train(db, { cohort: 'steno2_death', family: 'vae', seed: 5, config: { hidden: 12, steps: 20, batchSize: 32, privacy: { epsilon: 10, public: withoutDecimals() } } });
     const repo = new TrainingRepository(db);
     const dp = storedConfig(repo.run(run.runId)!.configJson).config.privacy!;
-    // Only the decimals are left: one release of four histograms, at the noise that takes its share of the budget.
-    expect(dp.facts).toMatchObject({ releases: 1, selectionDelta: 0 });
-    expect(dp.facts!.sigma).toBeCloseTo(factsNoise({ epsilon: 10, delta: 1e-5 }, 32 / 127, 20, 1), 9);
-    expect(dp.facts!.release!.histograms).toEqual([4]);
+    // Only the decimals are left, and the points: two releases, the first of four histograms, at the noise that takes its share of the budget.
+    expect(dp.facts).toMatchObject({ releases: 2, selectionDelta: 0 });
+    expect(dp.facts!.sigma).toBeCloseTo(factsNoise({ epsilon: 10, delta: 1e-5 }, 32 / 127, 20, 2), 9);
+    expect(dp.facts!.release!.histograms[0]).toBe(4);
     expect(Object.fromEntries(dp.facts!.release!.ranges.filter((f) => f.decimalsSource).map((f) => [f.name, f.decimalsSource]))).toEqual({ a1c: 'estimated', chol: 'estimated', crea: 'estimated' });
     const spent = repo.losses(run.runId).at(-1)!.losses.epsilon!;
-    const composed = epsilonSpent([{ q: 1, sigma: dp.facts!.sigma, steps: 1 }, { q: dp.sampleRate, sigma: dp.sigma, steps: 20 }], 1e-5);
+    const composed = epsilonSpent([{ q: 1, sigma: dp.facts!.sigma, steps: 2 }, { q: dp.sampleRate, sigma: dp.sigma, steps: 20 }], 1e-5);
     expect(spent).toBeCloseTo(composed, 9);
     expect(spent).toBeLessThanOrEqual(10);
     expect(spent).toBeGreaterThan(9.99);

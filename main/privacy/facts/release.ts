@@ -3,6 +3,7 @@ import type { PatientTimeline } from '../../sequence/timeline.js';
 import { cellNoise, levelThreshold, noisyCounts, ownHistogram } from './gaussian.js';
 import { cellCount, cellOf, denoised, quantileOf, total, uniformGrid, wideGrid, type Grid } from './histogram.js';
 import type { PublicFacts } from '../../../preload/publicFacts.js';
+import { allPoints, latticeCell, latticeOf, pointsFrom } from './points.js';
 import { contributionOf, gridOptions, MOST_LEVELS_PER_PATIENT, quantitiesOf, type CohortSchema, type Contribution, type LevelQuantity, type RealQuantity } from './quantities.js';
 
 /*
@@ -33,6 +34,9 @@ export interface RangeFact {
   /** Numeric variables: decimals of their values; null: not rounded. */
   decimals: number | null;
   decimalsSource: FactSource | null;
+  /** Values the output head holds exactly (see points.ts); `exact`: they are every value the range can hold, as written (a public lattice). */
+  points: number[];
+  pointsSource: 'lattice' | 'estimated' | null;
 }
 
 export interface LevelFact {
@@ -60,6 +64,9 @@ export interface FactsRelease {
   /** Where the declared facts come from (the declaration's own words). */
   declaredSource: string;
 }
+
+/** Values no output head reads (the number of steps, the calendar end): their range is all a run needs of them. */
+const HEADLESS = new Set(['length', 'end', 'follow_up']);
 
 /** A release needs at least this many patients per sd of a cell's noise. */
 export const RELIABLE = 10;
@@ -109,7 +116,15 @@ export class FactsError extends UserError {
  * Releases the facts of the training patients `timelines` (read once). `normal` draws the noise;
  * `sigma` is the noise multiplier of each release and `selectionDelta` the delta of the levels' threshold.
  */
-export function releaseFacts(schema: CohortSchema, timelines: Iterable<PatientTimeline>, declared: PublicFacts, sigma: number, selectionDelta: number, normal: () => number): FactsRelease {
+export function releaseFacts(
+  schema: CohortSchema,
+  timelines: Iterable<PatientTimeline>,
+  declared: PublicFacts,
+  sigma: number,
+  selectionDelta: number,
+  normal: () => number,
+  bins: number,
+): FactsRelease {
   const u = undeclared(schema, declared);
   const grid = gridOptions(schema);
   const all: Contribution[] = [];
@@ -133,7 +148,8 @@ export function releaseFacts(schema: CohortSchema, timelines: Iterable<PatientTi
   const noisy2 = second.length ? noisyCounts(sumHistograms(all, second), second.length, sigma, normal) : [];
   const floor2 = STANDS_OUT * cellNoise(sigma, second.length);
 
-  const ranges: RangeFact[] = u.quantities
+  const timeDecimals = declared.timeDecimals ?? decimalsFrom(timeCounts!);
+  const found = u.quantities
     .filter((q): q is RealQuantity => q.kind === 'real')
     .map((q) => {
       const said = declared.values[q.name];
@@ -143,8 +159,23 @@ export function releaseFacts(schema: CohortSchema, timelines: Iterable<PatientTi
         said?.range ?? (q.name === 'length' && schema.def.timesteps.maxLength !== undefined ? [1, schema.def.timesteps.maxLength] : narrowed(fine[r]!, wideCounts[r]!, denoised(noisy2[r]!, floor2)));
       const rangeSource: FactSource = said?.range ? 'declared' : r < 0 ? 'definition' : 'estimated';
       const decimals = !q.decimals ? null : said?.decimals !== undefined ? said.decimals : decimalsFrom(decimalCounts[d]!);
-      return { name: q.name, variableId: q.variableId, range, rangeSource, decimals, decimalsSource: !q.decimals ? null : said?.decimals !== undefined ? 'declared' : 'estimated' };
+      const decimalsSource: FactSource | null = !q.decimals ? null : said?.decimals !== undefined ? 'declared' : 'estimated';
+      return { q, fact: { name: q.name, variableId: q.variableId, range, rangeSource, decimals, decimalsSource } };
     });
+
+  // Third release: the lattice points of each value an output head reads, where there are more than its bins.
+  const lattices = found.map(({ q, fact }) => (HEADLESS.has(q.name) ? null : latticeOf(fact.range, q.decimals ? fact.decimals : timeDecimals)));
+  const counted = found.flatMap(({ q }, i) => (lattices[i] && !allPoints(lattices[i]!, bins) ? [{ q, lattice: lattices[i]! }] : []));
+  const third: HistogramPart[] = counted.map(({ q, lattice }) => ({ cells: lattice.count, cellOfPatient: (c: Contribution) => (c.real.get(q.name) ?? []).flatMap((x) => latticeCell(lattice, x) ?? []) }));
+  const noisy3 = third.length ? noisyCounts(sumHistograms(all, third), third.length, sigma, normal) : [];
+  const floor3 = STANDS_OUT * cellNoise(sigma, third.length);
+  const ranges: RangeFact[] = found.map(({ q, fact }, i) => {
+    const every = lattices[i] && allPoints(lattices[i]!, bins);
+    if (every) return { ...fact, points: every, pointsSource: 'lattice' };
+    const k = counted.findIndex((c) => c.q === q);
+    if (k < 0) return { ...fact, points: [], pointsSource: null };
+    return { ...fact, points: pointsFrom(counted[k]!.lattice, denoised(noisy3[k]!, floor3), n, bins), pointsSource: 'estimated' };
+  });
   const cells = u.levels.reduce((s, q) => s + (q.perPatient === 'one' ? 1 : MOST_LEVELS_PER_PATIENT), 0);
   const threshold = u.levels.length ? levelThreshold(sigma, first.length, cells, selectionDelta) : Infinity;
   const levels: LevelFact[] = u.quantities
@@ -157,14 +188,14 @@ export function releaseFacts(schema: CohortSchema, timelines: Iterable<PatientTi
       return { name: q.name, variableId: q.variableId, levels: [...listed], source: declared.levels === 'dataset' ? 'dataset' : 'declared' };
     });
   return {
-    sigma: first.length || second.length ? sigma : 0,
-    releases: (first.length ? 1 : 0) + (second.length ? 1 : 0),
-    histograms: [first.length, second.length].filter((h) => h > 0),
+    sigma: first.length || second.length || third.length ? sigma : 0,
+    releases: (first.length ? 1 : 0) + (second.length ? 1 : 0) + (third.length ? 1 : 0),
+    histograms: [first.length, second.length, third.length].filter((h) => h > 0),
     patients: n,
     selectionDelta: u.levels.length ? selectionDelta : 0,
     ranges,
     levels,
-    timeDecimals: declared.timeDecimals ?? decimalsFrom(timeCounts!),
+    timeDecimals,
     timeDecimalsSource: declared.timeDecimals !== undefined ? 'declared' : 'estimated',
     declaredSource: declared.source,
   };

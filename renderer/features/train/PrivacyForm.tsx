@@ -97,7 +97,9 @@ export function PrivacyForm({ value, onChange, family, cohort }: { value: Privac
 function FactsPlanText({ plan, file }: { plan: PrivateFactsPlanDto; file: string | null }) {
   const from = plan.from === 'file' ? `in ${file}` : plan.from === 'definition' ? 'in the cohort definition' : '';
   const declared = plan.declared ? `${plan.declared} of the encoding's facts declared public ${from} (${plan.source}).` : 'No facts declared public.';
-  const estimated = plan.estimated.length ? ` Estimated privately from a tenth of the budget: ${plan.estimated.join(', ')}.` : ' None estimated: the whole budget goes to training.';
+  const estimated = plan.estimated.length
+    ? ` Estimated privately from a tenth of the budget: ${plan.estimated.join(', ')}, and the values the output heads hold exactly.`
+    : ' Estimated privately from a tenth of the budget: only the values the output heads hold exactly.';
   return (
     <Text size="xs" maw={720} data-testid="facts-plan">
       {declared}
