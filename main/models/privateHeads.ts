@@ -56,13 +56,18 @@ export function privateHeads(enc: Encoding, facts: FactsRelease, bins: number): 
 }
 
 /**
- * A value's bins, encoded: its points (point masses), and equal bins across its range for the rest
- * (none when the points are every value the range holds as written).
+ * A value's bins, encoded: its points (point masses), and for the rest bins cut at its released
+ * quantiles, else equal across its range (none when the points are every value the range holds as written).
  */
 function withPoints(codec: NumericCodec, fact: RangeFact, bins: number): OutputBins {
   // As the training data holds them (float32), so that a value at a point is read as that point, exactly (binOf).
   const points = fact.points.map((x) => Math.fround(scale(codec.scaler, x)));
-  const rest = fact.pointsSource === 'lattice' ? { lo: new Float64Array(0), hi: new Float64Array(0) } : equalBins(scale(codec.scaler, fact.range[0]), scale(codec.scaler, fact.range[1]), bins - points.length);
+  const rest =
+    fact.pointsSource === 'lattice'
+      ? { lo: new Float64Array(0), hi: new Float64Array(0) }
+      : fact.edges
+        ? { lo: Float64Array.from(fact.edges.slice(0, -1), (e) => scale(codec.scaler, e)), hi: Float64Array.from(fact.edges.slice(1), (e) => scale(codec.scaler, e)) }
+        : equalBins(scale(codec.scaler, fact.range[0]), scale(codec.scaler, fact.range[1]), bins - points.length);
   const all = [...points.map((p) => ({ lo: p, hi: p })), ...Array.from(rest.lo, (lo, i) => ({ lo, hi: rest.hi[i]! }))].sort((a, b) => a.lo - b.lo || a.hi - b.hi);
   return { lo: Float64Array.from(all, (b) => b.lo), hi: Float64Array.from(all, (b) => b.hi) };
 }

@@ -149,9 +149,9 @@ describe('the points of a private encoding (values its heads hold exactly)', () 
     const fact = (r: FactsRelease, name: string) => r.ranges.find((f) => f.name === name)!;
     // entry_date is the index date itself: declared -1 to 1 in whole days, three values, all public.
     expect(fact(steno, 'entry_date')).toMatchObject({ points: [-1, 0, 1], pointsSource: 'lattice' });
-    // A gap of 0 to 9,000 whole days has too many lattice values to count: no points, equal bins alone.
-    expect(fact(steno, 'gap')).toMatchObject({ points: [], pointsSource: null });
-    expect(latticeOf([0, 9000], 0)).toBeNull();
+    // A gap of 0 to 9,000 whole days has too many lattice values to count each: they are counted in tens of days, where they fall exactly (none here).
+    expect(latticeOf([0, 9000], 0)).toMatchObject({ step: 10, count: 901, whole: false });
+    expect(fact(steno, 'gap')).toMatchObject({ points: [], pointsSource: 'estimated' });
     // ICU: daily steps (gaps of exactly one day), APACHE II scores from 0 to 71 in whole numbers.
     await importWorkedExample(db, 'icu');
     const icu = showCohort(db, createCohort(db, cohortDefinition('icu-death')).name);
@@ -166,6 +166,20 @@ describe('the points of a private encoding (values its heads hold exactly)', () 
     expect(apache.points.length).toBeGreaterThan(8);
     expect(apache.points.length).toBeLessThanOrEqual(16);
     expect(apache.points.every((p) => Number.isInteger(p) && p >= 0 && p <= 71)).toBe(true);
+    // Nutrition recorded to 4 decimals is counted on a coarser lattice where it falls exactly: often exactly none or all of its target.
+    expect(fact(r, 'calories_pct').points).toEqual(expect.arrayContaining([0, 100]));
+    const coarse = latticeOf([0, 200], 4)!;
+    expect(coarse).toMatchObject({ step: 0.1, whole: false });
+    expect(latticeCell(coarse, 0.0046)).toBeNull();
+    expect(latticeCell(coarse, 100)).toBe(1000);
+    // The continuous bins are cut at the quantiles of what the points do not hold: BMI (no points) cut around its median.
+    const bmi = fact(r, 'bmi');
+    const values = icuTimelines.flatMap((tl) => contributionOf(tl, undeclared(icuSchema, NO_PUBLIC_FACTS).quantities, icuSchema, null).real.get('bmi') ?? []).sort((a, b) => a - b);
+    expect(bmi.edges).toHaveLength(33);
+    expect(bmi.edges![0]).toBe(10);
+    expect(bmi.edges![32]).toBe(80);
+    bmi.edges!.slice(1).forEach((e, i) => expect(e).toBeGreaterThan(bmi.edges![i]!));
+    expect(Math.abs(bmi.edges![16]! - values[Math.floor(values.length / 2)]!)).toBeLessThan(1);
     // Values outside the lattice are not piled onto its ends.
     expect(latticeCell(latticeOf([0, 200], 0)!, 250)).toBeNull();
     // A gap at its point, encoded as the training data holds it (float32), is read as that point, not as the bin around it.

@@ -4,6 +4,7 @@ import { layoutEncoding } from '../../sequence/layoutEncoding.js';
 import type { VariableRow } from '../../store/repositories/datasetRepository.js';
 import { gridOptions, keptVariables, type CohortSchema } from './quantities.js';
 import { FactsError, type FactsRelease } from './release.js';
+import { spansDecades } from './quantileBins.js';
 
 /*
  * The encoding of a private run, made from released and declared facts alone
@@ -15,8 +16,6 @@ import { FactsError, type FactsRelease } from './release.js';
  * event types are always channels (the definition names them).
  */
 
-/** A range's span at least this factor (positive values): scaled on a log scale unless the definition says otherwise. */
-const LOG_SPAN = 20;
 
 export function privateEncoding(schema: CohortSchema, facts: FactsRelease): Encoding {
   const { def } = schema;
@@ -63,7 +62,6 @@ export function privateEncoding(schema: CohortSchema, facts: FactsRelease): Enco
   });
 }
 
-const spansDecades = ([lo, hi]: [number, number]) => lo >= 0 && (hi + logShift(lo)) / (lo + logShift(lo)) >= LOG_SPAN;
 const nonNegative = ([lo, hi]: [number, number]): [number, number] => [Math.max(0, lo), Math.max(hi, Math.max(0, lo) + 1)];
 
 /** A codec whose scaler maps the range to about [-2, 2] (its centre to 0, a quarter of its width to 1). */

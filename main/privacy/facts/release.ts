@@ -4,6 +4,7 @@ import { cellNoise, levelThreshold, noisyCounts, ownHistogram } from './gaussian
 import { cellCount, cellOf, denoised, quantileOf, total, uniformGrid, wideGrid, type Grid } from './histogram.js';
 import type { PublicFacts } from '../../../preload/publicFacts.js';
 import { allPoints, latticeCell, latticeOf, pointsFrom } from './points.js';
+import { QUANTILE_FLOOR, quantileCell, quantileEdges, quantileGrid, spansDecades } from './quantileBins.js';
 import { contributionOf, gridOptions, MOST_LEVELS_PER_PATIENT, quantitiesOf, type CohortSchema, type Contribution, type LevelQuantity, type RealQuantity } from './quantities.js';
 
 /*
@@ -34,9 +35,11 @@ export interface RangeFact {
   /** Numeric variables: decimals of their values; null: not rounded. */
   decimals: number | null;
   decimalsSource: FactSource | null;
-  /** Values the output head holds exactly (see points.ts); `exact`: they are every value the range can hold, as written (a public lattice). */
+  /** Values the output head holds exactly (see points.ts): every value the range holds as written (a public lattice), or those many patients share (estimated). */
   points: number[];
   pointsSource: 'lattice' | 'estimated' | null;
+  /** Where its continuous bins are cut (quantileBins.ts), or null: equal bins. */
+  edges: number[] | null;
 }
 
 export interface LevelFact {
@@ -67,6 +70,14 @@ export interface FactsRelease {
 
 /** Values no output head reads (the number of steps, the calendar end): their range is all a run needs of them. */
 const HEADLESS = new Set(['length', 'end', 'follow_up']);
+
+/** Whether a value is encoded on a log scale (as privateEncoding scales it): gaps always, dates and the index never, numeric values as the definition says or by their range. */
+function logScaled(q: RealQuantity, schema: CohortSchema, range: [number, number]): boolean {
+  if (q.name === 'gap') return true;
+  if (!q.decimals) return false;
+  const choice = schema.def.transforms[q.name] ?? 'auto';
+  return choice === 'auto' ? spansDecades(range) : choice === 'log';
+}
 
 /** A release needs at least this many patients per sd of a cell's noise. */
 export const RELIABLE = 10;
@@ -163,19 +174,40 @@ export function releaseFacts(
       return { q, fact: { name: q.name, variableId: q.variableId, range, rangeSource, decimals, decimalsSource } };
     });
 
-  // Third release: the lattice points of each value an output head reads, where there are more than its bins.
-  const lattices = found.map(({ q, fact }) => (HEADLESS.has(q.name) ? null : latticeOf(fact.range, q.decimals ? fact.decimals : timeDecimals)));
-  const counted = found.flatMap(({ q }, i) => (lattices[i] && !allPoints(lattices[i]!, bins) ? [{ q, lattice: lattices[i]! }] : []));
-  const third: HistogramPart[] = counted.map(({ q, lattice }) => ({ cells: lattice.count, cellOfPatient: (c: Contribution) => (c.real.get(q.name) ?? []).flatMap((x) => latticeCell(lattice, x) ?? []) }));
-  const noisy3 = third.length ? noisyCounts(sumHistograms(all, third), third.length, sigma, normal) : [];
-  const floor3 = STANDS_OUT * cellNoise(sigma, third.length);
-  const ranges: RangeFact[] = found.map(({ q, fact }, i) => {
-    const every = lattices[i] && allPoints(lattices[i]!, bins);
-    if (every) return { ...fact, points: every, pointsSource: 'lattice' };
-    const k = counted.findIndex((c) => c.q === q);
-    if (k < 0) return { ...fact, points: [], pointsSource: null };
-    return { ...fact, points: pointsFrom(counted[k]!.lattice, denoised(noisy3[k]!, floor3), n, bins), pointsSource: 'estimated' };
+  // Third release: for each value an output head reads, the lattice values many patients share (its points) and where its quantiles lie.
+  const heads = found.flatMap(({ q, fact }) => {
+    if (HEADLESS.has(q.name)) return [];
+    const lattice = latticeOf(fact.range, q.decimals ? fact.decimals : timeDecimals);
+    const every = lattice && allPoints(lattice, bins);
+    return [{ q, lattice: every ? null : lattice, every, grid: every ? null : quantileGrid(fact.range, logScaled(q, schema, fact.range)) }];
   });
+  const third: HistogramPart[] = heads.flatMap(({ q, lattice, grid }) => {
+    const values = (c: Contribution) => c.real.get(q.name) ?? [];
+    return [
+      ...(lattice ? [{ cells: lattice.count, cellOfPatient: (c: Contribution) => values(c).flatMap((x) => latticeCell(lattice, x) ?? []) }] : []),
+      ...(grid ? [{ cells: cellCount(grid), cellOfPatient: (c: Contribution) => values(c).flatMap((x) => quantileCell(grid, x) ?? []) }] : []),
+    ];
+  });
+  const noisy3 = third.length ? noisyCounts(sumHistograms(all, third), third.length, sigma, normal) : [];
+  const noise3 = cellNoise(sigma, third.length);
+  let h = 0;
+  type HeadFact = Pick<RangeFact, 'points' | 'pointsSource' | 'edges'>;
+  const headFacts = new Map<RealQuantity, HeadFact>(
+    heads.map(({ q, lattice, every, grid }): [RealQuantity, HeadFact] => {
+      if (every) return [q, { points: every, pointsSource: 'lattice', edges: null }];
+      const pointCounts = lattice ? denoised(noisy3[h++]!, STANDS_OUT * noise3) : [];
+      const points = lattice ? pointsFrom(lattice, pointCounts, n, bins) : [];
+      // The quantiles of what the points do not hold (as fitted bins cut the values left after their point masses).
+      const rest = denoised(noisy3[h++]!, QUANTILE_FLOOR * noise3);
+      for (const p of points) {
+        const cell = quantileCell(grid!, p);
+        if (cell !== null) rest[cell] = Math.max(0, rest[cell]! - pointCounts[latticeCell(lattice!, p)!]!);
+      }
+      const edges = quantileEdges(grid!, rest, bins - points.length, n - points.reduce((sum, p) => sum + pointCounts[latticeCell(lattice!, p)!]!, 0));
+      return [q, { points, pointsSource: lattice ? 'estimated' : null, edges }];
+    }),
+  );
+  const ranges: RangeFact[] = found.map(({ q, fact }) => ({ ...fact, ...(headFacts.get(q) ?? { points: [], pointsSource: null, edges: null }) }));
   const cells = u.levels.reduce((s, q) => s + (q.perPatient === 'one' ? 1 : MOST_LEVELS_PER_PATIENT), 0);
   const threshold = u.levels.length ? levelThreshold(sigma, first.length, cells, selectionDelta) : Infinity;
   const levels: LevelFact[] = u.quantities
