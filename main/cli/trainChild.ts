@@ -7,7 +7,7 @@ import { num } from '../common/format.js';
 import type { Out } from './output.js';
 import { duration, progressLine, stoppingRuleText } from './print/training.js';
 import { stepsOf } from '../training/config.js';
-import { guaranteeText } from '../training/guaranteeText.js';
+import { guaranteeText } from '../training/runFacts.js';
 
 const WORKER = join(import.meta.dirname, '..', 'training', 'trainWorker.ts');
 

@@ -10,7 +10,7 @@ import { figure, percent, rounded } from '../common/format.js';
 import type { GateEvaluation, GateResult } from './gate.js';
 import { compositionLine, type PlannedRelease } from './ledger.js';
 import type { PrivacyConfig } from '../training/privacyConfig.js';
-import { guaranteeText } from '../training/guaranteeText.js';
+import { guaranteeText } from '../training/runFacts.js';
 import type { FactsRelease } from '../privacy/facts/release.js';
 
 export type ExportFormat = 'csv' | 'fhir' | 'omop';

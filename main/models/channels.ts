@@ -82,7 +82,7 @@ export interface OutputFit {
 
 /** Output heads made without reading patients (a private run's: privacy/facts/privateEncoding.ts): bins per real channel by part and offset, and the clock. */
 export interface PrivateFit {
-  heads: { statics: Map<number, OutputBins>; step: Map<number, OutputBins>; outcome: Map<number, OutputBins>; clock: Clock | null; patterns: StepPatterns | null };
+  heads: { statics: Map<number, OutputBins>; step: Map<number, OutputBins>; outcome: Map<number, OutputBins>; clock: Clock | null };
 }
 
 /**
@@ -107,7 +107,7 @@ export function channelSpec(enc: Encoding, fitted?: OutputFit | PrivateFit): Cha
   };
   const fit = (values: ((g: GroupShape) => number[]) | undefined) => (values && fitted ? (g: GroupShape) => fitBins(values(g), fitted.bins) : undefined);
   const validStep = d ? (r: number) => r % d.steps < d.lengths[Math.floor(r / d.steps)]! : () => false;
-  const binaries = stepBinaries(enc);
+  const binaries = step.filter((g) => g.kind === 'binary').map((g) => g.offset);
   const patterns = d && fitted?.stepPatterns && binaries.length > 1 ? fitPatterns(d.sequences, d.stepWidth, d.n * d.steps, binaries, validStep) : null;
   return {
     statics: layout(enc.staticWidth, statics, fit(d && rowsOf(d.statics, d.staticWidth, d.n))),
@@ -117,12 +117,6 @@ export function channelSpec(enc: Encoding, fitted?: OutputFit | PrivateFit): Cha
     clock: d ? fitClock(enc, d) : null,
   };
 }
-
-/** The offsets of a step's binary channels (masks, binary values, events), in layout order: what a step pattern covers. */
-export const stepBinaries = (enc: Encoding) =>
-  groupShapes(enc)
-    .step.filter((g) => g.kind === 'binary')
-    .map((g) => g.offset);
 
 /** Each part's channel groups, in layout order. */
 function groupShapes(enc: Encoding): { statics: GroupShape[]; step: GroupShape[]; outcome: GroupShape[] } {
@@ -151,7 +145,7 @@ function groupShapes(enc: Encoding): { statics: GroupShape[]; step: GroupShape[]
 
 const outcomePairOf = (enc: Encoding) => ({ levelOffset: enc.outcome.levelOffset, valueOffset: enc.outcome.tailOffset });
 
-/** A private run's layout: the same groups, binned by the heads it was given, with the step patterns released privately (or none). */
+/** A private run's layout: the same groups, binned by the heads it was given; no step patterns (which patterns real steps have is not released). */
 function privateSpec(enc: Encoding, heads: PrivateFit['heads']): ChannelSpec {
   const { statics, step, outcome } = groupShapes(enc);
   const from = (bins: Map<number, OutputBins>) => (g: GroupShape) => {
@@ -161,7 +155,7 @@ function privateSpec(enc: Encoding, heads: PrivateFit['heads']): ChannelSpec {
   };
   return {
     statics: layout(enc.staticWidth, statics, from(heads.statics)),
-    step: layout(enc.stepWidth, step, from(heads.step), heads.patterns, undefined, (g) => g.maskOffset !== null),
+    step: layout(enc.stepWidth, step, from(heads.step), null, undefined, (g) => g.maskOffset !== null),
     outcome: layout(enc.outcomeWidth, outcome, from(heads.outcome), null, outcomePairOf(enc)),
     maxLength: enc.maxLength,
     clock: heads.clock,

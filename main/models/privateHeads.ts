@@ -3,7 +3,6 @@ import { scale, type NumericCodec } from '../sequence/codecs.js';
 import type { FactsRelease, RangeFact } from '../privacy/facts/release.js';
 import type { Clock } from './clock.js';
 import type { OutputBins } from './outputBins.js';
-import type { StepPatterns } from './stepPatterns.js';
 
 /*
  * A private run's output heads, made from its released and declared facts
@@ -24,11 +23,9 @@ export interface PrivateHeads {
   clock: Clock | null;
   /** The latest end of follow-up (the dataset's time): what architecture 2's follow-up share is a share of. */
   followUpEnd: number;
-  /** The step patterns released privately (privatePatterns.ts), or null: a step's channels drawn one by one. */
-  patterns: StepPatterns | null;
 }
 
-export function privateHeads(enc: Encoding, facts: FactsRelease, bins: number, patterns: StepPatterns | null = null): PrivateHeads {
+export function privateHeads(enc: Encoding, facts: FactsRelease, bins: number): PrivateHeads {
   const rangeOf = (name: string) => facts.ranges.find((r) => r.name === name)!;
   const across = (codec: NumericCodec, fact: RangeFact) => withPoints(codec, fact, bins);
   const statics = new Map<number, OutputBins>();
@@ -55,7 +52,7 @@ export function privateHeads(enc: Encoding, facts: FactsRelease, bins: number, p
         span: Math.max(1, followUp[1] - enc.fromDays),
       }
     : null;
-  return { statics, step, outcome, clock, followUpEnd: end, patterns };
+  return { statics, step, outcome, clock, followUpEnd: end };
 }
 
 /**

@@ -40,8 +40,6 @@ export interface FactsConfig {
   /** Set once the release is made (before the first step). */
   release?: FactsRelease;
   encoding?: Encoding;
-  /** The step patterns released privately (as plain arrays, for JSON), or null: none kept. */
-  patterns?: { offsets: number[]; bits: number[]; counts: number[] } | null;
 }
 
 export interface PrivacyConfig {

@@ -2,9 +2,6 @@ import { NO_PUBLIC_FACTS, type PublicFacts } from '../../preload/publicFacts.js'
 import type { CohortReport } from '../cohort/cohortService.js';
 import { Rng } from '../common/rng.js';
 import { privateHeads, type PrivateHeads } from '../models/privateHeads.js';
-import { releasePatterns } from '../models/privatePatterns.js';
-import { trainingData } from '../models/minibatch.js';
-import { encodeBatch } from '../sequence/encode.js';
 import { checkDeclared } from '../privacy/facts/loadPublicFacts.js';
 import { privateEncoding } from '../privacy/facts/privateEncoding.js';
 import type { CohortSchema } from '../privacy/facts/quantities.js';
@@ -16,7 +13,7 @@ import { DatasetRepository } from '../store/repositories/datasetRepository.js';
 import { DEFAULT_BINS } from '../models/outputBins.js';
 import { defaultConfig, type ModelConfig } from './config.js';
 import type { ObservedRanges } from './plausibility.js';
-import type { FactsPlan, PrivacyConfig } from './privacyConfig.js';
+import { FACTS_SHARE, type FactsPlan, type PrivacyConfig } from './privacyConfig.js';
 
 /*
  * A private run's encoding facts (privacy/facts), from the run's side: what
@@ -38,8 +35,8 @@ export function cohortSchema(db: Db, cohort: CohortReport): CohortSchema {
 export function factsPlan(schema: CohortSchema, declared: PublicFacts = NO_PUBLIC_FACTS): FactsPlan {
   checkDeclared(schema, declared);
   const u = undeclared(schema, declared);
-  // The points and quantiles, and the step patterns, are released whatever is declared (they are where the patients are).
-  return { releases: (u.first ? 1 : 0) + (u.second ? 1 : 0) + 2, selecting: u.levels.length > 0 };
+  // The third release (lattice points) is planned whatever the facts: whether a value needs it can depend on estimated decimals.
+  return { releases: (u.first ? 1 : 0) + (u.second ? 1 : 0) + 1, selecting: u.levels.length > 0 };
 }
 
 const FACTS_SEED = 0xfac75;
@@ -52,11 +49,7 @@ export function releaseRunFacts(db: Db, cohort: CohortReport, privacy: PrivacyCo
   const rng = new Rng(seed ^ FACTS_SEED);
   const timelines = iterateTimelines(db, { cohortId: cohort.id, fromDays: cohort.definition.window.fromDays, split: 'train' });
   const release = releaseFacts(schema, timelines, facts.declared, facts.sigma, facts.selectionDelta, () => rng.normal(), bins);
-  const encoding = privateEncoding(schema, release);
-  // The last release: the step patterns, read from the training split encoded as the run will encode it.
-  const train = iterateTimelines(db, { cohortId: cohort.id, fromDays: cohort.definition.window.fromDays, split: 'train' });
-  const patterns = releasePatterns(encoding, trainingData(encodeBatch(train, encoding), encoding), facts.sigma, () => rng.normal());
-  return { ...privacy, facts: { ...facts, release, encoding, patterns: patterns && { offsets: patterns.offsets, bits: [...patterns.bits], counts: patterns.counts } } };
+  return { ...privacy, facts: { ...facts, release, encoding: privateEncoding(schema, release) } };
 }
 
 /** The facts a run's encoding was made of, or null (a run without privacy, or a private one from before its facts were). */
@@ -68,8 +61,7 @@ export const runEncoding = (config: ModelConfig, cohort: CohortReport): Encoding
 /** A private run's output heads, or null (its heads are fitted to the training split). */
 export function runHeads(config: ModelConfig, enc: Encoding): PrivateHeads | null {
   const release = runRelease(config);
-  const patterns = config.privacy?.facts?.patterns;
-  return release ? privateHeads(enc, release, config.bins ?? DEFAULT_BINS, patterns ? { ...patterns, bits: Uint8Array.from(patterns.bits) } : null) : null;
+  return release ? privateHeads(enc, release, config.bins ?? DEFAULT_BINS) : null;
 }
 
 /** The value ranges generation keeps a private run's drafts inside (see plausibility.ts): the facts' ranges; no common values. */
@@ -83,6 +75,25 @@ export function privateRanges(enc: Encoding, facts: FactsRelease): ObservedRange
     variables,
     common: new Map(),
   };
+}
+
+/** What a private run's guarantee covers, in words (the CLI and the data card): its steps, and where its encoding's facts came from. */
+export function guaranteeText(privacy: PrivacyConfig): string {
+  const facts = privacy.facts;
+  if (!facts?.release) {
+    return 'The guarantee covers the training steps and what generation reads; what the encoding and the output heads were fitted to before training (means, ranges, categories, bins) is not covered (a run from before they were private).';
+  }
+  const r = facts.release;
+  const all = [...r.ranges.map((f) => f.rangeSource), ...r.ranges.flatMap((f) => (f.decimalsSource ? [f.decimalsSource] : [])), ...r.levels.map((f) => f.source), r.timeDecimalsSource];
+  const count = (s: string) => all.filter((x) => x === s).length;
+  const declared = count('declared') + count('dataset') + count('definition');
+  const estimated = count('estimated');
+  const points = r.ranges.filter((f) => f.pointsSource === 'estimated').length;
+  const what = [...(estimated ? [`${estimated} of the facts`] : []), ...(points ? [`the values ${points} output heads hold exactly`] : [])].join(' and ');
+  const release = r.releases
+    ? `estimated privately: ${what}, by ${r.releases} Gaussian release${r.releases > 1 ? 's' : ''} (noise ${facts.sigma.toPrecision(4)}, a tenth of the budget${r.selectionDelta ? `; levels seen in the data kept above a threshold spending delta ${r.selectionDelta.toExponential(1)}` : ''})`
+    : 'nothing estimated';
+  return `The guarantee covers the training steps, the encoding and output heads, and what generation reads: of the encoding's ${all.length} facts, ${declared} declared public (${r.declaredSource}); ${release}; no patient is read outside the budget.`;
 }
 
 /**

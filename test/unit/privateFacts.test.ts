@@ -4,7 +4,6 @@ import { createCohort, showCohort, type CohortReport } from '../../main/cohort/c
 import { Rng } from '../../main/common/rng.js';
 import { channelSpec } from '../../main/models/channels.js';
 import { privateHeads } from '../../main/models/privateHeads.js';
-import { releasePatterns } from '../../main/models/privatePatterns.js';
 import { cellNoise, levelThreshold, noisyCounts } from '../../main/privacy/facts/gaussian.js';
 import { checkDeclared } from '../../main/privacy/facts/loadPublicFacts.js';
 import { latticeCell, latticeOf } from '../../main/privacy/facts/points.js';
@@ -200,45 +199,18 @@ describe('the points of a private encoding (values its heads hold exactly)', () 
   }, 60_000);
 });
 
-describe('the step patterns of a private encoding', () => {
-  it('are the patterns of binary channels many patients have, counted privately on the grid of every pattern', () => {
-    const r = releaseFacts(schema, timelines, cohort.definition.public!, 0, 0, () => 0, 32);
-    const enc = privateEncoding(schema, r);
-    const data = trainingData(encodeBatch(timelines, enc), enc);
-    const rng = new Rng(4);
-    const patterns = releasePatterns(enc, data, 0.05, () => rng.normal())!;
-    // Steno-2's steps: four labs' masks and three event types, 128 patterns on the grid.
-    expect(patterns.offsets).toHaveLength(7);
-    expect(patterns.counts.length).toBeGreaterThan(2);
-    // The most frequent is the most frequent among the patients (each patient's steps weigh 1 in all).
-    const m = patterns.offsets.length;
-    const tally = new Map<string, number>();
-    for (let p = 0; p < data.n; p++)
-      for (let t = 0; t < data.lengths[p]!; t++) {
-        const key = patterns.offsets.map((o) => (data.sequences[(p * data.steps + t) * enc.stepWidth + o]! >= 0.5 ? 1 : 0)).join('');
-        tally.set(key, (tally.get(key) ?? 0) + 1 / data.lengths[p]!);
-      }
-    const top = [...tally].sort((a, b) => b[1] - a[1])[0]!;
-    expect(Array.from(patterns.bits.slice(0, m)).join('')).toBe(top[0]);
-    expect(Math.abs(patterns.counts[0]! - top[1])).toBeLessThanOrEqual(1);
-    // Drowned in noise, none is kept: channels are drawn one by one.
-    expect(releasePatterns(enc, data, 1000, () => rng.normal())).toBeNull();
-    expect(channelSpec(enc, { heads: privateHeads(enc, r, 32, patterns) }).step.patterns).not.toBeNull();
-  });
-});
-
 describe('a private run whose facts are partly estimated', () => {
   it('composes their release with its steps within the budget, and generates inside its ranges', async () => {
     const run = await train(db, { cohort: 'steno2_death', family: 'vae', seed: 5, config: { hidden: 12, steps: 20, batchSize: 32, privacy: { epsilon: 10, public: withoutDecimals() } } });
     const repo = new TrainingRepository(db);
     const dp = storedConfig(repo.run(run.runId)!.configJson).config.privacy!;
-    // Only the decimals are left, and where the patients are: three releases, the first of four histograms, at the noise that takes its share of the budget.
-    expect(dp.facts).toMatchObject({ releases: 3, selectionDelta: 0 });
-    expect(dp.facts!.sigma).toBeCloseTo(factsNoise({ epsilon: 10, delta: 1e-5 }, 32 / 127, 20, 3), 9);
+    // Only the decimals are left, and the points: two releases, the first of four histograms, at the noise that takes its share of the budget.
+    expect(dp.facts).toMatchObject({ releases: 2, selectionDelta: 0 });
+    expect(dp.facts!.sigma).toBeCloseTo(factsNoise({ epsilon: 10, delta: 1e-5 }, 32 / 127, 20, 2), 9);
     expect(dp.facts!.release!.histograms[0]).toBe(4);
     expect(Object.fromEntries(dp.facts!.release!.ranges.filter((f) => f.decimalsSource).map((f) => [f.name, f.decimalsSource]))).toEqual({ a1c: 'estimated', chol: 'estimated', crea: 'estimated' });
     const spent = repo.losses(run.runId).at(-1)!.losses.epsilon!;
-    const composed = epsilonSpent([{ q: 1, sigma: dp.facts!.sigma, steps: 3 }, { q: dp.sampleRate, sigma: dp.sigma, steps: 20 }], 1e-5);
+    const composed = epsilonSpent([{ q: 1, sigma: dp.facts!.sigma, steps: 2 }, { q: dp.sampleRate, sigma: dp.sigma, steps: 20 }], 1e-5);
     expect(spent).toBeCloseTo(composed, 9);
     expect(spent).toBeLessThanOrEqual(10);
     expect(spent).toBeGreaterThan(9.99);
