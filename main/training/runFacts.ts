@@ -89,7 +89,12 @@ export function guaranteeText(privacy: PrivacyConfig): string {
   const declared = count('declared') + count('dataset') + count('definition');
   const estimated = count('estimated');
   const points = r.ranges.filter((f) => f.pointsSource === 'estimated').length;
-  const what = [...(estimated ? [`${estimated} of the facts`] : []), ...(points ? [`the values ${points} output heads hold exactly`] : [])].join(' and ');
+  const cut = r.ranges.filter((f) => f.edges).length;
+  const what = [
+    ...(estimated ? [`${estimated} of the facts`] : []),
+    ...(points ? [`the values ${points} output heads hold exactly`] : []),
+    ...(cut ? [`where ${cut} heads' other bins are cut`] : []),
+  ].join(' and ');
   const release = r.releases
     ? `estimated privately: ${what}, by ${r.releases} Gaussian release${r.releases > 1 ? 's' : ''} (noise ${facts.sigma.toPrecision(4)}, a tenth of the budget${r.selectionDelta ? `; levels seen in the data kept above a threshold spending delta ${r.selectionDelta.toExponential(1)}` : ''})`
     : 'nothing estimated';

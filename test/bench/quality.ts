@@ -114,7 +114,12 @@ const ROWS: Row[] = [
   {
     metric: 'augmentation: C-index on the rare subgroup\'s holdout, real train + its synthetic patients (real train alone)',
     baseline: () => '',
-    cell: (r) => (r.augmentation ? `${f3(r.augmentation.augmented)} (${f3(r.augmentation.real)}); ${r.augmentation.subgroup}: ${r.augmentation.train} train, ${r.augmentation.holdout} holdout, ${r.augmentation.events} events` : '–'),
+    cell: (r) =>
+      !r.augmentation
+        ? '–'
+        : r.augmentation.refused
+          ? `none: the run rarely drafts ${r.augmentation.subgroup} (generation refused)`
+          : `${f3(r.augmentation.augmented)} (${f3(r.augmentation.real)}); ${r.augmentation.subgroup}: ${r.augmentation.train} train, ${r.augmentation.holdout} holdout, ${r.augmentation.events} events`,
     target: '≥ real train alone',
   },
   { metric: 'top features giving it away', baseline: () => '', cell: (r) => r.topFeatures.join('; '), target: '' },

@@ -58,10 +58,18 @@ function rareSubgroup(enc: Encoding, trainPs: EvalPatient[], holdout: EvalPatien
 async function augmentation(runId: number, enc: Encoding, trainPs: EvalPatient[]) {
   const group = rareSubgroup(enc, trainPs, realPatients(db, showCohort(db, cohortName), 'holdout'));
   if (!group) return null;
-  const set = await generateSyntheticSet(db, { runId, patients: group.train.length, seed, balance: { attribute: group.attribute, target: { [group.level]: 1 } } });
-  const extra = syntheticPatients(db, showCohort(db, cohortName), findSyntheticSet(db, set.dataset).datasetId);
   const events = group.holdout.filter((p) => p.timeline.outcome.status === 1).length;
-  return { subgroup: `${group.attribute} = ${group.level}`, train: group.train.length, holdout: group.holdout.length, events, ...augmentationUtility(trainPs, group.holdout, extra, enc) };
+  const about = { subgroup: `${group.attribute} = ${group.level}`, train: group.train.length, holdout: group.holdout.length, events };
+  let set: Awaited<ReturnType<typeof generateSyntheticSet>>;
+  try {
+    set = await generateSyntheticSet(db, { runId, patients: group.train.length, seed, balance: { attribute: group.attribute, target: { [group.level]: 1 } } });
+  } catch (err) {
+    // A run that rarely drafts such patients (a private one at a small epsilon) is refused them: a figure of the run, not a failure of the benchmark.
+    if ((err as { code?: string }).code === 'training-refused') return { ...about, refused: (err as Error).message };
+    throw err;
+  }
+  const extra = syntheticPatients(db, showCohort(db, cohortName), findSyntheticSet(db, set.dataset).datasetId);
+  return { ...about, ...augmentationUtility(trainPs, group.holdout, extra, enc) };
 }
 
 const db = openDatabase(dbPath);
