@@ -139,6 +139,8 @@ function factRows(r: FactsRelease): string[][] {
     ...r.ranges.filter((f) => f.decimalsSource).map((f) => [`${f.name} decimals`, f.decimals === null ? 'not rounded' : String(f.decimals), SOURCE_WORDS[f.decimalsSource!]]),
     ...r.levels.map((f) => [f.name === 'events' ? 'event types' : `${f.name} levels`, f.levels.join(', ') || 'none', SOURCE_WORDS[f.source]]),
     ['time decimals', r.timeDecimals === null ? 'not rounded' : String(r.timeDecimals), SOURCE_WORDS[r.timeDecimalsSource]],
+    // Where the patients are (the heads' points; their quantile cuts are in the configuration above): always released.
+    ...r.ranges.filter((f) => f.pointsSource === 'estimated').map((f) => [`${f.name} values held exactly`, f.points.map(shown).join(', ') || 'none', SOURCE_WORDS.estimated]),
   ];
 }
 

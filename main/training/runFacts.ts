@@ -88,11 +88,11 @@ export function guaranteeText(privacy: PrivacyConfig): string {
   const count = (s: string) => all.filter((x) => x === s).length;
   const declared = count('declared') + count('dataset') + count('definition');
   const estimated = count('estimated');
-  const points = r.ranges.filter((f) => f.pointsSource === 'estimated').length;
+  const counted = r.ranges.filter((f) => f.pointsSource === 'estimated');
   const cut = r.ranges.filter((f) => f.edges).length;
   const what = [
     ...(estimated ? [`${estimated} of the facts`] : []),
-    ...(points ? [`the values ${points} output heads hold exactly`] : []),
+    ...(counted.length ? [`which values ${counted.length} output heads hold exactly (${counted.filter((f) => f.points.length).length} hold some)`] : []),
     ...(cut ? [`where ${cut} heads' other bins are cut`] : []),
   ].join(' and ');
   const release = r.releases
