@@ -1,6 +1,6 @@
 import type { Encoding } from '../sequence/encoding.js';
 import { scale, type NumericCodec } from '../sequence/codecs.js';
-import type { FactsRelease, RangeFact } from '../privacy/facts/release.js';
+import { rangeFact, type FactsRelease, type RangeFact } from '../privacy/facts/release.js';
 import type { Clock } from './clock.js';
 import type { OutputBins } from './outputBins.js';
 
@@ -26,7 +26,7 @@ export interface PrivateHeads {
 }
 
 export function privateHeads(enc: Encoding, facts: FactsRelease, bins: number): PrivateHeads {
-  const rangeOf = (name: string) => facts.ranges.find((r) => r.name === name)!;
+  const rangeOf = (name: string) => rangeFact(facts, name);
   const across = (codec: NumericCodec, fact: RangeFact) => withPoints(codec, fact, bins);
   const statics = new Map<number, OutputBins>();
   for (const f of enc.statics) if (f.codec.type === 'numeric') statics.set(f.offset, f.variableId === null ? (enc.timeBasis === 'calendar' ? across(f.codec, rangeOf('index_date')) : equalBins(0, 0, 1)) : across(f.codec, rangeOf(f.name)));

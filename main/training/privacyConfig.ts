@@ -62,7 +62,7 @@ export const FACTS_SHARE = 0.1;
 export const SELECTION_SHARE = 0.1;
 
 /** What a private run's DP-SGD steps and facts composed spend: the facts' releases first (none for runs without). */
-export const factsMechanisms = (c: PrivacyConfig): MechanismSteps[] => (c.facts?.releases ? [{ q: 1, sigma: c.facts.sigma, steps: c.facts.releases }] : []);
+export const factsMechanisms = (facts: FactsConfig | undefined): MechanismSteps[] => (facts?.releases ? [{ q: 1, sigma: facts.sigma, steps: facts.releases }] : []);
 
 /** The delta the accountant turns RDP into epsilon at: the run's, less what the levels' threshold spent. */
 export const accountedDelta = (c: PrivacyConfig) => c.delta - (c.facts?.selectionDelta ?? 0);
@@ -104,7 +104,7 @@ export function privacyConfig(request: PrivacyRequest, batchSize: number, steps:
   try {
     const factsSigma = plan.releases ? factsNoise(target, sampleRate, steps, plan.releases) : 0;
     facts = { sigma: factsSigma, releases: plan.releases, selectionDelta, declared: request.public ?? NO_PUBLIC_FACTS };
-    sigma = noiseForBudget(target, sampleRate, steps, 0.01, factsMechanisms({ facts } as PrivacyConfig));
+    sigma = noiseForBudget(target, sampleRate, steps, 0.01, factsMechanisms(facts));
   } catch (err) {
     throw new TrainingError(`${(err as Error).message} Raise epsilon, or train fewer steps or smaller batches.`);
   }
@@ -119,5 +119,5 @@ export interface PrivateTraining {
 }
 
 export function privateTraining(config: PrivacyConfig, patients: number): PrivateTraining {
-  return { config, settings: { clip: config.clip, sigma: config.sigma, expectedBatch: config.sampleRate * patients }, accountant: new RunAccountant(config.sampleRate, config.sigma, undefined, factsMechanisms(config)) };
+  return { config, settings: { clip: config.clip, sigma: config.sigma, expectedBatch: config.sampleRate * patients }, accountant: new RunAccountant(config.sampleRate, config.sigma, undefined, factsMechanisms(config.facts)) };
 }

@@ -5,7 +5,7 @@ import { privateHeads, type PrivateHeads } from '../models/privateHeads.js';
 import { checkDeclared } from '../privacy/facts/loadPublicFacts.js';
 import { privateEncoding } from '../privacy/facts/privateEncoding.js';
 import type { CohortSchema } from '../privacy/facts/quantities.js';
-import { checkReliable, releaseFacts, undeclared, type FactsRelease } from '../privacy/facts/release.js';
+import { checkReliable, rangeFact, releaseFacts, undeclared, undeclaredNames, type FactsRelease } from '../privacy/facts/release.js';
 import type { Encoding } from '../sequence/encoding.js';
 import { iterateTimelines } from '../sequence/timeline.js';
 import type { Db } from '../store/database.js';
@@ -13,7 +13,7 @@ import { DatasetRepository } from '../store/repositories/datasetRepository.js';
 import { DEFAULT_BINS } from '../models/outputBins.js';
 import { defaultConfig, type ModelConfig } from './config.js';
 import type { ObservedRanges } from './plausibility.js';
-import { FACTS_SHARE, type FactsPlan, type PrivacyConfig } from './privacyConfig.js';
+import type { FactsPlan, PrivacyConfig } from './privacyConfig.js';
 
 /*
  * A private run's encoding facts (privacy/facts), from the run's side: what
@@ -66,7 +66,7 @@ export function runHeads(config: ModelConfig, enc: Encoding): PrivateHeads | nul
 
 /** The value ranges generation keeps a private run's drafts inside (see plausibility.ts): the facts' ranges; no common values. */
 export function privateRanges(enc: Encoding, facts: FactsRelease): ObservedRanges {
-  const rangeOf = (name: string) => facts.ranges.find((r) => r.name === name)!.range;
+  const rangeOf = (name: string) => rangeFact(facts, name).range;
   const variables = new Map<number, [number, number]>();
   for (const f of [...enc.statics, ...enc.measurements]) if (f.variableId !== null && f.codec.type === 'numeric') variables.set(f.variableId, [...rangeOf(f.name)]);
   return {
@@ -110,7 +110,7 @@ export function privateFactsPlan(db: Db, cohort: CohortReport, epsilon: number, 
   const facts = declared ?? cohort.definition.public ?? null;
   const schema = cohortSchema(db, cohort);
   const u = undeclared(schema, facts ?? NO_PUBLIC_FACTS);
-  const names = [...u.ranges.map((q) => `${q.name} (range)`), ...u.decimals.map((q) => `${q.name} (decimals)`), ...u.levels.map((q) => `${q.name} (levels)`), ...(u.times ? ['time decimals'] : [])];
+  const names = undeclaredNames(u);
   // Every fact: a range per real value, decimals per numeric one, levels per categorical one and the event types, time decimals.
   const all = u.quantities.reduce((n, q) => n + (q.kind === 'real' && q.decimals ? 2 : 1), 0) + 1;
   let refusal: string | null = null;

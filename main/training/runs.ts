@@ -28,5 +28,5 @@ export function listRuns(db: Db) {
 export function runPrivacy(configJson: string, step: number): { epsilon: number; delta: number; spent: number } | null {
   const dp = storedConfig(configJson).config.privacy;
   if (!dp) return null;
-  return { epsilon: dp.epsilon, delta: dp.delta, spent: step > 0 ? epsilonSpent([...factsMechanisms(dp), { q: dp.sampleRate, sigma: dp.sigma, steps: step }], accountedDelta(dp)) : 0 };
+  return { epsilon: dp.epsilon, delta: dp.delta, spent: step > 0 ? epsilonSpent([...factsMechanisms(dp.facts), { q: dp.sampleRate, sigma: dp.sigma, steps: step }], accountedDelta(dp)) : 0 };
 }

@@ -2,7 +2,7 @@
  * Histograms on public grids, as a private release counts them: a grid's cells
  * are fixed before any patient is read (so where a cell lies tells nothing), and
  * the counts come back noisy (release.ts). What the encoding needs of a value
- * (its range, centre, spread, skew) is read from the noisy counts after cells
+ * (its range, its quantiles) is read from the noisy counts after cells
  * no larger than the noise are set to zero, so that empty cells far from the
  * data do not add up to a tail that is not there.
  */
@@ -69,24 +69,4 @@ export function quantileOf(g: Grid, counts: readonly number[], p: number): numbe
     below += c;
   }
   return g.edges[g.edges.length - 1]!;
-}
-
-/** Mean, sd and skewness of the counts read as mass at each cell's centre (after `map`, e.g. a log). */
-export function momentsOf(g: Grid, counts: readonly number[], map: (x: number) => number = (x) => x): { mean: number; sd: number; skewness: number } | null {
-  const n = total(counts);
-  if (!(n > 0)) return null;
-  const centre = (i: number) => map((g.edges[i]! + g.edges[i + 1]!) / 2);
-  let mean = 0;
-  counts.forEach((c, i) => (mean += (c * centre(i)) / n));
-  let m2 = 0;
-  let m3 = 0;
-  counts.forEach((c, i) => {
-    const d = centre(i) - mean;
-    m2 += (c * d * d) / n;
-    m3 += (c * d * d * d) / n;
-  });
-  // Mass spread uniformly inside its cell, not at the centre: add a cell's own variance (width^2 / 12, on the mean width).
-  const width = (map(g.edges[g.edges.length - 1]!) - map(g.edges[0]!)) / counts.length;
-  const variance = m2 + (width * width) / 12;
-  return { mean, sd: Math.sqrt(variance), skewness: variance > 0 ? m3 / variance ** 1.5 : 0 };
 }

@@ -3,7 +3,7 @@ import type { Encoding } from '../../sequence/encoding.js';
 import { layoutEncoding } from '../../sequence/layoutEncoding.js';
 import type { VariableRow } from '../../store/repositories/datasetRepository.js';
 import { gridOptions, keptVariables, type CohortSchema } from './quantities.js';
-import { FactsError, type FactsRelease } from './release.js';
+import { FactsError, rangeFact, type FactsRelease } from './release.js';
 import { spansDecades } from './quantileBins.js';
 
 /*
@@ -20,7 +20,7 @@ import { spansDecades } from './quantileBins.js';
 export function privateEncoding(schema: CohortSchema, facts: FactsRelease): Encoding {
   const { def } = schema;
   const { statics, measurements } = keptVariables(schema);
-  const rangeOf = (name: string) => facts.ranges.find((r) => r.name === name)!;
+  const rangeOf = (name: string) => rangeFact(facts, name);
   const levelsOf = (name: string) => facts.levels.find((l) => l.name === name)!;
   const codecOf = (v: VariableRow): ValueCodec => {
     if (v.kind === 'numeric') {

@@ -9,7 +9,7 @@ import { contributionOf, gridOptions, MOST_LEVELS_PER_PATIENT, quantitiesOf, typ
 
 /*
  * The facts an encoding is fitted to, released privately: what the steward
- * declared (publicFacts.ts) is taken as it is; the rest comes from at most two
+ * declared (publicFacts.ts) is taken as it is; the rest comes from at most three
  * Gaussian releases of histograms on public grids (gaussian.ts), composed with
  * the training steps by the accountant:
  *   1. the range of each undeclared real value on a wide logarithmic grid, the
@@ -19,7 +19,10 @@ import { contributionOf, gridOptions, MOST_LEVELS_PER_PATIENT, quantitiesOf, typ
  *      probability below the selection delta);
  *   2. each undeclared range again on a fine grid of 32 cells over what the
  *      first stage found, so that a narrow value (sodium 130-150) is not left
- *      a decade wide.
+ *      a decade wide;
+ *   3. for each value an output head reads, the values it holds exactly
+ *      (points.ts) and where its other bins are cut (quantileBins.ts): always,
+ *      since where the patients are is never declared.
  * A cell is read only when it stands out of the noise (4 sd: of the ~40 empty cells of each of ~20 histograms, fewer than one in thirty releases lets one through); a release needs
  * enough patients for its noise (see RELIABLE), which is known before any
  * patient is read, so a refusal tells nothing about them.
@@ -52,7 +55,7 @@ export interface LevelFact {
 export interface FactsRelease {
   /** Noise multiplier of each release (sum of contributions of norm <= 1); 0 when nothing was released. */
   sigma: number;
-  /** Gaussian releases made (0, 1 or 2). */
+  /** Gaussian releases made (0 to 3). */
   releases: number;
   /** Histograms in each release. */
   histograms: number[];
@@ -93,16 +96,24 @@ export function undeclared(schema: CohortSchema, declared: PublicFacts) {
   const declaredRange = (q: RealQuantity) => declared.values[q.name]?.range !== undefined || (q.name === 'length' && schema.def.timesteps.maxLength !== undefined);
   const ranges = quantities.filter((q): q is RealQuantity => q.kind === 'real' && !declaredRange(q));
   const decimals = quantities.filter((q): q is RealQuantity => q.kind === 'real' && q.decimals && declared.values[q.name]?.decimals === undefined);
-  const levels = quantities.filter((q): q is LevelQuantity => q.kind === 'levels' && !levelsDeclared(q, schema, declared));
+  const levels = quantities.filter((q): q is LevelQuantity => q.kind === 'levels' && !levelsDeclared(q, declared));
   const times = declared.timeDecimals === undefined;
   return { quantities, ranges, decimals, levels, times, first: ranges.length + decimals.length + levels.length + (times ? 1 : 0), second: ranges.length };
 }
 
-function levelsDeclared(q: LevelQuantity, schema: CohortSchema, declared: PublicFacts): boolean {
+function levelsDeclared(q: LevelQuantity, declared: PublicFacts): boolean {
   if (q.name === 'events') return declared.eventTypes !== undefined;
   if (declared.levels === 'dataset') return true;
   return declared.levels[q.name] !== undefined;
 }
+
+/** What is left to estimate, by name: "a1c (range)", "arm (levels)", "time decimals". */
+export function undeclaredNames(u: ReturnType<typeof undeclared>): string[] {
+  return [...u.ranges.map((q) => `${q.name} (range)`), ...u.decimals.map((q) => `${q.name} (decimals)`), ...u.levels.map((q) => `${q.name} (levels)`), ...(u.times ? ['time decimals'] : [])];
+}
+
+/** A released fact about a value, by name (every real quantity has one). */
+export const rangeFact = (r: FactsRelease, name: string): RangeFact => r.ranges.find((f) => f.name === name)!;
 
 /** Refuses, before anything is read, a release whose noise would drown `patients` patients; names what to declare. */
 export function checkReliable(schema: CohortSchema, declared: PublicFacts, sigma: number, patients: number, epsilon: number): void {
@@ -110,7 +121,7 @@ export function checkReliable(schema: CohortSchema, declared: PublicFacts, sigma
   if (u.first === 0) return;
   const noise = cellNoise(sigma, u.first);
   if (patients >= RELIABLE * noise) return;
-  const names = [...u.ranges.map((q) => `${q.name} (range)`), ...u.decimals.map((q) => `${q.name} (decimals)`), ...u.levels.map((q) => `${q.name} (levels)`), ...(u.times ? ['time decimals'] : [])];
+  const names = undeclaredNames(u);
   throw new FactsError(
     `At epsilon ${epsilon}, estimating the encoding's ${u.first} undeclared facts privately adds noise of ${noise.toFixed(0)} patients to every count, ` +
       `and ${patients} training patients need it below ${(patients / RELIABLE).toFixed(0)}. Declare them public (synthehr train --public FILE; see README, "Public facts"): ${names.join(', ')}; or raise epsilon.`,
@@ -144,7 +155,7 @@ export function releaseFacts(
 
   // First release: wide ranges, decimals, levels.
   const wide = wideGrid();
-  const { parts: first, candidates } = firstStage(u, all);
+  const { parts: first, candidates } = firstStage(u, all, wide);
   const noisy1 = first.length ? noisyCounts(sumHistograms(all, first), first.length, sigma, normal) : [];
   const floor1 = STANDS_OUT * cellNoise(sigma, first.length);
   let k = 0;
@@ -155,7 +166,7 @@ export function releaseFacts(
 
   // Second release: each undeclared range on a fine grid over the first's.
   const fine = wideCounts.map((counts) => fineGrid(wide, counts));
-  const second = u.ranges.map((q, i) => ({ grid: fine[i]!, cells: FINE_CELLS, cellOfPatient: (c: Contribution) => (c.real.get(q.name) ?? []).map((x) => cellOf(fine[i]!, x)) }));
+  const second = u.ranges.map((q, i) => ({ cells: FINE_CELLS, cellOfPatient: (c: Contribution) => (c.real.get(q.name) ?? []).map((x) => cellOf(fine[i]!, x)) }));
   const noisy2 = second.length ? noisyCounts(sumHistograms(all, second), second.length, sigma, normal) : [];
   const floor2 = STANDS_OUT * cellNoise(sigma, second.length);
 
@@ -166,8 +177,8 @@ export function releaseFacts(
       const said = declared.values[q.name];
       const r = u.ranges.indexOf(q);
       const d = u.decimals.indexOf(q);
-      const range: [number, number] =
-        said?.range ?? (q.name === 'length' && schema.def.timesteps.maxLength !== undefined ? [1, schema.def.timesteps.maxLength] : narrowed(fine[r]!, wideCounts[r]!, denoised(noisy2[r]!, floor2)));
+      // Neither declared nor estimated: the number of steps, which the definition caps (see undeclared).
+      const range: [number, number] = said?.range ?? (r >= 0 ? narrowed(fine[r]!, wideCounts[r]!, denoised(noisy2[r]!, floor2)) : [1, schema.def.timesteps.maxLength!]);
       const rangeSource: FactSource = said?.range ? 'declared' : r < 0 ? 'definition' : 'estimated';
       const decimals = !q.decimals ? null : said?.decimals !== undefined ? said.decimals : decimalsFrom(decimalCounts[d]!);
       const decimalsSource: FactSource | null = !q.decimals ? null : said?.decimals !== undefined ? 'declared' : 'estimated';
@@ -240,8 +251,7 @@ export interface HistogramPart {
 }
 
 /** The first release's histograms: wide ranges, decimals, levels (candidates: those the patients hold), time decimals. */
-export function firstStage(u: ReturnType<typeof undeclared>, all: readonly Contribution[]): { parts: HistogramPart[]; candidates: string[][] } {
-  const wide = wideGrid();
+export function firstStage(u: ReturnType<typeof undeclared>, all: readonly Contribution[], wide: Grid = wideGrid()): { parts: HistogramPart[]; candidates: string[][] } {
   const candidates = u.levels.map((q) => candidateLevels(all, q));
   const parts: HistogramPart[] = [
     ...u.ranges.map((q) => ({ cells: cellCount(wide), cellOfPatient: (c: Contribution) => (c.real.get(q.name) ?? []).map((x) => cellOf(wide, x)) })),
