@@ -42,11 +42,12 @@ export interface Model<P extends string = string> {
   /** One optimisation step of a phase on a minibatch; the losses by name. */
   trainStep(phase: P, batch: MiniBatch): Record<string, number>;
   /**
-   * One DP-SGD step (privacy/dpSgd.ts) on the patients `patients` of `data` (a Poisson sample), where
-   * the family trains privately: each patient's own loss, clipped, summed and noised from the model's
-   * random stream. Its figures by name: the patients' mean loss, how many were drawn, the share clipped.
+   * One DP-SGD step (privacy/dpSgd.ts) of a phase on the patients `patients` of `data` (a Poisson
+   * sample): each patient's own loss, clipped, summed and noised from the model's random stream, one
+   * Gaussian release per step whatever the phase (the accountant counts steps). Its figures by name:
+   * the patients' mean loss, how many were drawn, the share clipped (and the phase's other losses).
    */
-  privateStep?(patients: readonly number[], data: TrainingData, settings: PrivateStepSettings): Record<string, number>;
+  privateStep?(phase: P, patients: readonly number[], data: TrainingData, settings: PrivateStepSettings): Record<string, number>;
   state(): ModelState;
   /** Takes up a state from `state()` (or an older, partial one). */
   restore(state: ModelState): void;

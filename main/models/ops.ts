@@ -56,6 +56,19 @@ export function tileRows(x: tf.Tensor2D, times: number): tf.Tensor2D {
 }
 
 /**
+ * x as data to a gradient taken through it: the same values, and no gradient back to what made it
+ * (tfjs has no stopGradient). A loss of two networks' weights, one reading what the other computes
+ * only as input, then differentiates each for its own part alone.
+ */
+export function asData<T extends tf.Tensor>(x: T): T {
+  const op = tf.customGrad((...args: unknown[]) => {
+    const input = args[0] as tf.Tensor;
+    return { value: tf.clone(input), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+  });
+  return op(x) as T;
+}
+
+/**
  * aᵀ b for each b: the weight gradients of a sequence (a: [steps x rows, n]). The native matrix
  * product reads a transposed as it packs it; the wasm backend's own kernel is ~9x slower with a
  * transpose flag than a plain product, so without native kernels a is transposed once, first.

@@ -8,6 +8,7 @@ import { Params } from './params.js';
 import type { Rng } from '../common/rng.js';
 import { generateTimeGan } from './timeganGenerate.js';
 import { timeGanNetworks } from './timeganNetworks.js';
+import { privateTimeGanStep } from './timeganPrivate.js';
 import { discriminatorStep, embedderStep, embeddingStep, generatorStep, supervisedStep } from './timeganSteps.js';
 
 export interface TimeGanConfig {
@@ -126,6 +127,7 @@ export function buildTimeGan(config: TimeGanConfig, spec: ChannelSpec, rng: Rng,
     optimizers,
     phases,
     trainStep,
+    privateStep: (phase, patients, data, settings) => privateTimeGanStep(net, optimizers, phase, patients, data, settings, config, rng),
     // JSON has no Infinity: null until the discriminator's first update.
     state: (): ModelState => ({ rng: rng.seedState, lastDiscriminatorLoss: Number.isFinite(lastDiscriminatorLoss) ? lastDiscriminatorLoss : null }),
     restore: (state: ModelState) => {

@@ -6,6 +6,7 @@ import { dense, denseParams, mlp, mlpParams, type DenseWeights } from './dense.j
 import { gruParams, runGru, type GruWeights } from './gru.js';
 import { runGruPacked, unpackSteps } from './gruPacked.js';
 import { lengthLoss } from './heads.js';
+import { rowOwners } from '../privacy/perExample.js';
 import { sumAll, tileRows } from './ops.js';
 import type { Params } from './params.js';
 import type { TimeGanConfig } from './timegan.js';
@@ -48,6 +49,9 @@ export interface TimeGanInputs {
   /** [sum of counts, C]: the real steps, packed (what the recovery's step head is trained on). */
   xPacked: tf.Tensor2D;
 }
+
+/** What generating a batch needs of it: how many patients, their lengths (one-hot, as a mask and as packed counts) and their condition. */
+export type BatchShape = Pick<TimeGanInputs, 'B' | 'keep' | 'length' | 'counts' | 'condition'>;
 
 /**
  * `K`: columns of the condition input (conditioning.ts), 0 for a model without one. A conditional
@@ -99,9 +103,12 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
    * by `keep` on the patient's columns tiled. With `data`, the input is data to the gradient being taken
    * (made outside its tape): its gradient is not computed.
    */
-  const headed = (w: GruWeights, input: GruInput, keep: tf.Tensor2D, counts: readonly number[] | undefined, head: (states: tf.Tensor2D) => tf.Tensor2D, data = false): tf.Tensor2D => {
+  const headed = (w: GruWeights, input: GruInput, keep: tf.Tensor2D, counts: readonly number[] | undefined, head: (states: tf.Tensor2D) => tf.Tensor2D, width: number, data = false): tf.Tensor2D => {
     if (!counts) return head(runGru(w, tiled(input), T, keep, undefined, !data).all);
     const B = input.before.shape[0] / T;
+    // No patient with a step (a private step's patients without any): nothing to run. A head on no rows would take its
+    // bias's gradient as a sum over no rows, which the wasm backend does not make zero.
+    if (!counts[0]) return tf.zeros([T * B, width]) as tf.Tensor2D;
     return unpackSteps(head(runPacked(w, input, counts, !data).packed), counts, B);
   };
   /** runGruPacked on a GruInput: the step columns joined, the patient's columns apart. */
@@ -109,7 +116,7 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
     runGruPacked(w, after ? (tf.concat([before, after], 1) as tf.Tensor2D) : before, counts, tf.zeros([patient.shape[0], H]), inputGradient, { values: patient, at: before.shape[1] });
   /** A GRU and a sigmoid projection of its states: a latent sequence, time-major [T*B, H]. */
   const seq = (w: GruWeights, out: DenseWeights, input: GruInput, keep: tf.Tensor2D, counts?: readonly number[], data = false) =>
-    headed(w, input, keep, counts, (s) => dense(out, s, 'sigmoid'), data);
+    headed(w, input, keep, counts, (s) => dense(out, s, 'sigmoid'), H, data);
 
   /** A packed batch's tensors (packBatch: sorted by length, longest first). */
   function inputs(packed: PackedBatch): TimeGanInputs {
@@ -150,7 +157,7 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
 
   /** A logit per step of a latent sequence: real or generated (`data`: see headed), told the patient's condition. */
   const discriminate = (hs: tf.Tensor2D, es: tf.Tensor2D, keep: tf.Tensor2D, counts: readonly number[] | undefined, data: boolean, condition: tf.Tensor2D | null): tf.Tensor2D =>
-    headed(discriminator, { before: hs, patient: withCondition(es, condition) }, keep, counts, (s) => dense(discriminatorOut, s), data);
+    headed(discriminator, { before: hs, patient: withCondition(es, condition) }, keep, counts, (s) => dense(discriminatorOut, s), 1, data);
   /** A logit per static latent, told the patient's condition. */
   const discriminateStatic = (es: tf.Tensor2D, condition: tf.Tensor2D | null) => mlp(staticDiscriminate, withCondition(es, condition));
 
@@ -161,7 +168,7 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
     seq(generator, generatorOut, { before: z, patient: withCondition(tf.concat([es, length], 1) as tf.Tensor2D, condition) }, keep, counts);
 
   /** Generated patients of a batch's lengths and conditions: the static latent, the generator's latent sequence (e) and the supervisor's on it (h). */
-  function generated(i: TimeGanInputs, noise: Float32Array, staticNoise: Float32Array) {
+  function generated(i: BatchShape, noise: Float32Array, staticNoise: Float32Array) {
     const es = generateStatic(tf.tensor2d(staticNoise, [i.B, N]), i.condition);
     const z = tf.tensor2d(noise, [T * i.B, N]);
     const e = generateSequence(z, es, i.length, i.keep, i.counts, i.condition);
@@ -170,22 +177,28 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
 
   /**
    * Which targets of a packed batch count in the reconstruction (see lossWeights), its steps' on the
-   * packed rows the recovery's step head reads in training; disposed by the caller.
+   * packed rows the recovery's step head reads in training; with `own`, each patient's own means
+   * (the reconstruction then the sum of the patients' own losses, for DP-SGD); disposed by the caller.
    */
-  const weightsOf = ({ batch: b, x, previous, rows }: PackedBatch) => ({
-    step: lossWeights(spec.step, x, rows, undefined, previous),
-    statics: lossWeights(spec.statics, b.statics, b.size),
-    outcome: lossWeights(spec.outcome, b.outcomes, b.size),
-  });
+  const weightsOf = ({ batch: b, x, previous, rows, counts }: PackedBatch, own = false) => {
+    const owners = (n: number) => (own ? { of: rowOwners({ patients: b.size, counts }, n), patients: b.size } : undefined);
+    return {
+      own,
+      step: lossWeights(spec.step, x, rows, undefined, previous, owners(rows)),
+      statics: lossWeights(spec.statics, b.statics, b.size, undefined, undefined, owners(b.size)),
+      outcome: lossWeights(spec.outcome, b.outcomes, b.size, undefined, undefined, owners(b.size)),
+    };
+  };
 
-  /** The recovery's loss on latents (hs, es) of a batch: steps, statics, outcome and length. */
+  /** The recovery's loss on latents (hs, es) of a batch: steps, statics, outcome and length (the patients' own summed, where the weights are their own). */
   function reconstruction(i: TimeGanInputs, hs: tf.Tensor2D, es: tf.Tensor2D, w: ReturnType<typeof weightsOf>): tf.Scalar {
     // The recovery run packed: its step head and loss on real steps only (padding weighs nothing in the loss).
     const states = runPacked(recovery, recoveryInput(hs, es, i.position), i.counts);
     const r = { step: dense(recoveryOut, states.packed), last: states.last };
     const staticOut = recoverStatic(es);
     const stat = partLoss(spec.statics, withinLogits(staticWithin, tf.slice(staticOut, [0, 0], [-1, SH]) as tf.Tensor2D, i.statics), i.statics, w.statics);
-    const length = lengthLoss(tf.slice(staticOut, [0, SH], [-1, T]), i.length);
+    const meanLength = lengthLoss(tf.slice(staticOut, [0, SH], [-1, T]), i.length);
+    const length = w.own ? (tf.mul(meanLength, i.B) as tf.Scalar) : meanLength;
     return sumAll([partLoss(spec.step, withinLogits(stepWithin, r.step, i.xPacked), i.xPacked, w.step), stat, partLoss(spec.outcome, outcomeOf(r.last, es, i.last, i.end, i.condition), i.outcomes, w.outcome), length]);
   }
 
@@ -193,6 +206,8 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
     spec,
     /** Steps per patient (T). */
     steps: T,
+    /** Width of the latents (H). */
+    hidden: H,
     /** Noise per step and per patient (N). */
     noise: N,
     /** Columns of the condition input (K; 0 without one). */
@@ -201,7 +216,15 @@ export function timeGanNetworks(config: TimeGanConfig, spec: ChannelSpec, p: Par
     stepWithin,
     staticWithin,
     /** The weights each optimizer trains. */
-    vars: { autoencoder: p.of('emb.', 'rec.'), generator: p.of('gen.', 'sup.'), supervised: p.of('sup.', 'gen.'), discriminator: p.of('dis.') },
+    vars: {
+      autoencoder: p.of('emb.', 'rec.'),
+      generator: p.of('gen.', 'sup.'),
+      supervised: p.of('sup.', 'gen.'),
+      discriminator: p.of('dis.'),
+      // A private run's (timeganPrivate): the supervisor learns from the patients in its own phase alone, the generator from the discriminator.
+      supervisorOnly: p.of('sup.'),
+      generatorOnly: p.of('gen.'),
+    },
     inputs,
     weightsOf,
     embedStatic,

@@ -25,7 +25,7 @@ export interface GeneratorNoise {
   statics: Float32Array;
 }
 
-const ones = (b: number) => tf.ones([b, 1]) as tf.Tensor2D;
+export const ones = (b: number) => tf.ones([b, 1]) as tf.Tensor2D;
 
 /** Embedding phase: the autoencoder (embedder and recovery) learns to reconstruct the batch. */
 export function embeddingStep(net: TimeGanNetworks, optimizer: tf.Optimizer, i: TimeGanInputs, w: Weights): Record<string, number> {
@@ -110,7 +110,7 @@ export function discriminatorStep(net: TimeGanNetworks, optimizer: tf.Optimizer,
 }
 
 /** Mean squared error between next latent steps and the supervisor's predictions, over valid steps (time-major, T steps). */
-function nextStepLoss(hs: tf.Tensor2D, predicted: tf.Tensor2D, keep: tf.Tensor2D, T: number): tf.Scalar {
+export function nextStepLoss(hs: tf.Tensor2D, predicted: tf.Tensor2D, keep: tf.Tensor2D, T: number): tf.Scalar {
   if (T < 2) return tf.scalar(0);
   const [rows, H] = hs.shape;
   const B = rows / T;

@@ -256,7 +256,7 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditi
     optimizers: { vae: optimizer },
     phases,
     trainStep: (_phase, batch) => trainStep(batch),
-    privateStep: privateTrainStep,
+    privateStep: (_phase, patients, data, settings) => privateTrainStep(patients, data, settings),
     state: (): ModelState => ({ rng: rng.seedState }),
     restore: (state) => {
       rng.seedState = state.rng;

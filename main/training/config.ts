@@ -8,7 +8,7 @@ import { TrainingError } from './trainingError.js';
 export type ModelConfig = (VaeConfig | TimeGanConfig) & {
   /** Stop on a validation loss (new VAE runs); absent or null: the fixed schedule (TimeGAN, and runs from before it). */
   stopping?: StoppingRule | null;
-  /** Trained with differential privacy (DP-SGD; the VAE so far); absent: without. */
+  /** Trained with differential privacy (DP-SGD); absent: without. */
   privacy?: PrivacyConfig;
 };
 export type Family = ModelConfig['family'];
@@ -42,7 +42,6 @@ export function defaultConfig(family: Family, trainPatients: number, overrides: 
   // The GAN needs more steps than the VAE to get past its embedding and find an equilibrium.
   const least = family === 'timegan' ? 1500 : 500;
   const steps = overrides.steps ?? Math.min(5000, Math.max(least, Math.ceil((100 * trainPatients) / batchSize)));
-  if (overrides.privacy && family !== 'vae') throw new TrainingError('Differential privacy is for the VAE so far: TimeGAN trains without it (issue 16).');
   if (overrides.privacy && overrides.stopping) throw new TrainingError('A private run cannot stop on a validation loss: its decisions would read the patients it holds out, outside the privacy budget. Train its fixed schedule.');
   if (family === 'vae') {
     const { stopping, privacy, ...rest } = overrides;
@@ -51,8 +50,10 @@ export function defaultConfig(family: Family, trainPatients: number, overrides: 
     return { ...config, ...(rule ? { stopping: rule } : {}), ...(privacy ? { privacy: privacyConfig(privacy, config.batchSize, config.steps, trainPatients) } : {}) };
   }
   if (overrides.stopping) throw new TrainingError('Stopping on a validation loss is for the VAE: TimeGAN trains its fixed schedule (its losses are a game between networks, not a fit that patients held out could measure).');
-  const o = overrides as Partial<TimeGanConfig>;
-  return {
+  const { privacy, ...o } = overrides as Partial<TimeGanConfig> & { privacy?: PrivacyRequest };
+  // A private TimeGAN's generator learns from no patient (timeganPrivate): what it would be told of a condition is the real patients' mix of them.
+  if (privacy && o.conditions?.length) throw new TrainingError(`A private TimeGAN cannot be conditioned (on ${o.conditions.join(', ')}): its generator would learn the mix of conditions from the training patients, outside the budget. Train it without conditions, or train a private VAE, which can.`);
+  const config: TimeGanConfig = {
     family,
     hidden: Math.round(hidden * 0.75),
     noise: 8,
@@ -66,6 +67,7 @@ export function defaultConfig(family: Family, trainPatients: number, overrides: 
     bins: DEFAULT_BINS,
     ...o,
   };
+  return privacy ? { ...config, privacy: privacyConfig(privacy, config.batchSize, stepsOf(config), trainPatients) } : config;
 }
 
 /** Overrides of the defaults; `stopping` (the VAE only) turns stopping on a validation loss on, with any of its rule's settings changed. */

@@ -100,7 +100,7 @@ export async function trainLoop(run: RunContext, { model, data, dataRng, start, 
       }
       const t0 = clock();
       const losses = privacy
-        ? { ...model.privateStep!(poissonSample(data.n, privacy.config.sampleRate, () => dataRng.next()), data, privacy.settings), epsilon: privacy.accountant.epsilonAfter(step + 1, accountedDelta(privacy.config)) }
+        ? { ...model.privateStep!(phase.name, poissonSample(data.n, privacy.config.sampleRate, () => dataRng.next()), data, privacy.settings), epsilon: privacy.accountant.epsilonAfter(step + 1, accountedDelta(privacy.config)) }
         : model.trainStep(phase.name, sampleBatch(data, Math.min(run.batchSize, data.n), dataRng));
       const ms = clock() - t0;
       for (const [name, v] of Object.entries(losses)) {

@@ -8,7 +8,7 @@
 //
 //   npm run bench:quality [-- --cohort steno2,icu] [--family vae,timegan] [--seed 1] [--config JSON] [--epsilon 1,3,10]
 // (--config: overrides of the default configuration for every family, e.g. '{"steps":2000}';
-// --epsilon: a VAE trained with differential privacy at each epsilon, a column each beside the families.)
+// --epsilon: each family trained with differential privacy at each epsilon, a column each beside the families.)
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -146,7 +146,10 @@ for (const key of cohorts) {
   console.error(`[bench:quality] ${key}: baseline (holdout vs train) ...`);
   const base = child(db, name, 'baseline');
   const results: Record<string, any>[] = [];
-  const cells = [...families.map((family) => ({ family, tag: family, config: args.config })), ...epsilons.map((e) => ({ family: 'vae' as const, tag: `vae-dp${e}`, config: JSON.stringify({ ...JSON.parse(args.config), privacy: { epsilon: e } }) }))];
+  const cells = [
+    ...families.map((family) => ({ family, tag: family, config: args.config })),
+    ...families.flatMap((family) => epsilons.map((e) => ({ family, tag: `${family}-dp${e}`, config: JSON.stringify({ ...JSON.parse(args.config), privacy: { epsilon: e } }) }))),
+  ];
   for (const cell of cells) {
     console.error(`[bench:quality] ${key}: ${cell.tag}: train, generate ${base.train} patients, evaluate ...`);
     const copy = join(dir, `${key}-${cell.tag}.db`);

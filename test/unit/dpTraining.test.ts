@@ -21,6 +21,42 @@ beforeAll(async () => {
 
 const request = { cohort: 'steno2_death', family: 'vae' as const, seed: 7, config: { hidden: 12, steps: 24, batchSize: 32, privacy: { epsilon: 3 } }, checkpointEvery: 8 };
 
+const gan = { cohort: 'steno2_death', family: 'timegan' as const, seed: 5, config: { hidden: 8, embeddingSteps: 6, supervisedSteps: 4, jointSteps: 6, batchSize: 32, privacy: { epsilon: 3 } }, checkpointEvery: 4 };
+
+describe('a TimeGAN run trained with differential privacy', () => {
+  it('spends its budget over all three phases, each step one release, and generates', async () => {
+    const run = await train(db, gan);
+    const repo = new TrainingRepository(db);
+    const { config } = storedConfig(repo.run(run.runId)!.configJson);
+    expect(config.privacy).toMatchObject({ epsilon: 3, delta: 1e-5, clip: 1, sampleRate: 32 / 127, steps: 16 });
+    const { sigma, sampleRate } = config.privacy!;
+    const losses = repo.losses(run.runId);
+    expect(losses.map((l) => l.phase)).toEqual([...Array(6).fill('embedding'), ...Array(4).fill('supervised'), ...Array(6).fill('joint')]);
+    expect(losses.at(-1)!.losses.epsilon).toBeCloseTo(epsilonSpent([...factsMechanisms(config.privacy!.facts), { q: sampleRate, sigma, steps: 16 }], 1e-5), 10);
+    expect(losses.at(-1)!.losses.epsilon).toBeGreaterThan(2.99);
+    // The joint steps: the generator learns from generated patients only; the discriminator's part on them is exact, not noised.
+    for (const l of losses.slice(10)) expect(Object.keys(l.losses)).toEqual(expect.arrayContaining(['generator', 'adversarial', 'discriminatorGenerated', 'patients', 'clipped']));
+    const set = await generateSyntheticSet(db, { runId: run.runId, patients: 40 });
+    expect(set.patients).toBe(40);
+  }, 120_000);
+
+  it('is reproducible from its seed and resumes exactly where it stopped, in any phase', async () => {
+    const repo = new TrainingRepository(db);
+    const whole = await train(db, gan);
+    const again = await train(db, gan);
+    expect(repo.losses(again.runId).map((l) => l.losses)).toEqual(repo.losses(whole.runId).map((l) => l.losses));
+    // Stopped in the joint phase (after the checkpoint at step 12), resumed from it.
+    let step = 0;
+    const stopped = await train(db, gan, { onProgress: (p) => (step = p.step), shouldStop: () => step >= 13 });
+    expect(repo.run(stopped.runId)).toMatchObject({ status: 'cancelled', step: 13 });
+    await resume(db, stopped.runId);
+    const a = repo.losses(whole.runId);
+    const b = repo.losses(stopped.runId);
+    expect(b.map((l) => l.step)).toEqual(a.map((l) => l.step));
+    for (let s = 13; s < a.length; s++) expect(b[s]!.losses, `step ${s + 1}`).toEqual(Object.fromEntries(Object.entries(a[s]!.losses).map(([k, v]) => [k, expect.closeTo(v, 4)])));
+  }, 180_000);
+});
+
 describe('a VAE run trained with differential privacy', () => {
   it('solves its noise for the budget, spends it exactly over its steps, stores what binds it, and generates', async () => {
     const run = await train(db, request);
@@ -87,7 +123,7 @@ describe('a VAE run trained with differential privacy', () => {
 
   it('refuses what it cannot keep private or cannot do yet', async () => {
     await expect(train(db, { ...request, config: { ...request.config, privacy: { epsilon: 3 }, stopping: {} } })).rejects.toThrow('A private run cannot stop on a validation loss');
-    await expect(train(db, { cohort: 'steno2_death', family: 'timegan', config: { steps: 3, privacy: { epsilon: 3 } } })).rejects.toThrow('Differential privacy is for the VAE so far');
+    await expect(train(db, { cohort: 'steno2_death', family: 'timegan', config: { steps: 3, conditions: ['sex'], privacy: { epsilon: 3 } } })).rejects.toThrow('A private TimeGAN cannot be conditioned (on sex)');
     await expect(train(db, { ...request, config: { ...request.config, privacy: { epsilon: 3, delta: 0.01 } } })).rejects.toThrow('delta 0.01 is not below 1/127');
     await expect(train(db, { ...request, config: { ...request.config, privacy: { epsilon: -1 } } })).rejects.toThrow('epsilon is the privacy budget, a number above 0');
     await expect(train(db, { ...request, config: { ...request.config, steps: 100000, privacy: { epsilon: 1e-6 } } })).rejects.toThrow(/the budget is too small\. Raise epsilon/);

@@ -90,6 +90,36 @@ describe("patients' own gradients from one batched pass", () => {
     vaeAgainstOnePass({ ...raw, lengths });
   }, 60_000);
 
+  it('are those of one pass per patient for every phase of a private TimeGAN step, patients with no steps among them', () => {
+    const lengths = Int32Array.from(raw.lengths);
+    for (let id = 0; id < raw.n; id += 5) lengths[id] = 0;
+    for (const data of [raw, { ...raw, lengths }]) {
+      const config = { ...defaultConfig('timegan', data.n), hidden: 8, conditions: [] };
+      const view = modelView(config, enc, data).data;
+      const ids = poissonSample(view.n, 0.25, ((r) => () => r.next())(new Rng(9)));
+      for (const phase of ['embedding', 'supervised', 'joint'] as const) {
+        const step = (method: 'recorded' | 'onePass', clip: number) => {
+          const model = buildModel(config, enc, 3, view);
+          // Plain gradient descent at rate 1: a weight moves by its gradient (Adam's first step is its sign, which hides the gradient's size).
+          for (const name of Object.keys(model.optimizers)) model.optimizers[name] = tf.train.sgd(1);
+          const before = [...model.params.vars.values()].map((v) => Float32Array.from(v.dataSync() as Float32Array));
+          const losses = model.privateStep!(phase, ids, view, { clip, sigma: 0, expectedBatch: ids.length, method });
+          const moved = new Map([...model.params.vars.values()].map((v, i) => [v.name, Float32Array.from(v.dataSync() as Float32Array, (x, j) => before[i]![j]! - x)]));
+          model.dispose();
+          return { losses, moved };
+        };
+        for (const clip of [0.05, 1e6]) {
+          const a = step('recorded', clip);
+          const b = step('onePass', clip);
+          expect(a.losses.patients).toBe(ids.length);
+          expect(a.losses.clipped, `${phase}, clip ${clip}`).toBe(b.losses.clipped);
+          expect(a.losses.total!).toBeCloseTo(b.losses.total!, 3);
+          expectSame(a.moved, b.moved);
+        }
+      }
+    }
+  }, 120_000);
+
   function opsAgainstOnePass(data: TrainingData, ids: number[]): void {
     const C = data.stepWidth;
     const S = data.staticWidth;
@@ -139,7 +169,7 @@ describe("patients' own gradients from one batched pass", () => {
     const ids = poissonSample(data.n, 0.25, ((r) => () => r.next())(new Rng(8)));
     const step = (method: 'recorded' | 'onePass', clip: number) => {
       const model = buildModel(config, enc, 3, data);
-      const losses = model.privateStep!(ids, data, { clip, sigma: 0, expectedBatch: ids.length, method });
+      const losses = model.privateStep!('vae', ids, data, { clip, sigma: 0, expectedBatch: ids.length, method });
       const weights = model.params.vars.size ? [...model.params.vars.values()].map((v) => Float32Array.from(v.dataSync() as Float32Array)) : [];
       model.dispose();
       return { losses, weights };
