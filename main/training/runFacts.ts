@@ -11,7 +11,7 @@ import { iterateTimelines } from '../sequence/timeline.js';
 import type { Db } from '../store/database.js';
 import { DatasetRepository } from '../store/repositories/datasetRepository.js';
 import { DEFAULT_BINS } from '../models/outputBins.js';
-import { defaultConfig, type ModelConfig } from './config.js';
+import { defaultConfig, type ModelConfig, type Family } from './config.js';
 import type { ObservedRanges } from './plausibility.js';
 import type { FactsPlan, PrivacyConfig } from './privacyConfig.js';
 
@@ -106,7 +106,7 @@ export function guaranteeText(privacy: PrivacyConfig): string {
  * asked to start: the declaration it would take (`declared`, else the definition's), what is left to
  * estimate, and the refusal it would meet (the same checks a run makes; all on public grounds).
  */
-export function privateFactsPlan(db: Db, cohort: CohortReport, epsilon: number, declared: PublicFacts | null) {
+export function privateFactsPlan(db: Db, cohort: CohortReport, family: Family, epsilon: number, declared: PublicFacts | null) {
   const facts = declared ?? cohort.definition.public ?? null;
   const schema = cohortSchema(db, cohort);
   const u = undeclared(schema, facts ?? NO_PUBLIC_FACTS);
@@ -116,7 +116,7 @@ export function privateFactsPlan(db: Db, cohort: CohortReport, epsilon: number, 
   let refusal: string | null = null;
   try {
     const plan = factsPlan(schema, facts ?? NO_PUBLIC_FACTS);
-    const config = defaultConfig('vae', cohort.split.train, { privacy: { epsilon, ...(facts ? { public: facts } : {}), plan } });
+    const config = defaultConfig(family, cohort.split.train, { privacy: { epsilon, ...(facts ? { public: facts } : {}), plan } });
     checkReliable(schema, facts ?? NO_PUBLIC_FACTS, config.privacy!.facts!.sigma, cohort.split.train, epsilon);
   } catch (err) {
     refusal = (err as Error).message;

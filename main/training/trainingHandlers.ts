@@ -22,7 +22,7 @@ export function trainingHandlers(db: Db) {
         ...(balance ? { balance: { attribute: balance.attribute, ...(balance.target?.trim() ? { target: parseTarget(balance.target) } : {}) } } : {}),
       }),
     conditionChoices: (cohort) => conditionChoices(showCohort(db, cohort)),
-    privateFactsPlan: (cohort, epsilon, declared) => privateFactsPlan(db, showCohort(db, cohort), epsilon, declared),
+    privateFactsPlan: (cohort, family, epsilon, declared) => privateFactsPlan(db, showCohort(db, cohort), family, epsilon, declared),
   } satisfies Partial<Implementation>;
 }
 

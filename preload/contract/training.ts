@@ -17,7 +17,7 @@ export const trainRequest = z.strictObject({
   checkpointEvery: z.number().int().min(1).optional(),
   /** The attributes the run can generate on demand (conditionChoices' attributes); absent: all of them, []: none. */
   conditions: z.array(z.string().min(1).max(200)).max(32).optional(),
-  /** Train with differential privacy (DP-SGD, the VAE): the target epsilon, and delta and the clipping norm unless the defaults do. */
+  /** Train with differential privacy (DP-SGD, either family): the target epsilon, and delta and the clipping norm unless the defaults do. */
   privacy: z
     .strictObject({
       epsilon: z.number().positive().max(1000),
@@ -159,7 +159,7 @@ export const trainingMethods = {
   ),
   conditionChoices: method('training:condition-choices', z.tuple([cohortRef]), conditionChoices),
   /** A private VAE run's encoding facts for a cohort at an epsilon: declared (the file's facts, else the definition's) and to be estimated, and any refusal. */
-  privateFactsPlan: method('training:private-facts-plan', z.tuple([cohortRef, z.number().positive().max(1000), publicFactsSchema.nullable()]), privateFactsPlan),
+  privateFactsPlan: method('training:private-facts-plan', z.tuple([cohortRef, z.enum(['vae', 'timegan']), z.number().positive().max(1000), publicFactsSchema.nullable()]), privateFactsPlan),
   /** Shows a file dialog for a public facts file (JSON) and reads it; null when cancelled. */
   choosePublicFacts: method('training:choose-public-facts', z.tuple([]), chosenPublicFacts.nullable()),
 } as const;

@@ -217,6 +217,13 @@ describe('the app in Chromium', () => {
     await page.getByText(/21 of the encoding's facts declared public in steno2-facts\.json \(the Steno-2 protocol as published/).waitFor();
     expect(await page.getByTestId('facts-plan').innerText()).toContain('Estimated privately from a tenth of the budget: only the values the output heads hold exactly.');
     expect(await page.getByText('This run would be refused').count()).toBe(0);
+    // A TimeGAN trains privately too: the setting stays, and the plan is made for its own schedule.
+    await page.getByLabel('Model', { exact: true }).first().click();
+    await page.getByRole('option', { name: 'TimeGAN-family GAN' }).click();
+    expect(await page.getByLabel('Train with differential privacy').isChecked()).toBe(true);
+    await page.getByText(/21 of the encoding's facts declared public in steno2-facts\.json/).waitFor();
+    await page.getByLabel('Model', { exact: true }).first().click();
+    await page.getByRole('option', { name: 'Sequential VAE' }).click();
     await page.getByLabel('Steps').fill('20');
     await page.getByLabel('Hidden units').fill('12');
     await page.getByRole('button', { name: 'Start training' }).click();

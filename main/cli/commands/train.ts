@@ -39,7 +39,7 @@ export const trainCommand = defineCommand({
       help: 'an attribute to generate on demand (a categorical static, "age band at index", "outcome status"); repeat for more. Default: all of them for the VAE, none for TimeGAN',
     },
     'no-conditions': { type: 'boolean', default: false, help: 'train without conditions (generate then meets a condition by discarding drafts)' },
-    epsilon: { type: 'string', arg: 'E', help: 'VAE only: train with differential privacy (DP-SGD) within this budget, spent exactly over the steps' },
+    epsilon: { type: 'string', arg: 'E', help: 'train with differential privacy (DP-SGD) within this budget, spent exactly over the steps (a TimeGAN without conditions)' },
     delta: { type: 'string', arg: 'D', help: 'with --epsilon: delta (default min(1e-5, 1/(100 n)), well below 1/n)' },
     clip: { type: 'string', arg: 'C', help: "with --epsilon: the largest norm of one patient's gradient (default 1)" },
     public: {

@@ -19,9 +19,10 @@ export function privacyRequest(s: PrivacySetting): { privacy: { epsilon: number;
   return { privacy: { epsilon: s.epsilon, ...(s.clip === '' ? {} : { clip: s.clip }), ...(s.publicFacts ? { public: s.publicFacts.facts } : {}) } };
 }
 
-/** Differential privacy for a VAE run (DP-SGD): what a steward turns on, the budget it spends, and where the encoding's facts come from. */
+/** Differential privacy for a run (DP-SGD): what a steward turns on, the budget it spends, and where the encoding's facts come from. */
 export function PrivacyForm({ value, onChange, family, cohort }: { value: PrivacySetting; onChange: (s: PrivacySetting) => void; family: string | null; cohort: string | null }) {
-  const vae = family === 'vae';
+  // Either family trains privately (the TimeGAN without conditions); none is chosen yet: nothing to set.
+  const vae = family === 'vae' || family === 'timegan';
   const [plan, setPlan] = useState<PrivateFactsPlanDto | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const epsilon = value.epsilon;
@@ -30,13 +31,13 @@ export function PrivacyForm({ value, onChange, family, cohort }: { value: Privac
     if (!vae || !value.on || !cohort || epsilon === '' || !(epsilon > 0)) return setPlan(null);
     let current = true;
     api()
-      .privateFactsPlan(cohort, epsilon, facts)
+      .privateFactsPlan(cohort, family as 'vae' | 'timegan', epsilon, facts)
       .then((p) => current && setPlan(p))
       .catch((err: unknown) => current && setProblem(errorMessage(err)));
     return () => {
       current = false;
     };
-  }, [vae, value.on, cohort, epsilon, facts]);
+  }, [vae, family, value.on, cohort, epsilon, facts]);
   const chooseFile = async () => {
     setProblem(null);
     try {
@@ -51,7 +52,7 @@ export function PrivacyForm({ value, onChange, family, cohort }: { value: Privac
       <Group align="end">
         <Checkbox
           label="Train with differential privacy"
-          description={vae ? 'DP-SGD: each patient\'s influence clipped and noised; a formal (epsilon, delta) guarantee' : 'the VAE only, so far'}
+          description={vae ? 'DP-SGD: each patient\'s influence clipped and noised; a formal (epsilon, delta) guarantee' : 'choose a model first'}
           disabled={!vae}
           checked={vae && value.on}
           onChange={(e) => onChange({ ...value, on: e.currentTarget.checked })}

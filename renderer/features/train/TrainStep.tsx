@@ -98,7 +98,7 @@ export function TrainStep() {
     setMessage(undefined);
     try {
       const conditions = choices ? { conditions: trainConditions } : {};
-      const dp = family === 'vae' ? privacyRequest(privacy) : {};
+      const dp = privacyRequest(privacy);
       const { runId } = await api().startTraining({ cohort, family, ...(steps ? { steps } : {}), ...(hidden ? { hidden } : {}), ...conditions, ...dp });
       await watch(runId);
       await refresh();
