@@ -21,6 +21,22 @@ beforeAll(async () => {
 
 const request = { cohort: 'steno2_death', family: 'vae' as const, seed: 7, config: { hidden: 12, steps: 24, batchSize: 32, privacy: { epsilon: 3 } }, checkpointEvery: 8 };
 
+/** Two runs of a request give the same losses, and one stopped after `stopAt` steps and resumed gives the rest of them. */
+async function expectReproducibleAndResumable(req: Parameters<typeof train>[1], stopAt: number): Promise<void> {
+  const repo = new TrainingRepository(db);
+  const whole = await train(db, req);
+  const again = await train(db, req);
+  expect(repo.losses(again.runId).map((l) => l.losses)).toEqual(repo.losses(whole.runId).map((l) => l.losses));
+  let step = 0;
+  const stopped = await train(db, req, { onProgress: (p) => (step = p.step), shouldStop: () => step >= stopAt });
+  expect(repo.run(stopped.runId)).toMatchObject({ status: 'cancelled', step: stopAt });
+  await resume(db, stopped.runId);
+  const a = repo.losses(whole.runId);
+  const b = repo.losses(stopped.runId);
+  expect(b.map((l) => l.step)).toEqual(a.map((l) => l.step));
+  for (let s = stopAt; s < a.length; s++) expect(b[s]!.losses, `step ${s + 1}`).toEqual(Object.fromEntries(Object.entries(a[s]!.losses).map(([k, v]) => [k, expect.closeTo(v, 4)])));
+}
+
 const gan = { cohort: 'steno2_death', family: 'timegan' as const, seed: 5, config: { hidden: 8, embeddingSteps: 6, supervisedSteps: 4, jointSteps: 6, batchSize: 32, privacy: { epsilon: 3 } }, checkpointEvery: 4 };
 
 describe('a TimeGAN run trained with differential privacy', () => {
@@ -41,19 +57,8 @@ describe('a TimeGAN run trained with differential privacy', () => {
   }, 120_000);
 
   it('is reproducible from its seed and resumes exactly where it stopped, in any phase', async () => {
-    const repo = new TrainingRepository(db);
-    const whole = await train(db, gan);
-    const again = await train(db, gan);
-    expect(repo.losses(again.runId).map((l) => l.losses)).toEqual(repo.losses(whole.runId).map((l) => l.losses));
     // Stopped in the joint phase (after the checkpoint at step 12), resumed from it.
-    let step = 0;
-    const stopped = await train(db, gan, { onProgress: (p) => (step = p.step), shouldStop: () => step >= 13 });
-    expect(repo.run(stopped.runId)).toMatchObject({ status: 'cancelled', step: 13 });
-    await resume(db, stopped.runId);
-    const a = repo.losses(whole.runId);
-    const b = repo.losses(stopped.runId);
-    expect(b.map((l) => l.step)).toEqual(a.map((l) => l.step));
-    for (let s = 13; s < a.length; s++) expect(b[s]!.losses, `step ${s + 1}`).toEqual(Object.fromEntries(Object.entries(a[s]!.losses).map(([k, v]) => [k, expect.closeTo(v, 4)])));
+    await expectReproducibleAndResumable(gan, 13);
   }, 180_000);
 });
 
@@ -107,18 +112,7 @@ describe('a VAE run trained with differential privacy', () => {
   }, 120_000);
 
   it('is reproducible from its seed and resumes exactly where it stopped', async () => {
-    const repo = new TrainingRepository(db);
-    const whole = await train(db, request);
-    const again = await train(db, request);
-    expect(repo.losses(again.runId).map((l) => l.losses)).toEqual(repo.losses(whole.runId).map((l) => l.losses));
-    let step = 0;
-    const stopped = await train(db, request, { onProgress: (p) => (step = p.step), shouldStop: () => step >= 11 });
-    expect(repo.run(stopped.runId)).toMatchObject({ status: 'cancelled', step: 11 });
-    await resume(db, stopped.runId);
-    const a = repo.losses(whole.runId);
-    const b = repo.losses(stopped.runId);
-    expect(b.map((l) => l.step)).toEqual(a.map((l) => l.step));
-    for (let s = 11; s < a.length; s++) expect(b[s]!.losses, `step ${s + 1}`).toEqual(Object.fromEntries(Object.entries(a[s]!.losses).map(([k, v]) => [k, expect.closeTo(v, 4)])));
+    await expectReproducibleAndResumable(request, 11);
   }, 180_000);
 
   it('refuses what it cannot keep private or cannot do yet', async () => {
