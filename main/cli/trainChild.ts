@@ -7,7 +7,7 @@ import { num } from '../common/format.js';
 import type { Out } from './output.js';
 import { duration, progressLine, stoppingRuleText } from './print/training.js';
 import { stepsOf } from '../training/config.js';
-import { guaranteeText } from '../training/runFacts.js';
+import { guaranteeText, privateFamilyText } from '../training/runFacts.js';
 
 const WORKER = join(import.meta.dirname, '..', 'training', 'trainWorker.ts');
 
@@ -84,7 +84,7 @@ function printStart(out: Out, info: StartInfo): void {
   if (dp) {
     out(
       `Differential privacy: epsilon ${dp.epsilon} at delta ${dp.delta} over ${num(dp.steps)} steps; each patient in a step's batch with probability ${dp.sampleRate.toPrecision(3)}, ` +
-        `its gradient clipped to ${dp.clip}, noise ${dp.sigma.toPrecision(4)} x that. ${guaranteeText(dp)}`,
+        `its gradient clipped to ${dp.clip}, noise ${dp.sigma.toPrecision(4)} x that. ${guaranteeText(dp)}${info.config.family === 'timegan' ? ` ${privateFamilyText('timegan')}` : ''}`,
     );
   }
   if (info.config.stopping) out(`Stopping: ${stoppingRuleText(info.config.stopping, info.trainPatients)}; at most ${num(stepsOf(info.config))} steps`);

@@ -10,7 +10,8 @@ import { figure, percent, rounded } from '../common/format.js';
 import type { GateEvaluation, GateResult } from './gate.js';
 import { compositionLine, type PlannedRelease } from './ledger.js';
 import type { PrivacyConfig } from '../training/privacyConfig.js';
-import { guaranteeText } from '../training/runFacts.js';
+import type { Family } from '../training/config.js';
+import { guaranteeText, privateFamilyText } from '../training/runFacts.js';
 import type { FactsRelease } from '../privacy/facts/release.js';
 
 export type ExportFormat = 'csv' | 'fhir' | 'omop';
@@ -123,7 +124,7 @@ function privacyLines(configuration: unknown): string[] {
   return [
     '',
     `Trained with differential privacy (DP-SGD): (epsilon ${dp.epsilon}, delta ${dp.delta}) over ${dp.steps} steps, each patient in a step's batch with probability ${rounded(dp.sampleRate)}, gradients clipped to ${dp.clip}, noise multiplier ${rounded(dp.sigma)}. ` +
-      `${guaranteeText(dp)} Generation reads no training patient beyond the model (latent patients drawn from its prior; under a condition, only the condition's own levels told).`,
+      `${guaranteeText(dp)} ${privateFamilyText((configuration as { family: Family }).family)}`,
     ...(release ? ['', '| fact | value | from |', '|---|---|---|', ...factRows(release).map((r) => `| ${r.join(' | ')} |`)] : []),
   ];
 }

@@ -77,6 +77,16 @@ export function privateRanges(enc: Encoding, facts: FactsRelease): ObservedRange
   };
 }
 
+/**
+ * How a private run of a family learns and generates, in words (the CLI and the data card): what its
+ * updates read, and what generation draws from.
+ */
+export function privateFamilyText(family: Family): string {
+  return family === 'timegan'
+    ? 'Every update of its embedder, recovery, supervisor and discriminator that reads a patient is a private step (one release a step); its generator learns only through them (no moment losses against real latents; the discriminator updates at every joint step, whatever its loss, so the moment weights and threshold in its configuration are unused). Generation reads no training patient beyond the model (noise drawn into its generator).'
+    : "Generation reads no training patient beyond the model (latent patients drawn from its prior; under a condition, only the condition's own levels told).";
+}
+
 /** What a private run's guarantee covers, in words (the CLI and the data card): its steps, and where its encoding's facts came from. */
 export function guaranteeText(privacy: PrivacyConfig): string {
   const facts = privacy.facts;

@@ -54,6 +54,13 @@ describe('a TimeGAN run trained with differential privacy', () => {
     for (const l of losses.slice(10)) expect(Object.keys(l.losses)).toEqual(expect.arrayContaining(['generator', 'adversarial', 'discriminatorGenerated', 'patients', 'clipped']));
     const set = await generateSyntheticSet(db, { runId: run.runId, patients: 40 });
     expect(set.patients).toBe(40);
+    // Its data card says how a private TimeGAN learns (not the VAE's words), beside the guarantee.
+    const report = await evaluate(db, set.dataset, { posthocSteps: 10 });
+    const exported = await exportSyntheticSet(db, { set: set.dataset, format: 'csv', directory: tempDir(), report, overrideReason: privacyGate(report).passed ? undefined : 'test' });
+    const card = readFileSync(exported.dataCard.markdown, 'utf8');
+    expect(card).toContain('no patient is read outside the budget. Every update of its embedder, recovery, supervisor and discriminator that reads a patient is a private step (one release a step); its generator learns only through them');
+    expect(card).toContain('Generation reads no training patient beyond the model (noise drawn into its generator).');
+    expect(card).not.toContain('latent patients drawn from its prior');
   }, 120_000);
 
   it('is reproducible from its seed and resumes exactly where it stopped, in any phase', async () => {
