@@ -20,7 +20,7 @@ beforeAll(async () => {
   db = (await steno2CohortStore()).db;
   whole = showCohort(db, 'steno2_death').encoding;
   const def = cohortDefinition('steno2-death');
-  const armInt = createCohort(db, { ...def, name: 'steno2_int', criteria: [...def.criteria, { type: 'static', variable: 'arm', in: ['Int'], label: 'intensive arm' }] });
+  const armInt = createCohort(db, { ...def, name: 'steno2_int', criteria: [...(def.criteria ?? []), { type: 'static', variable: 'arm', in: ['Int'], label: 'intensive arm' }] });
   intensive = showCohort(db, armInt.name).encoding;
 }, 60_000);
 
