@@ -79,13 +79,18 @@ export function trainInChildProcess(command: Exclude<TrainCommand, { type: 'canc
 function printStart(out: Out, info: StartInfo): void {
   out(`Run ${info.runId}: ${info.config.family} on ${num(info.trainPatients)} training patients${info.resumedFrom ? `, resuming from step ${num(info.resumedFrom)}` : ''}`);
   out(`Backend: ${info.backend.name} (${info.backend.device}); ${info.backend.reason}`);
-  out(`Config: ${Object.entries(info.config).filter(([k]) => k !== 'family' && k !== 'stopping' && k !== 'privacy').map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  out(`Config: ${Object.entries(info.config).filter(([k]) => k !== 'family' && k !== 'stopping' && k !== 'privacy' && k !== 'warmStart').map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const dp = info.config.privacy;
   if (dp) {
     out(
       `Differential privacy: epsilon ${dp.epsilon} at delta ${dp.delta} over ${num(dp.steps)} steps; each patient in a step's batch with probability ${dp.sampleRate.toPrecision(3)}, ` +
         `its gradient clipped to ${dp.clip}, noise ${dp.sigma.toPrecision(4)} x that. ${guaranteeText(dp)}${info.config.family === 'timegan' ? ` ${privateFamilyText('timegan')}` : ''}`,
     );
+  }
+  const warm = info.config.warmStart;
+  if (warm) {
+    out(`Starting from run ${warm.from} (cohort ${warm.cohort}, its weights at step ${num(warm.step)}): ${warm.table[0]}`);
+    for (const line of warm.table.slice(1)) out(line);
   }
   if (info.config.stopping) out(`Stopping: ${stoppingRuleText(info.config.stopping, info.trainPatients)}; at most ${num(stepsOf(info.config))} steps`);
 }

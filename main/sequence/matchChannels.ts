@@ -27,11 +27,16 @@ export interface ChannelRow {
   note: string | null;
 }
 
-/** Per column of a target part: the source column that means the same (-1: none), and the affine map between them. */
+/**
+ * Per column of a target part: the source column that means the same (-1: none), the affine map
+ * between them, and the column of its observed-mask (-1: none). A missing value is 0 in both
+ * encodings, so a value's shift holds only where it is observed: x_source = scale x_target + shift mask.
+ */
 export interface ColumnMap {
   from: Int32Array;
   scale: Float64Array;
   shift: Float64Array;
+  mask: Int32Array;
 }
 
 export interface ChannelMatching {
@@ -43,7 +48,7 @@ export interface ChannelMatching {
   conflicts: string[];
 }
 
-const emptyMap = (width: number): ColumnMap => ({ from: new Int32Array(width).fill(-1), scale: new Float64Array(width).fill(1), shift: new Float64Array(width) });
+const emptyMap = (width: number): ColumnMap => ({ from: new Int32Array(width).fill(-1), scale: new Float64Array(width).fill(1), shift: new Float64Array(width), mask: new Int32Array(width).fill(-1) });
 
 /**
  * x_source = scale x_target + shift for a numeric value encoded by both: exact where the two
@@ -133,7 +138,10 @@ function matchFields(part: Part, source: readonly Field[], target: readonly Fiel
       rows.push(row('new', columns.note));
       continue;
     }
-    for (const [to, from, scale, shift] of columns.pairs) set(t.offset + to, s.offset + from, scale, shift);
+    for (const [to, from, scale, shift] of columns.pairs) {
+      set(t.offset + to, s.offset + from, scale, shift);
+      if (t.maskOffset !== null) map.mask[t.offset + to] = t.maskOffset;
+    }
     // A mask (1: observed) and the years since a value was seen mean the same in both, where both have them.
     if (t.maskOffset !== null && s.maskOffset !== null) set(t.maskOffset, s.maskOffset);
     if (t.sinceOffset != null && s.sinceOffset != null) set(t.sinceOffset, s.sinceOffset);

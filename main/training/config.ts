@@ -4,12 +4,15 @@ import type { VaeConfig, VaePhase } from '../models/vae.js';
 import type { StoppingRule } from './earlyStopping.js';
 import { privacyConfig, type PrivacyConfig, type PrivacyRequest } from './privacyConfig.js';
 import { TrainingError } from './trainingError.js';
+import type { WarmStart } from './startFrom.js';
 
 export type ModelConfig = (VaeConfig | TimeGanConfig) & {
   /** Stop on a validation loss (new VAE runs); absent or null: the fixed schedule (TimeGAN, and runs from before it). */
   stopping?: StoppingRule | null;
   /** Trained with differential privacy (DP-SGD); absent: without. */
   privacy?: PrivacyConfig;
+  /** Started from another run's weights (startFrom.ts); absent: from fresh ones. */
+  warmStart?: WarmStart;
 };
 export type Family = ModelConfig['family'];
 /** The training phases of every family. */

@@ -2,7 +2,7 @@ import type { TrainingProgressDto } from '../../preload/contract.js';
 import { showCohort, type CohortReport } from '../cohort/cohortService.js';
 import { num } from '../common/format.js';
 import { isAlive } from '../common/processAlive.js';
-import { channelSpec } from '../models/channels.js';
+import { channelSpec, type ChannelSpec } from '../models/channels.js';
 import { DEFAULT_BINS } from '../models/outputBins.js';
 import type { Model } from '../models/model.js';
 import { Rng } from '../common/rng.js';
@@ -14,7 +14,7 @@ import { iterateTimelines } from '../sequence/timeline.js';
 import type { Db } from '../store/database.js';
 import { TrainingRepository } from '../store/repositories/trainingRepository.js';
 import { selectBackend, type BackendChoice, type BackendName } from './backend.js';
-import { trainingData, type TrainingData } from '../models/minibatch.js';
+import { emptyTrainingData, trainingData, type TrainingData } from '../models/minibatch.js';
 import type { PatientTimeline } from '../sequence/timeline.js';
 import { conditionAttributes, conditionNames, conditionRow, stackRows, type ConditionAttributes } from './conditionInput.js';
 import { loadOptimizers, restoreState, unpackTensors } from './checkpoint.js';
@@ -22,9 +22,10 @@ import { defaultConfig, stepsOf, storedConfig, type ConfigOverrides, type Family
 import { followUpShare } from './followUpShare.js';
 import { FRESH_STOPPING, holdOutValidation } from './earlyStopping.js';
 import { privateTraining } from './privacyConfig.js';
-import { cohortSchema, factsPlan, releaseRunFacts, runEncoding, runHeads } from './runFacts.js';
+import { cohortSchema, factsPlan, releaseRunFacts, runEncoding, runHeads, runRelease } from './runFacts.js';
 import { TrainingError } from './trainingError.js';
 import { trainLoop, type LoopResult, type Prepared, type RunContext } from './trainLoop.js';
+import { applyWarmStart, planWarmStart, warmStartOverrides, type WarmStart } from './startFrom.js';
 
 export interface TrainRequest {
   cohort: string;
@@ -33,6 +34,8 @@ export interface TrainRequest {
   backend?: BackendName | 'auto';
   /** Overrides of the defaults (hidden, steps, learningRate, stopping on a validation loss, ...). */
   config?: ConfigOverrides;
+  /** Start from this run's weights (its latest checkpoint), carried over channel by channel (startFrom.ts). */
+  from?: number;
   checkpointEvery?: number;
 }
 
@@ -75,11 +78,34 @@ export function buildModel(config: TimeGanConfig, enc: Encoding, seed: number, d
 export function buildModel(config: ModelConfig, enc: Encoding, seed: number, data: TrainingData): Model<ModelPhaseName>;
 export function buildModel(config: ModelConfig, enc: Encoding, seed: number, data: TrainingData): Model<ModelPhaseName> {
   const rng = new Rng(seed);
-  // A private run's heads come from its released facts, never from the data.
-  const heads = runHeads(config, enc);
-  const spec = channelSpec(enc, heads ? { heads } : config.architecture === 2 ? { data, bins: config.bins ?? DEFAULT_BINS, stepPatterns: true } : undefined);
+  const spec = modelSpec(config, enc, data);
   const layout = conditionsOf(config, enc)?.layout;
   return config.family === 'vae' ? buildVae(config, spec, rng, layout) : buildTimeGan(config, spec, rng, layout);
+}
+
+/** The output layout a model of `config` is built with (buildModel): a private run's heads come from its released facts, never from the data. */
+export function modelSpec(config: ModelConfig, enc: Encoding, data: TrainingData): ChannelSpec {
+  const heads = runHeads(config, enc);
+  return channelSpec(enc, heads ? { heads } : config.architecture === 2 ? { data, bins: config.bins ?? DEFAULT_BINS, stepPatterns: true } : undefined);
+}
+
+/**
+ * A trained run's weights (its latest checkpoint's), with the output layout and encoding its model is
+ * built with: what a new run starts from (startFrom.ts). No model is built (two models' weights cannot
+ * share names in one engine).
+ */
+export function trainedWeights(db: Db, runId: number): { weights: Map<string, Float32Array>; spec: ChannelSpec; config: ModelConfig; enc: Encoding; step: number; cohort: CohortReport } {
+  const repo = new TrainingRepository(db);
+  const run = repo.run(runId);
+  if (!run) throw new TrainingError(`No training run ${runId} in this store.`);
+  const checkpoint = repo.latestCheckpoint(run.id);
+  if (!checkpoint) throw new TrainingError(`Run ${run.id} has no checkpoint yet: train it first.`);
+  const cohort = showCohort(db, String(run.cohortId));
+  const { config } = storedConfig(run.configJson);
+  const enc = runEncoding(config, cohort);
+  const data = runRelease(config) ? emptyTrainingData(enc) : modelView(config, enc, loadTrainingData(db, String(run.cohortId), undefined, enc).data).data;
+  const weights = new Map(unpackTensors(checkpoint.weights).map((t) => [t.name, t.data]));
+  return { weights, spec: modelSpec(config, enc, data), config, enc, step: checkpoint.step, cohort };
 }
 
 /** A private request with its public facts (its own, else its cohort definition's) and the release of the rest planned (see runFacts). */
@@ -142,8 +168,12 @@ export async function train(db: Db, req: TrainRequest, hooks: TrainHooks = {}): 
   const backend = await selectBackend(req.backend ?? 'auto');
   const cohort = showCohort(db, req.cohort);
   const seed = req.seed ?? 1;
+  // Started from another run: its network's sizes, and its channels matched to this cohort's before anything is trained.
+  const source = req.from !== undefined ? trainedWeights(db, req.from) : null;
+  const overrides = source ? ({ ...req.config, ...warmStartOverrides(source.config, req.family, req.config as Record<string, unknown>) } as ConfigOverrides) : req.config;
   // Sized to the training split as counted when the cohort was made, so that the run starts (and says so) before the split is read.
-  const config = withFacts(db, cohort, defaultConfig(req.family, cohort.split.train, planned(db, cohort, req.config)), seed);
+  const planned0 = withFacts(db, cohort, defaultConfig(req.family, cohort.split.train, planned(db, cohort, overrides)), seed);
+  const config: ModelConfig = source ? { ...planned0, warmStart: planWarmStart(req.from!, source.cohort.name, source.step, source.enc, runEncoding(planned0, cohort)) } : planned0;
   const checkpointEvery = req.checkpointEvery ?? 100;
   const repo = new TrainingRepository(db);
   const runId = repo.createRun({
@@ -159,7 +189,7 @@ export async function train(db: Db, req: TrainRequest, hooks: TrainHooks = {}): 
   });
   hooks.onStart?.({ runId, backend, config, trainPatients: cohort.split.train, resumedFrom: 0 });
   return execute(runContext(db, runId, backend, stepsOf(config), checkpointEvery, config, hooks), 0, async (loading) => {
-    const { model, data, stopping, privacy } = await prepare(db, cohort, config, seed, loading);
+    const { model, data, stopping, privacy } = await prepare(db, cohort, config, seed, loading, source ?? undefined, (carried) => repo.setConfig(runId, JSON.stringify({ ...config, warmStart: { ...config.warmStart!, carried }, checkpointEvery })));
     // Batches come from their own stream, so that changing the model does not change the batches.
     return { model, data, privacy, dataRng: new Rng(seed ^ 0x5eed), start: 0, stopping: stopping && { ...stopping, state: FRESH_STOPPING, best: null } };
   });
@@ -185,7 +215,9 @@ export async function resume(db: Db, runId: number, hooks: TrainHooks = {}, back
   repo.resumeRun(runId, process.pid, backend);
   hooks.onStart?.({ runId, backend, config, trainPatients: cohort.split.train, resumedFrom: start });
   return execute(runContext(db, runId, backend, stored.totalSteps, checkpointEvery, config, hooks), start, async (loading) => {
-    const { model, data, stopping, privacy } = await prepare(db, cohort, config, stored.seed, loading);
+    // A run started from another that stopped before its first checkpoint starts from it again (its source's latest weights).
+    const from = !checkpoint && config.warmStart ? trainedWeights(db, config.warmStart.from) : undefined;
+    const { model, data, stopping, privacy } = await prepare(db, cohort, config, stored.seed, loading, from, (carried) => repo.setConfig(runId, JSON.stringify({ ...config, warmStart: { ...config.warmStart!, step: from!.step, carried }, checkpointEvery })));
     const dataRng = new Rng(stored.seed ^ 0x5eed);
     let state = FRESH_STOPPING;
     if (checkpoint) {
@@ -211,7 +243,7 @@ type Loading = (activity: string) => Promise<void>;
  * output heads fitted to all of it, as generation builds it); a run stopping on a
  * validation loss then trains on the split less its validation patients.
  */
-async function prepare(db: Db, cohort: CohortReport, config: ModelConfig, seed: number, loading: Loading) {
+async function prepare(db: Db, cohort: CohortReport, config: ModelConfig, seed: number, loading: Loading, from?: ReturnType<typeof trainedWeights>, onCarried?: (c: NonNullable<WarmStart['carried']>) => void) {
   await loading(`reading and encoding ${num(cohort.split.train)} training patients`);
   // A conditional model trains on each patient's own condition input (dropped out batch by batch; see conditioning.ts).
   const enc = runEncoding(config, cohort);
@@ -222,6 +254,11 @@ async function prepare(db: Db, cohort: CohortReport, config: ModelConfig, seed: 
   const view = modelView(config, enc, raw).data;
   const data = conditions ? { ...view, conditions: stackRows(rows, conditions.layout.width) } : view;
   const model = buildModel(config, enc, seed, data);
+  if (from) {
+    await loading(`carrying over the weights of run ${config.warmStart!.from}`);
+    const carried = applyWarmStart({ ...from, conditions: conditionsOf(from.config, from.enc)?.layout ?? null }, { weights: model.params, spec: modelSpec(config, enc, data), config, enc, conditions: conditions?.layout ?? null });
+    onCarried?.({ entries: carried.carried, total: carried.total, fresh: carried.fresh });
+  }
   const split = config.stopping && model.validationLoss ? holdOutValidation(data, config.stopping, seed) : null;
   if (config.privacy && !model.privateStep) throw new TrainingError(`A ${config.family} run cannot train with differential privacy yet.`);
   const privacy = config.privacy ? privateTraining(config.privacy, data.n) : null;

@@ -12,7 +12,7 @@ export const trainCommand = defineCommand({
   name: 'train',
   summary: 'train a generator on a cohort in a child process, or resume a stopped run',
   usage: [
-    'COHORT [--model vae|timegan] [--steps N] [--hidden N] [--batch N] [--lr X] [--seed N] [--backend B] [--checkpoint-every N] [--stop-on-validation] [--condition A]... [--no-conditions] [--epsilon E [--delta D] [--clip C] [--public FILE]] [--json]',
+    'COHORT [--model vae|timegan] [--steps N] [--hidden N] [--batch N] [--lr X] [--seed N] [--backend B] [--checkpoint-every N] [--stop-on-validation] [--condition A]... [--no-conditions] [--epsilon E [--delta D] [--clip C] [--public FILE]] [--from RUN] [--json]',
     '--resume RUN [--backend B] [--json]',
   ],
   details:
@@ -47,10 +47,11 @@ export const trainCommand = defineCommand({
       arg: 'FILE',
       help: 'with --epsilon: facts about the values declared public (ranges, decimals, levels; JSON, see README "Public facts"), at no cost to the budget; the rest is estimated privately from a tenth of epsilon',
     },
+    from: { type: 'string', arg: 'RUN', help: "start from this run's weights (a VAE trained on a larger related cohort): channels matched by variable, kind and unit, the rest fresh; the matching is printed and stored with the run" },
     resume: { type: 'string', arg: 'RUN', help: 'continue this stopped, failed or killed run' },
     ...commonOptions,
   },
-  examples: ['train steno2_death --db study.db', 'train --resume 1 --db study.db'],
+  examples: ['train steno2_death --db study.db', 'train --resume 1 --db study.db', 'train steno2_int --from 1 --db study.db'],
   async run({ args, values, dbPath, out }) {
     const backend = values.backend === undefined ? 'auto' : backendArg(values.backend);
     if (values.resume !== undefined) {
@@ -83,6 +84,7 @@ export const trainCommand = defineCommand({
     }
     const seed = values.seed === undefined ? 1 : seedArg(values.seed);
     const checkpointEvery = values['checkpoint-every'] === undefined ? 100 : integerArg(values['checkpoint-every'], '--checkpoint-every');
-    return trainInChildProcess({ type: 'start', dbPath, request: { cohort, family, seed, backend, config, checkpointEvery } }, out, values.json);
+    const from = values.from === undefined ? undefined : integerArg(values.from, '--from');
+    return trainInChildProcess({ type: 'start', dbPath, request: { cohort, family, seed, backend, config, checkpointEvery, ...(from !== undefined ? { from } : {}) } }, out, values.json);
   },
 });

@@ -67,6 +67,11 @@ export class TrainingRepository {
       .run(pid, backend.name, backend.device, backend.reason, new Date().toISOString(), id);
   }
 
+  /** Replaces a run's stored configuration (a warm start records what it carried over once it has). */
+  setConfig(id: number, configJson: string): void {
+    this.db.prepare('UPDATE training_runs SET config_json = ?, updated_at = ? WHERE id = ?').run(configJson, new Date().toISOString(), id);
+  }
+
   setStatus(id: number, status: RunRow['status'], error: string | null = null): void {
     this.db.prepare('UPDATE training_runs SET status = ?, error = ?, pid = NULL, updated_at = ? WHERE id = ?').run(status, error, new Date().toISOString(), id);
   }
