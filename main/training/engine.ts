@@ -258,6 +258,7 @@ async function prepare(db: Db, cohort: CohortReport, config: ModelConfig, seed: 
     await loading(`carrying over the weights of run ${config.warmStart!.from}`);
     const carried = applyWarmStart({ ...from, conditions: conditionsOf(from.config, from.enc)?.layout ?? null }, { weights: model.params, spec: modelSpec(config, enc, data), config, enc, conditions: conditions?.layout ?? null });
     onCarried?.({ entries: carried.carried, total: carried.total, fresh: carried.fresh });
+    await loading(`carried over ${num(carried.carried)} of the ${num(carried.total)} weight entries of run ${config.warmStart!.from} (${((100 * carried.carried) / carried.total).toFixed(0)}%)${carried.fresh.length ? `; fresh: ${carried.fresh.join(', ')}` : ''}`);
   }
   const split = config.stopping && model.validationLoss ? holdOutValidation(data, config.stopping, seed) : null;
   if (config.privacy && !model.privateStep) throw new TrainingError(`A ${config.family} run cannot train with differential privacy yet.`);
