@@ -109,6 +109,25 @@ describe('synthehr CLI (the package bin)', () => {
     expect(exportAs('fhir').stdout).toContain(`The gate acted on the evaluation made ${made} (stored evaluation 2, reused)`);
   }, 240_000); // train, generate, evaluate and export: a guard against a hang, not a speed check
 
+  it('starts a run from another run, printing the channel matching and what it carried over', () => {
+    const dir = tempDir();
+    const db = join(dir, 'transfer.db');
+    expect(run('import', '--db', db, '--mapping', join(MAPPINGS, 'steno2.mapping.json')).status).toBe(0);
+    const definition = JSON.parse(readFileSync(join(ROOT, 'resources/cohorts/steno2-death.cohort.json'), 'utf8'));
+    expect(run('cohort', 'create', '--db', db, '--definition', join(ROOT, 'resources/cohorts/steno2-death.cohort.json')).status).toBe(0);
+    writeFileSync(join(dir, 'int.json'), JSON.stringify({ ...definition, name: 'steno2_int', criteria: [...definition.criteria, { type: 'static', variable: 'arm', in: ['Int'], label: 'intensive arm' }] }));
+    expect(run('cohort', 'create', '--db', db, '--definition', join(dir, 'int.json')).status).toBe(0);
+    expect(run('train', 'steno2_death', '--steps', '30', '--hidden', '12', '--db', db).status).toBe(0);
+    const warm = run('train', 'steno2_int', '--from', '1', '--steps', '5', '--db', db);
+    expect(warm.status, warm.stderr).toBe(0);
+    expect(warm.stdout).toContain('Starting from run 1 (cohort steno2_death, its weights at step 30): 18 channels matched, 1 new, 0 dropped');
+    expect(warm.stdout).toContain('  new      statics  arm: levels Int here, Conv, Int in the source');
+    expect(warm.stdout + warm.stderr).toMatch(/carried over [\d,]+ of the [\d,]+ weight entries of run 1 \(\d+%\)/);
+    const wrong = run('train', 'steno2_int', '--from', '1', '--hidden', '16', '--db', db);
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.stderr).toContain('The run to start from has hidden 12; a run that starts from its weights keeps it (asked: 16).');
+  }, 120_000);
+
   it('generates patients who meet a condition, and a set balanced on an attribute; refuses what it cannot', () => {
     const dir = tempDir();
     const db = join(dir, 'cond.db');
