@@ -7,6 +7,7 @@
 // Asserts nothing; every cell runs in its own process.
 //
 //   npm run bench:quality [-- --cohort steno2,icu] [--family vae,timegan] [--seed 1] [--config JSON] [--epsilon 1,3,10]
+//   npm run bench:quality -- --transfer [--seed 1] [--sizes 25,50,100,200]   (see transfer.ts)
 // (--config: overrides of the default configuration for every family, e.g. '{"steps":2000}';
 // --epsilon: each family trained with differential privacy at each epsilon, a column each beside the families.)
 import { execFileSync } from 'node:child_process';
@@ -32,8 +33,16 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     config: { type: 'string', default: '{}' },
     epsilon: { type: 'string', default: '' },
+    transfer: { type: 'boolean', default: false },
+    sizes: { type: 'string', default: '25,50,100,200' },
   },
 });
+if (args.transfer) {
+  // The transfer table instead (transfer.ts): fine-tuned from a larger related cohort against from scratch.
+  const { transferBench } = await import('./transfer.js');
+  await transferBench(args.seed, args.sizes.split(',').map(Number));
+  process.exit(0);
+}
 const epsilons = args.epsilon ? args.epsilon.split(',').map(Number) : [];
 for (const e of epsilons) if (!(e > 0)) throw new Error(`--epsilon takes epsilons above 0, comma-separated, not "${args.epsilon}".`);
 const cohorts = args.cohort.split(',') as CohortKey[];

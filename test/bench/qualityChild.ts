@@ -81,7 +81,9 @@ try {
     const gru = discriminativeScore(trainPs, holdout, cohort.encoding);
     process.stdout.write(JSON.stringify({ train: trainPs.length, holdout: holdout.length, gruAccuracy: gru.accuracy, ...survivalFigures(trainPs, holdout) }));
   } else {
-    const trained = await train(db, { cohort: cohortName, family: what, seed, config: overrides });
+    // `from` (bench:quality --transfer): the run starts from that run's weights.
+    const { from, ...config } = overrides as { from?: number };
+    const trained = await train(db, { cohort: cohortName, family: what, seed, config, ...(from !== undefined ? { from } : {}) });
     const generated = await generateSyntheticSet(db, { runId: trained.runId, patients: trainPs.length, seed });
     const report = await evaluate(db, generated.dataset);
     const synthetic = syntheticPatients(db, cohort, findSyntheticSet(db, generated.dataset).datasetId);
@@ -95,6 +97,8 @@ try {
     process.stdout.write(
       JSON.stringify({
         family: what,
+        from: from ?? null,
+        train: trainPs.length,
         steps: trained.steps,
         trainSeconds: trained.seconds,
         ...stepFigures(trained.runId),
