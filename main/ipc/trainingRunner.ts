@@ -18,8 +18,8 @@ export class TrainingRunner {
   ) {}
 
   start(request: TrainRequestDto): Promise<{ runId: number }> {
-    const { cohort, family, seed, backend, checkpointEvery, ...config } = request;
-    return this.launch({ type: 'start', dbPath: this.dbPath, request: { cohort, family, seed, backend, checkpointEvery, config } });
+    const { cohort, family, seed, backend, checkpointEvery, from, ...config } = request;
+    return this.launch({ type: 'start', dbPath: this.dbPath, request: { cohort, family, seed, backend, checkpointEvery, config, ...(from !== undefined ? { from } : {}) } });
   }
 
   resume(runId: number): Promise<{ runId: number }> {

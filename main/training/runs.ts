@@ -20,7 +20,8 @@ export function listRuns(db: Db) {
   for (const r of repo.runs()) if (r.status === 'running' && (r.pid === null || !isAlive(r.pid))) repo.setStatus(r.id, 'failed', VANISHED_RUN_MESSAGE);
   return repo.runs().map((r) => {
     const c = cohorts.find(String(r.cohortId));
-    return { ...r, cohort: c ? `${c.name}@${c.version}` : String(r.cohortId), privacy: runPrivacy(r.configJson, r.step) };
+    const warm = storedConfig(r.configJson).config.warmStart;
+    return { ...r, cohort: c ? `${c.name}@${c.version}` : String(r.cohortId), privacy: runPrivacy(r.configJson, r.step), from: warm ? { run: warm.from, cohort: warm.cohort, step: warm.step } : null };
   });
 }
 

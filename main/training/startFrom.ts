@@ -3,8 +3,12 @@ import { Params } from '../models/params.js';
 import { vaeLayouts } from '../models/weightLayouts.js';
 import type { Encoding } from '../sequence/encoding.js';
 import { matchChannels, matchingTable, type ColumnMap } from '../sequence/matchChannels.js';
-import type { ModelConfig } from './config.js';
 import { TrainingError } from './trainingError.js';
+import { showCohort, type CohortReport } from '../cohort/cohortService.js';
+import type { Db } from '../store/database.js';
+import { TrainingRepository } from '../store/repositories/trainingRepository.js';
+import { storedConfig, type ModelConfig } from './config.js';
+import { runEncoding } from './runFacts.js';
 import { transferWeights, type TransferSummary } from './warmStart.js';
 
 /*
@@ -47,6 +51,19 @@ function asModelsRead(m: ReturnType<typeof matchChannels>, target: Encoding, con
   outcome.scale[target.outcome.tailOffset] = 1;
   outcome.shift[target.outcome.tailOffset] = 0;
   return { statics: m.statics, step: m.step, outcome };
+}
+
+/**
+ * What starting a run of `family` on a cohort from run `from` would do, before it is asked to (the
+ * app's Train step): refused as train would refuse it, else the channel matching's table, against
+ * the cohort's encoding (a private run's own is made of its facts when it starts).
+ */
+export function warmStartPlan(db: Db, from: number, cohort: CohortReport, family: ModelConfig['family']): { table: string[] } {
+  const run = new TrainingRepository(db).run(from);
+  if (!run) throw new TrainingError(`No training run ${from} in this store.`);
+  const { config } = storedConfig(run.configJson);
+  warmStartOverrides(config, family);
+  return { table: matchingTable(matchChannels(runEncoding(config, showCohort(db, String(run.cohortId))), cohort.encoding)) };
 }
 
 /** The warm start a new run records before it starts: the source and the channel matching. */

@@ -7,6 +7,7 @@ import { conditionChoices } from './conditions.js';
 import { generateSyntheticSet } from './generate.js';
 import { listRuns } from './runs.js';
 import { privateFactsPlan } from './runFacts.js';
+import { warmStartPlan } from './startFrom.js';
 
 /** The training slice of the contract answered from the store (runs themselves train in processes of their own: main/ipc/appHandlers.ts). */
 export function trainingHandlers(db: Db) {
@@ -22,6 +23,7 @@ export function trainingHandlers(db: Db) {
         ...(balance ? { balance: { attribute: balance.attribute, ...(balance.target?.trim() ? { target: parseTarget(balance.target) } : {}) } } : {}),
       }),
     conditionChoices: (cohort) => conditionChoices(showCohort(db, cohort)),
+    warmStartPlan: (from, cohort, family) => warmStartPlan(db, from, showCohort(db, cohort), family),
     privateFactsPlan: (cohort, family, epsilon, declared) => privateFactsPlan(db, showCohort(db, cohort), family, epsilon, declared),
   } satisfies Partial<Implementation>;
 }
@@ -42,5 +44,6 @@ function runView(r: ReturnType<typeof listRuns>[number]): RunRowDto {
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     privacy: r.privacy,
+    from: r.from,
   };
 }

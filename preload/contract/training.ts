@@ -17,6 +17,8 @@ export const trainRequest = z.strictObject({
   checkpointEvery: z.number().int().min(1).optional(),
   /** The attributes the run can generate on demand (conditionChoices' attributes); absent: all of them, []: none. */
   conditions: z.array(z.string().min(1).max(200)).max(32).optional(),
+  /** Start from this run's weights (a VAE; its channels matched to the cohort's: see warmStartPlan). */
+  from: z.number().int().positive().optional(),
   /** Train with differential privacy (DP-SGD, either family): the target epsilon, and delta and the clipping norm unless the defaults do. */
   privacy: z
     .strictObject({
@@ -86,7 +88,12 @@ export const runRow = z.object({
   updatedAt: z.string(),
   /** A private run's epsilon budget and what its steps so far have spent; null: trained without differential privacy. */
   privacy: z.object({ epsilon: z.number(), delta: z.number(), spent: z.number() }).nullable(),
+  /** The run it started from (its weights at that run's step), or null: from fresh weights. */
+  from: z.object({ run: z.number(), cohort: z.string(), step: z.number() }).nullable(),
 });
+
+/** A run a new one could start from, matched to a cohort's channels before it starts: the table (first line: the counts). */
+export const warmStartPlan = z.object({ table: z.array(z.string()) });
 
 export const lossRow = z.object({ step: z.number(), phase: z.string(), losses: z.record(z.string(), z.number()), ms: z.number() });
 
@@ -159,6 +166,7 @@ export const trainingMethods = {
   ),
   conditionChoices: method('training:condition-choices', z.tuple([cohortRef]), conditionChoices),
   /** A private VAE run's encoding facts for a cohort at an epsilon: declared (the file's facts, else the definition's) and to be estimated, and any refusal. */
+  warmStartPlan: method('training:warm-start-plan', z.tuple([z.number().int().positive(), cohortRef, z.enum(['vae', 'timegan'])]), warmStartPlan),
   privateFactsPlan: method('training:private-facts-plan', z.tuple([cohortRef, z.enum(['vae', 'timegan']), z.number().positive().max(1000), publicFactsSchema.nullable()]), privateFactsPlan),
   /** Shows a file dialog for a public facts file (JSON) and reads it; null when cancelled. */
   choosePublicFacts: method('training:choose-public-facts', z.tuple([]), chosenPublicFacts.nullable()),

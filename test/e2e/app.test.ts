@@ -272,6 +272,26 @@ describe('the app in Chromium', () => {
     await app.screenshot('07b-export-ledger');
   });
 
+  it('Train: starts a run from another run\'s weights, showing the channel matching first and marking where fine-tuning began', async () => {
+    const { page } = app;
+    await page.getByRole('tab', { name: '4. Train' }).click();
+    await page.getByLabel('Cohort', { exact: true }).first().click();
+    await page.getByRole('option', { name: 'steno2_death@1' }).click();
+    await page.getByLabel('Start from', { exact: true }).first().click();
+    await page.getByRole('option', { name: /^run 1 · steno2_death@1 · vae/ }).click();
+    // The same cohort: every channel matches, shown before anything trains.
+    await page.getByTestId('channel-matching').waitFor();
+    expect(await page.getByTestId('channel-matching').innerText()).toMatch(/Channels of run 1 matched to this cohort's: \d+ channels matched, 0 new, 0 dropped[\s\S]*matched\s+step\s+a1c/);
+    expect(await page.getByLabel('Hidden units').isDisabled()).toBe(true);
+    await page.getByLabel('Steps').fill('10');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.getByText('Run 3 completed.').waitFor({ timeout: 60_000 });
+    await page.getByText('Losses, fine-tuning from run 1').waitFor();
+    await page.getByText(/from run 1 \(steno2_death, step [\d,]+\)/).waitFor();
+    await page.getByRole('row', { name: /^3 steno2_death@1 vae \(from run 1\)/ }).waitFor();
+    await app.screenshot('04c-train-from-run');
+  });
+
   it('refuses a malformed call at the contract, as main does', async () => {
     // window.api answers every call with a Reply (renderer/api.ts turns an error reply into a thrown ApiError).
     const reply = await app.page.evaluate(async () => (globalThis as unknown as { api: { inspectDataset: (x: unknown) => Promise<{ ok: boolean; error?: { code: string; message: string } }> } }).api.inspectDataset(42));

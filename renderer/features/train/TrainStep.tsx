@@ -5,6 +5,7 @@ import { api, errorMessage } from '../../api';
 import { Plot } from '../../charts/Plot';
 import { ConditionForm } from './ConditionForm';
 import { NO_PRIVACY, PrivacyForm, privacyRequest, type PrivacySetting } from './PrivacyForm';
+import { StartFromForm } from './StartFromForm';
 
 /** What a private run reports each step beside its losses: shown in the progress line, not plotted. */
 const PRIVACY_FIGURES = ['epsilon', 'patients', 'clipped'];
@@ -52,6 +53,7 @@ export function TrainStep() {
   const [balanceOn, setBalanceOn] = useState<string | null>(null);
   const [target, setTarget] = useState('');
   const [privacy, setPrivacy] = useState<PrivacySetting>(NO_PRIVACY);
+  const [from, setFrom] = useState<number | null>(null);
   useEffect(() => {
     setChoices(undefined);
     setCondition({ where: [] });
@@ -99,7 +101,8 @@ export function TrainStep() {
     try {
       const conditions = choices ? { conditions: trainConditions } : {};
       const dp = privacyRequest(privacy);
-      const { runId } = await api().startTraining({ cohort, family, ...(steps ? { steps } : {}), ...(hidden ? { hidden } : {}), ...conditions, ...dp });
+      // A run started from another keeps its network's size.
+      const { runId } = await api().startTraining({ cohort, family, ...(steps ? { steps } : {}), ...(hidden && from === null ? { hidden } : {}), ...conditions, ...dp, ...(from !== null ? { from } : {}) });
       await watch(runId);
       await refresh();
     } catch (err) {
@@ -139,11 +142,12 @@ export function TrainStep() {
         <Select label="Cohort" placeholder="Choose a cohort" w={240} data={cohorts.map((c) => `${c.name}@${c.version}`)} value={cohort} onChange={setCohort} />
         <Select label="Model" w={220} data={[{ value: 'vae', label: 'Sequential VAE' }, { value: 'timegan', label: 'TimeGAN-family GAN' }]} value={family} onChange={setFamily} />
         <NumberInput label="Steps" description="empty: sized to the cohort" w={170} min={1} value={steps} onChange={(v) => setSteps(typeof v === 'number' ? v : '')} />
-        <NumberInput label="Hidden units" description="empty: sized to the cohort" w={170} min={2} value={hidden} onChange={(v) => setHidden(typeof v === 'number' ? v : '')} />
+        <NumberInput label="Hidden units" description={from === null ? 'empty: sized to the cohort' : 'the run it starts from'} w={170} min={2} disabled={from !== null} value={from === null ? hidden : ''} onChange={(v) => setHidden(typeof v === 'number' ? v : '')} />
         <Button onClick={start} disabled={!cohort}>
           Start training
         </Button>
       </Group>
+      <StartFromForm runs={runs} family={family} cohort={cohort} value={from} onChange={setFrom} />
       <PrivacyForm value={privacy} onChange={setPrivacy} family={family} cohort={cohort} />
       {choices && (
         <MultiSelect
@@ -177,7 +181,18 @@ export function TrainStep() {
             <Plot
               label="Training losses by step"
               data={lossNames.map((name) => ({ x: history.map((h) => h.step), y: history.map((h) => h.losses[name] ?? null), name, mode: 'lines', connectgaps: true }))}
-              layout={{ title: { text: 'Losses' }, xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'loss' } } }}
+              layout={{
+                title: { text: activeRun.from ? `Losses, fine-tuning from run ${activeRun.from.run}` : 'Losses' },
+                xaxis: { title: { text: 'step' } },
+                yaxis: { title: { text: 'loss' } },
+                // Where fine-tuning began: the weights of the run it started from, before its first step.
+                ...(activeRun.from
+                  ? {
+                      shapes: [{ type: 'line', xref: 'x', yref: 'paper', x0: 0, x1: 0, y0: 0, y1: 1, line: { dash: 'dot', width: 1 } }],
+                      annotations: [{ xref: 'x', yref: 'paper', x: 0, y: 1, xanchor: 'left', showarrow: false, text: `from run ${activeRun.from.run} (${activeRun.from.cohort}, step ${activeRun.from.step.toLocaleString()})` }],
+                    }
+                  : {}),
+              }}
             />
           )}
         </Stack>
@@ -216,7 +231,10 @@ export function TrainStep() {
             <Table.Tr key={r.id}>
               <Table.Td>{r.id}</Table.Td>
               <Table.Td>{r.cohort}</Table.Td>
-              <Table.Td>{r.family}</Table.Td>
+              <Table.Td>
+                {r.family}
+                {r.from ? ` (from run ${r.from.run})` : ''}
+              </Table.Td>
               <Table.Td>{r.status}</Table.Td>
               <Table.Td ta="right">
                 {r.step.toLocaleString()} / {r.totalSteps.toLocaleString()}
