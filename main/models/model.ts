@@ -39,8 +39,8 @@ export interface Model<P extends string = string> {
   optimizers: Record<string, tf.Optimizer>;
   /** Trained in order; the engine counts steps across them. */
   phases: ModelPhase<P>[];
-  /** One optimisation step of a phase on a minibatch; the losses by name. */
-  trainStep(phase: P, batch: MiniBatch): Record<string, number>;
+  /** One optimisation step of a phase on a minibatch (`step`: the run's steps before it); the losses by name. */
+  trainStep(phase: P, batch: MiniBatch, step?: number): Record<string, number>;
   /**
    * One DP-SGD step (privacy/dpSgd.ts) of a phase on the patients `patients` of `data` (a Poisson
    * sample): each patient's own loss, clipped, summed and noised from the model's random stream, one

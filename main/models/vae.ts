@@ -38,6 +38,8 @@ export interface VaeConfig {
    * condition input; absent or empty: none (runs from before conditions load and generate as trained).
    */
   conditions?: string[];
+  /** Started from another run's weights: its recurrent cores (the encoder's and decoder's GRUs) take no update for this many first steps. */
+  freeze?: number;
 }
 
 export type VaePhase = 'vae';
@@ -178,11 +180,14 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditi
   }
 
   /** One step on the negative ELBO. */
-  function trainStep(drawn: MiniBatch): Record<string, number> {
+  function trainStep(drawn: MiniBatch, step: number): Record<string, number> {
     const eps = rng.normals(drawn.size * Z);
     const packed = noisyBatch(withDroppedConditions(drawn, conditions, rng), eps);
-    return withWeights(packed, (w) => tf.tidy(() => optimize(optimizer, net.vars, elbo(packed, w))));
+    const vars = step < (config.freeze ?? 0) ? unfrozen : net.vars;
+    return withWeights(packed, (w) => tf.tidy(() => optimize(optimizer, vars, elbo(packed, w))));
   }
+  /** Every weight but the recurrent cores, which a run started from another keeps while it is frozen. */
+  const unfrozen = net.vars.filter((v) => !v.name.startsWith('enc.gru.') && !v.name.startsWith('dec.gru.'));
 
   /**
    * The negative ELBO of patients the model does not train on, the mean over them. The posterior
@@ -255,7 +260,7 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditi
     params: p,
     optimizers: { vae: optimizer },
     phases,
-    trainStep: (_phase, batch) => trainStep(batch),
+    trainStep: (_phase, batch, step) => trainStep(batch, step ?? 0),
     privateStep: (_phase, patients, data, settings) => privateTrainStep(patients, data, settings),
     state: (): ModelState => ({ rng: rng.seedState }),
     restore: (state) => {

@@ -169,6 +169,7 @@ export async function train(db: Db, req: TrainRequest, hooks: TrainHooks = {}): 
   const cohort = showCohort(db, req.cohort);
   const seed = req.seed ?? 1;
   // Started from another run: its network's sizes, and its channels matched to this cohort's before anything is trained.
+  if (req.from === undefined && (req.config as { freeze?: number } | undefined)?.freeze !== undefined) throw new TrainingError('Freezing the recurrent cores is for a run started from another run (from): fresh weights have nothing to keep.');
   const source = req.from !== undefined ? trainedWeights(db, req.from) : null;
   const overrides = source ? ({ ...req.config, ...warmStartOverrides(source.config, req.family, req.config as Record<string, unknown>) } as ConfigOverrides) : req.config;
   // Sized to the training split as counted when the cohort was made, so that the run starts (and says so) before the split is read.

@@ -34,6 +34,8 @@ export interface WarmStart {
 export function warmStartOverrides(source: ModelConfig, family: ModelConfig['family'], asked: Record<string, unknown> = {}): Record<string, unknown> {
   if (source.family !== family) throw new TrainingError(`Run to start from is a ${source.family}; a ${family} run cannot start from its weights. Train a ${source.family}, or start from a ${family} run.`);
   if (family !== 'vae') throw new TrainingError('Only a VAE can start from another run so far: a TimeGAN trains from fresh weights.');
+  const freeze = asked.freeze as number | undefined;
+  if (freeze !== undefined && !(Number.isInteger(freeze) && freeze >= 0)) throw new TrainingError(`Freezing the recurrent cores takes a whole number of steps, not ${freeze}.`);
   const sizes = ['hidden', 'latent', 'architecture'] as const;
   const out: Record<string, unknown> = {};
   for (const key of sizes) {

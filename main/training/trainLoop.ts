@@ -101,7 +101,7 @@ export async function trainLoop(run: RunContext, { model, data, dataRng, start, 
       const t0 = clock();
       const losses = privacy
         ? { ...model.privateStep!(phase.name, poissonSample(data.n, privacy.config.sampleRate, () => dataRng.next()), data, privacy.settings), epsilon: privacy.accountant.epsilonAfter(step + 1, accountedDelta(privacy.config)) }
-        : model.trainStep(phase.name, sampleBatch(data, Math.min(run.batchSize, data.n), dataRng));
+        : model.trainStep(phase.name, sampleBatch(data, Math.min(run.batchSize, data.n), dataRng), step);
       const ms = clock() - t0;
       for (const [name, v] of Object.entries(losses)) {
         if (!Number.isFinite(v)) throw new TrainingError(`loss "${name}" became ${v} at step ${step + 1} (${phase.name}); lower the learning rate and resume from the last checkpoint.`);

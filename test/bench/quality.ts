@@ -40,7 +40,7 @@ const { values: args } = parseArgs({
 if (args.transfer) {
   // The transfer table instead (transfer.ts): fine-tuned from a larger related cohort against from scratch.
   const { transferBench } = await import('./transfer.js');
-  await transferBench(args.seed, args.sizes.split(',').map(Number));
+  await transferBench(args.seed, args.sizes.split(',').map(Number), JSON.parse(args.config));
   process.exit(0);
 }
 const epsilons = args.epsilon ? args.epsilon.split(',').map(Number) : [];

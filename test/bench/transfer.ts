@@ -16,7 +16,7 @@ import { openDatabase } from '../../main/store/database.js';
 import { TrainingRepository } from '../../main/store/repositories/trainingRepository.js';
 import type { CohortDefinitionInput } from '../../main/cohort/definition.js';
 
-export async function transferBench(seed: string, sizes: number[]): Promise<void> {
+export async function transferBench(seed: string, sizes: number[], tuned: object = {}): Promise<void> {
   const started = performance.now();
   const root = join(import.meta.dirname, '..', '..');
   const dir = join(root, '.bench', 'quality');
@@ -53,12 +53,12 @@ export async function transferBench(seed: string, sizes: number[]): Promise<void
   for (const n of sizes) {
     const cohort = `icu_2011_n${n}`;
     console.error(`[bench:quality --transfer] ${cohort}: baseline, from scratch, from run ${sourceRun.id} ...`);
-    rows.push({ n, baseline: child(cohort, 'baseline'), scratch: child(cohort, 'vae', { hidden }), tuned: child(cohort, 'vae', { from: sourceRun.id }) });
+    rows.push({ n, baseline: child(cohort, 'baseline'), scratch: child(cohort, 'vae', { hidden }), tuned: child(cohort, 'vae', { ...tuned, from: sourceRun.id }) });
   }
   const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
   const pair = (a: number, b: number) => `${f3(a)} → ${f3(b)}`;
   const table = [
-    `ICU nutrition, death within 30 days: source the 2007-2009 admissions (${source.train} training patients, VAE hidden ${hidden}, ${source.steps} steps), target the 2011 admissions (${targetPatients} patients); each cell from scratch → from the source's weights, the same network and steps; seed ${seed}`,
+    `ICU nutrition, death within 30 days: source the 2007-2009 admissions (${source.train} training patients, VAE hidden ${hidden}, ${source.steps} steps), target the 2011 admissions (${targetPatients} patients); each cell from scratch → from the source's weights, the same network and steps${Object.keys(tuned).length ? `; fine-tuned with ${JSON.stringify(tuned)}` : ''}; seed ${seed}`,
     '',
     '| target train (holdout) | steps | forest acc. | GRU acc. | KS follow-up | KM gap (real vs real) | C-index TSTR (TRTR) | MIA AUC |',
     '|---|---|---|---|---|---|---|---|',

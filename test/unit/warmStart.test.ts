@@ -3,6 +3,7 @@ import { createCohort, showCohort } from '../../main/cohort/cohortService.js';
 import { defaultConfig, storedConfig } from '../../main/training/config.js';
 import { buildModel, conditionsOf, loadTrainingData, modelSpec, modelView, train, trainedWeights } from '../../main/training/engine.js';
 import { applyWarmStart } from '../../main/training/startFrom.js';
+import { unpackTensors } from '../../main/training/checkpoint.js';
 import { conditionRow, stackRows } from '../../main/training/conditionInput.js';
 import type { ChannelSpec } from '../../main/models/channels.js';
 import type { Model } from '../../main/models/model.js';
@@ -107,6 +108,21 @@ describe('a run started from another run', () => {
     const set = await generateSyntheticSet(db, { runId: warm.runId, patients: 20 });
     expect(set.patients).toBe(20);
   }, 120_000);
+
+  it('keeps the recurrent cores as they came for the steps it is told to freeze them, and trains the rest', async () => {
+    const repo = new TrainingRepository(db);
+    const weights = (runId: number) => new Map(unpackTensors(repo.latestCheckpoint(runId)!.weights).map((t) => [t.name, t.data]));
+    const frozen = await train(db, { cohort: 'steno2_death', family: 'vae', seed: 4, from: sourceRun, config: { steps: 6, freeze: 6 } });
+    const free = await train(db, { cohort: 'steno2_death', family: 'vae', seed: 4, from: sourceRun, config: { steps: 6 } });
+    const before = weights(sourceRun);
+    const kept = (runId: number) => [...weights(runId)].filter(([name, w]) => w.every((x, i) => x === before.get(name)![i])).map(([name]) => name);
+    const cores = [...before.keys()].filter((name) => name.startsWith('enc.gru.') || name.startsWith('dec.gru.'));
+    // Frozen: every core weight as it came, the rest trained as without freezing; not frozen: the cores train too.
+    expect(kept(frozen.runId).sort()).toEqual([...cores, ...kept(free.runId)].sort());
+    expect(kept(free.runId).filter((name) => cores.includes(name))).toEqual([]);
+    expect(storedConfig(repo.run(frozen.runId)!.configJson).config).toMatchObject({ freeze: 6 });
+    await expect(train(db, { cohort: 'steno2_death', family: 'vae', config: { steps: 3, freeze: 2 } })).rejects.toThrow('Freezing the recurrent cores is for a run started from another run');
+  }, 60_000);
 
   it('refuses a source of another family or other sizes, with what to do', async () => {
     await expect(train(db, { cohort: 'steno2_int', family: 'timegan', from: sourceRun, config: { steps: 3 } })).rejects.toThrow('Run to start from is a vae; a timegan run cannot start from its weights.');

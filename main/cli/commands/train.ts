@@ -12,7 +12,7 @@ export const trainCommand = defineCommand({
   name: 'train',
   summary: 'train a generator on a cohort in a child process, or resume a stopped run',
   usage: [
-    'COHORT [--model vae|timegan] [--steps N] [--hidden N] [--batch N] [--lr X] [--seed N] [--backend B] [--checkpoint-every N] [--stop-on-validation] [--condition A]... [--no-conditions] [--epsilon E [--delta D] [--clip C] [--public FILE]] [--from RUN] [--json]',
+    'COHORT [--model vae|timegan] [--steps N] [--hidden N] [--batch N] [--lr X] [--seed N] [--backend B] [--checkpoint-every N] [--stop-on-validation] [--condition A]... [--no-conditions] [--epsilon E [--delta D] [--clip C] [--public FILE]] [--from RUN [--freeze N]] [--json]',
     '--resume RUN [--backend B] [--json]',
   ],
   details:
@@ -48,6 +48,7 @@ export const trainCommand = defineCommand({
       help: 'with --epsilon: facts about the values declared public (ranges, decimals, levels; JSON, see README "Public facts"), at no cost to the budget; the rest is estimated privately from a tenth of epsilon',
     },
     from: { type: 'string', arg: 'RUN', help: "start from this run's weights (a VAE trained on a larger related cohort): channels matched by variable, kind and unit, the rest fresh; the matching is printed and stored with the run" },
+    freeze: { type: 'string', arg: 'N', help: 'with --from: the recurrent cores take no update for the first N steps (the rest of the model fits the new cohort first)' },
     resume: { type: 'string', arg: 'RUN', help: 'continue this stopped, failed or killed run' },
     ...commonOptions,
   },
@@ -85,6 +86,10 @@ export const trainCommand = defineCommand({
     const seed = values.seed === undefined ? 1 : seedArg(values.seed);
     const checkpointEvery = values['checkpoint-every'] === undefined ? 100 : integerArg(values['checkpoint-every'], '--checkpoint-every');
     const from = values.from === undefined ? undefined : integerArg(values.from, '--from');
+    if (values.freeze !== undefined) {
+      if (from === undefined) throw new UsageError('--freeze N goes with --from RUN');
+      (config as { freeze?: number }).freeze = integerArg(values.freeze, '--freeze', { min: 0 });
+    }
     return trainInChildProcess({ type: 'start', dbPath, request: { cohort, family, seed, backend, config, checkpointEvery, ...(from !== undefined ? { from } : {}) } }, out, values.json);
   },
 });
