@@ -183,11 +183,10 @@ export function buildVae(config: VaeConfig, spec: ChannelSpec, rng: Rng, conditi
   function trainStep(drawn: MiniBatch, step: number): Record<string, number> {
     const eps = rng.normals(drawn.size * Z);
     const packed = noisyBatch(withDroppedConditions(drawn, conditions, rng), eps);
-    const vars = step < (config.freeze ?? 0) ? unfrozen : net.vars;
-    return withWeights(packed, (w) => tf.tidy(() => optimize(optimizer, vars, elbo(packed, w))));
+    return withWeights(packed, (w) => tf.tidy(() => optimize(optimizer, net.vars, elbo(packed, w), step < (config.freeze ?? 0) ? isCore : undefined)));
   }
-  /** Every weight but the recurrent cores, which a run started from another keeps while it is frozen. */
-  const unfrozen = net.vars.filter((v) => !v.name.startsWith('enc.gru.') && !v.name.startsWith('dec.gru.'));
+  /** The recurrent cores, which a run started from another keeps as they came while they are frozen. */
+  const isCore = (name: string) => name.startsWith('enc.gru.') || name.startsWith('dec.gru.');
 
   /**
    * The negative ELBO of patients the model does not train on, the mean over them. The posterior

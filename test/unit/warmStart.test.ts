@@ -120,6 +120,9 @@ describe('a run started from another run', () => {
     // Frozen: every core weight as it came, the rest trained as without freezing; not frozen: the cores train too.
     expect(kept(frozen.runId).sort()).toEqual([...cores, ...kept(free.runId)].sort());
     expect(kept(free.runId).filter((name) => cores.includes(name))).toEqual([]);
+    // Frozen for half its steps: the cores then train (and the optimizer, told of every weight at every step, takes them up).
+    const half = await train(db, { cohort: 'steno2_death', family: 'vae', seed: 4, from: sourceRun, config: { steps: 6, freeze: 3 } });
+    expect(kept(half.runId).filter((name) => cores.includes(name))).toEqual([]);
     expect(storedConfig(repo.run(frozen.runId)!.configJson).config).toMatchObject({ freeze: 6 });
     await expect(train(db, { cohort: 'steno2_death', family: 'vae', config: { steps: 3, freeze: 2 } })).rejects.toThrow('Freezing the recurrent cores is for a run started from another run');
   }, 60_000);
