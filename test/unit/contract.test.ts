@@ -59,7 +59,7 @@ describe('answerCall: every renderer call, as the app and the test bridge answer
   });
 
   it('checks results against the contract: extra fields dropped, a malformed one answered as unexpected and logged', async () => {
-    const row = { id: 1, cohort: 'c@1', family: 'vae', status: 'completed', step: 2, totalSteps: 2, backend: 'cpu', device: 'cpu', backendReason: 'r', error: null, createdAt: 'x', updatedAt: 'y', privacy: null };
+    const row = { id: 1, cohort: 'c@1', family: 'vae', status: 'completed', step: 2, totalSteps: 2, backend: 'cpu', device: 'cpu', backendReason: 'r', error: null, createdAt: 'x', updatedAt: 'y', privacy: null, from: null };
     expect(await call('listRuns', () => [{ ...row, pid: 4242 }])).toEqual({ ok: true, value: [row] });
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     const reply = await call('listRuns', () => [{ ...row, step: 'two' }]);
