@@ -120,6 +120,18 @@ export function batchOf(data: TrainingData, idx: number[]): MiniBatch {
   return { size: B, steps: T, x, previous, keep, statics, outcomes, lengths, lengthOneHot, last, ...(conditions ? { conditions } : {}) };
 }
 
+/** A batch's `lengths` as its time-major step mask [T B] (1 while t < length) and one-hot of length - 1 [B, T] (lengths of 1 or more). */
+export function lengthLayout(lengths: ArrayLike<number>, T: number): { keep: Float32Array; oneHot: Float32Array } {
+  const B = lengths.length;
+  const keep = new Float32Array(T * B);
+  const oneHot = new Float32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    oneHot[b * T + lengths[b]! - 1] = 1;
+    for (let t = 0; t < lengths[b]!; t++) keep[t * B + b] = 1;
+  }
+  return { keep, oneHot };
+}
+
 /**
  * The batch with its patients sorted by length, longest first (ties keep their
  * order), and `order[b]`, which patient of `batch` is row b now: what a packed

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { sampleOutputs } from './channels.js';
 import { readClock, RunningClock } from './clock.js';
 import { lengthProbabilities, sampleLengths } from './heads.js';
-import { stepPosition } from './minibatch.js';
+import { lengthLayout, stepPosition } from './minibatch.js';
 import type { GeneratedBatch } from './model.js';
 import { readOut } from './ops.js';
 import type { Rng } from '../common/rng.js';
@@ -35,12 +35,7 @@ export function generateTimeGan(net: TimeGanNetworks, n: number, sampler: Rng, c
     const statics = sampleOutputs(spec.statics, staticLogits, n, sampler, undefined, undefined, undefined, withinWeights(net.staticWithin));
     const stepWithinWeights = withinWeights(net.stepWithin);
     const lengths = sampleLengths(lengthProbs, n, T, sampler);
-    const keepData = new Float32Array(T * n);
-    const lengthOneHot = new Float32Array(n * T);
-    for (let b = 0; b < n; b++) {
-      lengthOneHot[b * T + lengths[b]! - 1] = 1;
-      for (let t = 0; t < lengths[b]!; t++) keepData[t * n + b] = 1;
-    }
+    const { keep: keepData, oneHot: lengthOneHot } = lengthLayout(lengths, T);
     const noise = sampler.uniform(T * n * N, 0, 1);
     const recovered = tf.tidy(() => {
       const keep = tf.tensor2d(keepData, [T * n, 1]);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { lengthProbabilities, logisticLoss, sampleLengths, weightedLogisticLoss } from './heads.js';
-import { batchOf, packBatch, stepCounts, type PackedBatch, type TrainingData } from './minibatch.js';
+import { batchOf, lengthLayout, packBatch, stepCounts, type PackedBatch, type TrainingData } from './minibatch.js';
 import { asData, readOut, sumAll } from './ops.js';
 import { optimize } from './optimize.js';
 import type { Rng } from '../common/rng.js';
@@ -24,8 +24,8 @@ import { disposeWeights } from './channels.js';
  *    supervisor (trained privately): no moment loss against real latents, its
  *    supervised loss on its own sequences, and generated patients' lengths drawn
  *    from the recovery's length head as generation draws them, never the batch's.
- * A patient's own gradient is taken by one backward pass on that patient alone
- * (onePassPerPatient: exact; the batched recording of perExample.ts is built for the VAE's ops).
+ * The patients' own gradients come from one batched backward pass that records them
+ * (perExample.ts: each term a patient's own mean), or one pass per patient (the exact baseline).
  * The discriminator updates at every joint step: TimeGAN's rule (not while it is
  * winning) reads its loss on real patients, a decision outside the budget.
  */
@@ -49,12 +49,7 @@ export function generatedShapes(net: TimeGanNetworks, B: number, rng: Rng): Gene
   const lengths = Int32Array.from(order, (b) => drawn[b]!);
   const statics = new Float32Array(B * N);
   order.forEach((b, k) => statics.set(staticNoise.subarray(b * N, (b + 1) * N), k * N));
-  const keep = new Float32Array(T * B);
-  const length = new Float32Array(B * T);
-  lengths.forEach((l, b) => {
-    length[b * T + l - 1] = 1;
-    for (let t = 0; t < l; t++) keep[t * B + b] = 1;
-  });
+  const { keep, oneHot: length } = lengthLayout(lengths, T);
   return { shape: { B, keep, length, counts: stepCounts(lengths, T) }, noise: { steps: rng.uniform(T * B * N, 0, 1), statics } };
 }
 

@@ -1,5 +1,6 @@
 import type { ChannelSpec } from '../models/channels.js';
-import { Params } from '../models/params.js';
+import type { ConditionLayout } from '../models/conditioning.js';
+import type { Params } from '../models/params.js';
 import { vaeLayouts } from '../models/weightLayouts.js';
 import type { Encoding } from '../sequence/encoding.js';
 import { matchChannels, matchingTable, type ColumnMap } from '../sequence/matchChannels.js';
@@ -73,26 +74,21 @@ export function planWarmStart(from: number, sourceCohort: string, step: number, 
   return { from, cohort: sourceCohort, step, table: matchingTable(matchChannels(sourceEnc, targetEnc)) };
 }
 
-/** A trained model, its layout and encoding, as the warm start reads them. */
-export interface TrainedSide {
-  /** Its weights: the source's as stored, the new run's model's own. */
-  weights: Map<string, Float32Array> | Params;
+/** A model, its layout and encoding, as the warm start reads them: `W`, its weights (the source's as stored, the new run's model's own). */
+export interface TrainedSide<W> {
+  weights: W;
   spec: ChannelSpec;
   config: ModelConfig;
   enc: Encoding;
   /** Its condition input's layout (null: none). */
-  conditions: unknown;
+  conditions: ConditionLayout | null;
 }
 
-const valuesOf = (p: Params) => new Map([...p.vars].map(([name, v]) => [name, Float32Array.from(v.dataSync() as Float32Array)]));
-
 /** Carries the source's weights into the new run's freshly built model. */
-export function applyWarmStart(source: TrainedSide, target: TrainedSide): TransferSummary {
+export function applyWarmStart(source: TrainedSide<Map<string, Float32Array>>, target: TrainedSide<Params>): TransferSummary {
   if (source.config.family !== 'vae' || target.config.family !== 'vae') throw new TrainingError('Only a VAE can start from another run so far.');
-  const width = (side: TrainedSide) => (side.conditions as { width: number } | null)?.width ?? 0;
-  const layouts = (side: TrainedSide) => vaeLayouts(side.config as Extract<ModelConfig, { family: 'vae' }>, side.spec, width(side));
+  const layouts = (side: TrainedSide<unknown>) => vaeLayouts(side.config as Extract<ModelConfig, { family: 'vae' }>, side.spec, side.conditions?.width ?? 0);
   const sameConditions = JSON.stringify(source.conditions) === JSON.stringify(target.conditions);
   const cols = asModelsRead(matchChannels(source.enc, target.enc), target.enc, target.config);
-  if (!(target.weights instanceof Params)) throw new Error('the new run takes the weights into its model');
-  return transferWeights({ values: source.weights instanceof Params ? valuesOf(source.weights) : source.weights, spec: source.spec, layouts: layouts(source) }, { params: target.weights, spec: target.spec, layouts: layouts(target) }, cols, sameConditions);
+  return transferWeights({ values: source.weights, spec: source.spec, layouts: layouts(source) }, { params: target.weights, spec: target.spec, layouts: layouts(target) }, cols, sameConditions);
 }

@@ -3,7 +3,7 @@ import type { ChannelSpec, Group, PartSpec } from '../models/channels.js';
 import type { OutputBins } from '../models/outputBins.js';
 import type { Params } from '../models/params.js';
 import { segmentWidth, type Part, type Segment, type WeightLayout } from '../models/weightLayouts.js';
-import type { ChannelMatching, ColumnMap } from '../sequence/matchChannels.js';
+import type { ColumnMap } from '../sequence/matchChannels.js';
 
 /*
  * A model started from another's weights (issue 17): every entry of a weight whose
@@ -155,7 +155,7 @@ export function transferWeights(source: ModelSide & { values: Map<string, Float3
     }
     return none(tw);
   };
-  const mapOf = (t: Segment[], s: Segment[]): { map: IndexMap; offsets: number[] } | null => {
+  const mapOf = (t: Segment[], s: Segment[]): { map: IndexMap } | null => {
     if (t.length !== s.length) return null;
     const parts = t.map((seg, i) => segmentMap(seg, s[i]!));
     const width = parts.reduce((n, p) => n + p.from.length, 0);
@@ -172,7 +172,7 @@ export function transferWeights(source: ModelSide & { values: Map<string, Float3
       at += p.from.length;
       sourceAt += segmentWidth(s[i]!, source.spec);
     });
-    return { map, offsets: [] };
+    return { map };
   };
   let carried = 0;
   let total = 0;

@@ -21,6 +21,13 @@ beforeAll(async () => {
 
 const request = { cohort: 'steno2_death', family: 'vae' as const, seed: 7, config: { hidden: 12, steps: 24, batchSize: 32, privacy: { epsilon: 3 } }, checkpointEvery: 8 };
 
+/** A set's data card, as a CSV export (past the gate, or by override) writes it. */
+async function exportedCard(dataset: string): Promise<string> {
+  const report = await evaluate(db, dataset, { posthocSteps: 10 });
+  const exported = await exportSyntheticSet(db, { set: dataset, format: 'csv', directory: tempDir(), report, overrideReason: privacyGate(report).passed ? undefined : 'test' });
+  return readFileSync(exported.dataCard.markdown, 'utf8');
+}
+
 /** Two runs of a request give the same losses, and one stopped after `stopAt` steps and resumed gives the rest of them. */
 async function expectReproducibleAndResumable(req: Parameters<typeof train>[1], stopAt: number): Promise<void> {
   const repo = new TrainingRepository(db);
@@ -55,9 +62,7 @@ describe('a TimeGAN run trained with differential privacy', () => {
     const set = await generateSyntheticSet(db, { runId: run.runId, patients: 40 });
     expect(set.patients).toBe(40);
     // Its data card says how a private TimeGAN learns (not the VAE's words), beside the guarantee.
-    const report = await evaluate(db, set.dataset, { posthocSteps: 10 });
-    const exported = await exportSyntheticSet(db, { set: set.dataset, format: 'csv', directory: tempDir(), report, overrideReason: privacyGate(report).passed ? undefined : 'test' });
-    const card = readFileSync(exported.dataCard.markdown, 'utf8');
+    const card = await exportedCard(set.dataset);
     expect(card).toContain('no patient is read outside the budget. Every update of its embedder, recovery, supervisor and discriminator that reads a patient is a private step (one release a step); its generator learns only through them');
     expect(card).toContain('Generation reads no training patient beyond the model (noise drawn into its generator).');
     expect(card).not.toContain('latent patients drawn from its prior');
@@ -106,9 +111,7 @@ describe('a VAE run trained with differential privacy', () => {
     expect(bySex.condition!.trainingPatients).toBeNull();
     // Its data card says what the guarantee is, what it covers, and where each of the encoding's facts came from
     // (the cohort definition declares them all public, so none was estimated and the budget is the steps').
-    const report = await evaluate(db, set.dataset, { posthocSteps: 10 });
-    const exported = await exportSyntheticSet(db, { set: set.dataset, format: 'csv', directory: tempDir(), report, overrideReason: privacyGate(report).passed ? undefined : 'test' });
-    const card = readFileSync(exported.dataCard.markdown, 'utf8');
+    const card = await exportedCard(set.dataset);
     expect(card).toMatch(
       /Trained with differential privacy \(DP-SGD\): \(epsilon 3, delta 0\.00001\) over 24 steps, each patient in a step's batch with probability 0\.252, gradients clipped to 1, noise multiplier [\d.]+\. The guarantee covers the training steps, the encoding and output heads, and what generation reads: of the encoding's 21 facts, 21 declared public \(the Steno-2 protocol as published .*\); estimated privately: which values \d+ output heads hold exactly \(\d+ hold some\)( and where \d+ heads' other bins are cut)?, by 1 Gaussian release \(noise [\d.]+, a tenth of the budget\); no patient is read outside the budget\./,
     );

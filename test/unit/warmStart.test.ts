@@ -7,6 +7,7 @@ import { unpackTensors } from '../../main/training/checkpoint.js';
 import { conditionRow, stackRows } from '../../main/training/conditionInput.js';
 import type { ChannelSpec } from '../../main/models/channels.js';
 import type { Model } from '../../main/models/model.js';
+import type { ConditionLayout } from '../../main/models/conditioning.js';
 import type { NumericCodec } from '../../main/sequence/codecs.js';
 import type { Encoding } from '../../main/sequence/encoding.js';
 import { vaeLayouts, segmentWidth } from '../../main/models/weightLayouts.js';
@@ -67,7 +68,7 @@ describe('a run started from another run', () => {
     const cohort = showCohort(db, 'steno2_death');
     const source = trainedWeights(db, sourceRun);
     const config = source.config;
-    const loss = (enc: Encoding, load: (model: Model, spec: ChannelSpec, conditions: unknown) => void) => {
+    const loss = (enc: Encoding, load: (model: Model, spec: ChannelSpec, conditions: ConditionLayout | null) => void) => {
       const rows: Float32Array[] = [];
       const given = conditionsOf(config, enc);
       const raw = loadTrainingData(db, 'steno2_death', given ? (tl) => rows.push(conditionRow(tl, given)) : undefined, enc).data;
